@@ -1,0 +1,48 @@
+# soterd build, run and test targets. Everything needs only the Go toolchain.
+
+GO        ?= go
+BIN       := bin
+DATADIR   ?=
+FUZZTIME  ?= 2s
+BENCHTIME ?= 1s
+PKGS      := ./...
+
+.PHONY: all build run test check fmt vet race fuzz fuzz-long bench install clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Starts a simnet node with its default data dir (~/.soterd/data/simnet).
+run: build
+	./$(BIN)/soterd --simnet $(if $(DATADIR),--datadir=$(DATADIR),)
+
+# The full test suite: formatting, vet, race-enabled tests and a short run of
+# every fuzz target.
+test: fmt vet race fuzz
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+race:
+	$(GO) test -race -timeout 25m $(PKGS)
+
+# Runs every Fuzz target for FUZZTIME (make fuzz FUZZTIME=1m for a long run).
+fuzz:
+	@FUZZTIME=$(FUZZTIME) GO=$(GO) sh scripts/fuzz.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+install:
+	$(GO) install ./cmd/...
+
+clean:
+	rm -rf $(BIN)
+	$(GO) clean -testcache

@@ -1,0 +1,3 @@
+module github.com/soterdag/soterd
+
+go 1.26

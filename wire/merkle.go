@@ -1,0 +1,44 @@
+package wire
+
+// MerkleRoot returns the root of the merkle tree over hashes, built the way
+// btcd builds it: pairs are concatenated and double SHA-256 hashed level by
+// level, and a level with an odd count pairs its last hash with itself. The
+// root of one hash is that hash; of none, the zero hash.
+//
+// Because an odd leaf is duplicated, two different lists can share a root
+// (CVE-2012-2459); consensus rejects blocks with duplicate txids, which
+// closes that hole.
+func MerkleRoot(hashes []Hash) Hash {
+	switch len(hashes) {
+	case 0:
+		return ZeroHash
+	case 1:
+		return hashes[0]
+	}
+	level := make([]Hash, len(hashes))
+	copy(level, hashes)
+	var pair [2 * HashSize]byte
+	for len(level) > 1 {
+		next := level[:0]
+		for i := 0; i < len(level); i += 2 {
+			j := i + 1
+			if j == len(level) {
+				j = i
+			}
+			copy(pair[:HashSize], level[i][:])
+			copy(pair[HashSize:], level[j][:])
+			next = append(next, DoubleHashH(pair[:]))
+		}
+		level = next
+	}
+	return level[0]
+}
+
+// BlockMerkleRoot returns the merkle root of the txids of txs.
+func BlockMerkleRoot(txs []*MsgTx) Hash {
+	ids := make([]Hash, len(txs))
+	for i, tx := range txs {
+		ids[i] = tx.TxID()
+	}
+	return MerkleRoot(ids)
+}
