@@ -147,7 +147,12 @@ func EncodeMessage(msg Message, pver uint32, net SoterNet) ([]byte, error) {
 		return nil, messageError(ErrBadCommand, fmt.Sprintf(
 			"command %q is longer than %d bytes", cmd, CommandSize))
 	}
-	buf := make([]byte, MessageHeaderSize, MessageHeaderSize+256)
+	// Blocks and transactions know their size: allocate the frame once.
+	size := MessageHeaderSize + 256
+	if s, ok := msg.(interface{ SerializeSize() int }); ok {
+		size = MessageHeaderSize + s.SerializeSize()
+	}
+	buf := make([]byte, MessageHeaderSize, size)
 	buf, err := msg.Encode(buf, pver)
 	if err != nil {
 		return nil, err
@@ -206,6 +211,9 @@ func ReadMessage(r io.Reader, pver uint32, net SoterNet) (int, Message, []byte, 
 		// Skip the payload so the stream stays aligned on frames.
 		discarded, err := io.CopyN(io.Discard, r, int64(hdr.Length))
 		n += int(discarded)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return n, nil, nil, err
 		}
@@ -216,8 +224,7 @@ func ReadMessage(r io.Reader, pver uint32, net SoterNet) (int, Message, []byte, 
 		return n, nil, nil, messageError(ErrPayloadTooLarge, fmt.Sprintf(
 			"%s frame declares %d payload bytes, over its limit of %d", hdr.Command, hdr.Length, max))
 	}
-	payload := make([]byte, hdr.Length)
-	m, err := io.ReadFull(r, payload)
+	payload, m, err := readPayload(r, int(hdr.Length))
 	n += m
 	if err != nil {
 		return n, nil, nil, err
@@ -230,4 +237,45 @@ func ReadMessage(r io.Reader, pver uint32, net SoterNet) (int, Message, []byte, 
 		return n, nil, nil, err
 	}
 	return n, msg, payload, nil
+}
+
+// payloadChunk is how much payload memory ReadMessage commits before the
+// bytes arrive. Beyond it the buffer grows only as the peer actually sends
+// data, so a header that declares a 4 MiB block and then stalls costs us
+// 64 KiB, not 4 MiB, per connection.
+const payloadChunk = 64 * 1024
+
+// readPayload reads exactly n bytes from r, growing its buffer with the bytes
+// received rather than trusting the declared length up front. It returns the
+// payload and the number of bytes read. The frame header has already been
+// read, so the stream ending anywhere in the payload is io.ErrUnexpectedEOF.
+func readPayload(r io.Reader, n int) ([]byte, int, error) {
+	if n <= payloadChunk {
+		buf := make([]byte, n)
+		m, err := io.ReadFull(r, buf)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return buf, m, err
+	}
+	buf := make([]byte, payloadChunk)
+	read := 0
+	for {
+		m, err := io.ReadFull(r, buf[read:])
+		read += m
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, read, err
+		}
+		if read == n {
+			return buf, read, nil
+		}
+		// Double the buffer, up to the declared length.
+		next := min(2*len(buf), n)
+		grown := make([]byte, next)
+		copy(grown, buf[:read])
+		buf = grown
+	}
 }

@@ -30,7 +30,7 @@ const (
 	MaxRejectReasonLen = 256
 )
 
-// appendList checks a list length against its bound before encoding.
+// checkCount checks a list length against its bound before encoding.
 func checkCount(what string, n, max int) error {
 	if n > max {
 		return messageError(ErrTooMany, fmt.Sprintf("%s: %d entries, over the limit of %d", what, n, max))
@@ -125,7 +125,7 @@ func (m *MsgVersion) Decode(b []byte, _ uint32) error {
 	return r.finish()
 }
 
-// emptyMsg is the codec of messages without a payload.
+// decodeEmpty is the codec of messages without a payload.
 func decodeEmpty(cmd string, b []byte) error {
 	if len(b) != 0 {
 		return messageError(ErrTrailingBytes, fmt.Sprintf("%s: %d unexpected payload bytes", cmd, len(b)))
@@ -266,11 +266,18 @@ func (m *MsgAddr) Decode(b []byte, _ uint32) error {
 	return r.finish()
 }
 
-// invList is the shared codec of inv, getdata and notfound: varint count +
+// encodeInvList is the shared encoder of inv, getdata and notfound: varint count +
 // InvVect each, at most MaxInvPerMsg.
 func encodeInvList(dst []byte, cmd string, list []InvVect) ([]byte, error) {
 	if err := checkCount(cmd, len(list), MaxInvPerMsg); err != nil {
 		return nil, err
+	}
+	// The decoder rejects unknown types, so refuse to send one.
+	for i := range list {
+		if t := list[i].Type; t != InvTypeTx && t != InvTypeBlock {
+			return nil, messageError(ErrInvalidValue, fmt.Sprintf(
+				"%s: entry %d has unknown inventory type %d", cmd, i, uint32(t)))
+		}
 	}
 	dst = AppendVarInt(dst, uint64(len(list)))
 	for i := range list {
@@ -282,6 +289,7 @@ func encodeInvList(dst []byte, cmd string, list []InvVect) ([]byte, error) {
 	return dst, nil
 }
 
+// decodeInvList is the shared decoder of inv, getdata and notfound.
 func decodeInvList(b []byte, cmd string) ([]InvVect, error) {
 	r := newReader(b, cmd)
 	n := r.count("inventory count", MaxInvPerMsg, InvVectSize)
@@ -444,7 +452,15 @@ func (b *MsgBlock) Encode(dst []byte, _ uint32) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return b.AppendSerialize(dst), nil
+	// Deserialize refuses blocks over MaxBlockPayload, so refuse to send one.
+	start := len(dst)
+	dst = b.AppendSerialize(dst)
+	if len(dst)-start > MaxBlockPayload {
+		return nil, messageError(ErrPayloadTooLarge, fmt.Sprintf(
+			"block: encoded size %d over the maximum block payload %d",
+			len(dst)-start, MaxBlockPayload))
+	}
+	return dst, nil
 }
 
 // Decode implements Message.
