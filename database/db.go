@@ -1,0 +1,428 @@
+package database
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/btcsuite/goleveldb/leveldb"
+	lerrors "github.com/btcsuite/goleveldb/leveldb/errors"
+	"github.com/btcsuite/goleveldb/leveldb/filter"
+	"github.com/btcsuite/goleveldb/leveldb/opt"
+	"github.com/btcsuite/goleveldb/leveldb/storage"
+)
+
+// Bucket is a one-byte key prefix that separates kinds of records.
+type Bucket byte
+
+// These constants are the buckets of the store. Their values are part of the
+// on-disk format: changing one requires a new SchemaVersion.
+const (
+	BucketMeta         Bucket = 0x01 // schema version and other metadata
+	BucketBlocks       Bucket = 0x02 // block hash -> serialized wire.MsgBlock
+	BucketBlockIndex   Bucket = 0x03 // block hash -> index record (height, status, GHOSTDAG data)
+	BucketReachability Bucket = 0x04 // block hash -> reachability data
+	BucketUTXO         Bucket = 0x05 // outpoint -> utxo entry of the virtual
+	BucketUndo         Bucket = 0x06 // chain block hash -> undo diff
+	BucketTips         Bucket = 0x07 // tip block hash -> nothing
+	BucketVirtual      Bucket = 0x08 // virtual state records
+	BucketOrder        Bucket = 0x09 // GHOSTDAG order records
+	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
+)
+
+// Key returns the key made of the bucket prefix followed by suffix. The
+// result is a fresh slice that shares no memory with suffix.
+func Key(b Bucket, suffix []byte) []byte {
+	key := make([]byte, 1+len(suffix))
+	key[0] = byte(b)
+	copy(key[1:], suffix)
+	return key
+}
+
+// These constants bound and default the LevelDB tuning in Options.
+const (
+	// DefaultCacheSizeMB is the block cache used when Options.CacheSizeMB is
+	// zero. Block-index and UTXO lookups are random reads, so a cache larger
+	// than LevelDB's 8 MiB default saves disk reads during sync.
+	DefaultCacheSizeMB = 64
+
+	// DefaultWriteBufferMB is the memtable size used when
+	// Options.WriteBufferMB is zero. A larger buffer than LevelDB's 4 MiB
+	// default means fewer, larger level-0 tables while blocks stream in.
+	DefaultWriteBufferMB = 32
+
+	// MaxCacheSizeMB bounds Options.CacheSizeMB (64 GiB).
+	MaxCacheSizeMB = 65536
+
+	// MaxWriteBufferMB bounds Options.WriteBufferMB (1 GiB). Two buffers can
+	// be in memory at once (the active one and the one being flushed).
+	MaxWriteBufferMB = 1024
+
+	// mib is the number of bytes in a MiB.
+	mib = 1 << 20
+
+	// bloomBitsPerKey sizes the per-table bloom filter. Ten bits per key give
+	// about one percent false positives, so a lookup of a missing key (a
+	// block or an outpoint not yet known) rarely touches the disk.
+	bloomBitsPerKey = 10
+
+	// dirPerm is the mode of a data directory Open creates: the store holds
+	// nothing secret, but nobody else has a reason to write or read it.
+	dirPerm = 0700
+)
+
+// Options tunes a DB. The zero value, or a nil *Options, suits a node.
+type Options struct {
+	// CacheSizeMB is LevelDB's block cache size in MiB, 0 to
+	// MaxCacheSizeMB; zero means DefaultCacheSizeMB.
+	CacheSizeMB int
+
+	// WriteBufferMB is LevelDB's memtable size in MiB, 0 to
+	// MaxWriteBufferMB; zero means DefaultWriteBufferMB.
+	WriteBufferMB int
+
+	// NoSync makes Write, Put and Delete return without flushing to the
+	// disk. A process crash loses nothing that a write returned (the
+	// operating system has it); a power loss may lose the last batches but
+	// never leaves a torn batch. Default false.
+	NoSync bool
+
+	// ReadOnly opens an existing store for reading only. Several read-only
+	// DBs may share a directory; none may share it with a writable one.
+	ReadOnly bool
+}
+
+// DB is an open store. It is safe for concurrent access.
+type DB struct {
+	path     string
+	readOnly bool
+	ldb      *leveldb.DB
+	stor     *syncStorage
+	wo       *opt.WriteOptions
+
+	// mu guards closed and the lifetime of ldb: every operation holds it
+	// for reading, Close holds it for writing, so Close waits for
+	// operations in progress and nothing touches ldb after it is closed.
+	mu     sync.RWMutex
+	closed bool
+
+	// itersMu guards iters, the open iterators, which Close releases so
+	// that none of them reads from a closed LevelDB.
+	itersMu sync.Mutex
+	iters   map[*Iterator]struct{}
+}
+
+// syncWrite makes a write flush to the disk before it returns.
+var syncWrite = &opt.WriteOptions{Sync: true}
+
+// isKind reports whether err is of the given kind.
+func isKind(err error, kind ErrorKind) bool {
+	return errors.Is(err, kind)
+}
+
+// checkOptions returns opts with defaults filled in, or an error naming the
+// option that is out of range.
+func checkOptions(opts *Options) (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	// The byte counts must also fit an int on 32-bit platforms.
+	maxCache := min(MaxCacheSizeMB, math.MaxInt/mib)
+	maxBuffer := min(MaxWriteBufferMB, math.MaxInt/mib)
+	if o.CacheSizeMB < 0 || o.CacheSizeMB > maxCache {
+		str := fmt.Sprintf("database cache size %d MiB is out of range: "+
+			"it must be 0 (default %d) to %d", o.CacheSizeMB,
+			DefaultCacheSizeMB, maxCache)
+		return o, dbError(ErrInvalidOptions, str)
+	}
+	if o.WriteBufferMB < 0 || o.WriteBufferMB > maxBuffer {
+		str := fmt.Sprintf("database write buffer %d MiB is out of range: "+
+			"it must be 0 (default %d) to %d", o.WriteBufferMB,
+			DefaultWriteBufferMB, maxBuffer)
+		return o, dbError(ErrInvalidOptions, str)
+	}
+	if o.CacheSizeMB == 0 {
+		o.CacheSizeMB = DefaultCacheSizeMB
+	}
+	if o.WriteBufferMB == 0 {
+		o.WriteBufferMB = DefaultWriteBufferMB
+	}
+	return o, nil
+}
+
+// corruptAdvice is what an operator does with a damaged store.
+func corruptAdvice(path string) string {
+	return fmt.Sprintf("remove %s and restart to resync from peers", path)
+}
+
+// Open opens the store in the directory path, creating the directory (mode
+// 0700) and an empty store if they do not exist, unless opts.ReadOnly is set.
+// A nil opts means the defaults.
+//
+// It fails with ErrInUse when another process or DB holds the directory,
+// ErrCorrupt when the store is damaged, ErrSchemaVersion when the store was
+// written with another schema version, ErrInvalidOptions for out-of-range
+// options and ErrIO for any other failure.
+func Open(path string, opts *Options) (*DB, error) {
+	o, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if !o.ReadOnly {
+		if err := os.MkdirAll(path, dirPerm); err != nil {
+			str := fmt.Sprintf("cannot create data directory %s: %v", path, err)
+			return nil, dbError(ErrIO, str)
+		}
+	}
+	if err := checkFiles(path); err != nil {
+		return nil, err
+	}
+
+	fstor, err := storage.OpenFile(path, o.ReadOnly)
+	if err != nil {
+		if isLockHeld(err) {
+			str := fmt.Sprintf("data directory %s is in use by another "+
+				"process", path)
+			return nil, dbError(ErrInUse, str)
+		}
+		str := fmt.Sprintf("cannot open data directory %s: %v", path, err)
+		return nil, dbError(ErrIO, str)
+	}
+	stor := newSyncStorage(fstor)
+
+	lo := &opt.Options{
+		BlockCacheCapacity: o.CacheSizeMB * mib,
+		WriteBuffer:        o.WriteBufferMB * mib,
+		Filter:             filter.NewBloomFilter(bloomBitsPerKey),
+		ReadOnly:           o.ReadOnly,
+		ErrorIfMissing:     o.ReadOnly,
+	}
+	ldb, err := leveldb.Open(stor, lo)
+	if err != nil {
+		stor.Close()
+		if lerrors.IsCorrupted(err) {
+			str := fmt.Sprintf("database in %s is damaged (%v): %s", path,
+				err, corruptAdvice(path))
+			return nil, dbError(ErrCorrupt, str)
+		}
+		str := fmt.Sprintf("cannot open database in %s: %v", path, err)
+		return nil, dbError(ErrIO, str)
+	}
+
+	db := &DB{
+		path:     path,
+		readOnly: o.ReadOnly,
+		ldb:      ldb,
+		stor:     stor,
+		wo:       &opt.WriteOptions{Sync: !o.NoSync},
+		iters:    make(map[*Iterator]struct{}),
+	}
+	if err := db.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Debugf("Opened database in %s (cache %d MiB, write buffer %d MiB, "+
+		"sync %v, read-only %v)", path, o.CacheSizeMB, o.WriteBufferMB,
+		!o.NoSync, o.ReadOnly)
+	return db, nil
+}
+
+// checkFiles refuses a directory that holds LevelDB tables or journals but no
+// CURRENT file. LevelDB would treat it as a new store and later delete the
+// orphaned files, so a node would silently start over; the operator should
+// know that the store was damaged instead.
+func checkFiles(path string) error {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		// A missing directory is reported by the open that follows, with
+		// the message that suits the mode.
+		return nil
+	}
+	hasCurrent, dataFile := false, ""
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == "CURRENT":
+			hasCurrent = true
+		case filepath.Ext(name) == ".ldb", filepath.Ext(name) == ".sst",
+			filepath.Ext(name) == ".log",
+			len(name) > 9 && name[:9] == "MANIFEST-":
+			dataFile = name
+		}
+	}
+	if !hasCurrent && dataFile != "" {
+		str := fmt.Sprintf("database in %s is damaged (file CURRENT is "+
+			"missing but %s exists): %s", path, dataFile,
+			corruptAdvice(path))
+		return dbError(ErrCorrupt, str)
+	}
+	return nil
+}
+
+// Close closes the DB after the operations in progress finish, releasing any
+// open iterators. It is safe to call more than once; later calls return nil.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return nil
+	}
+	db.closed = true
+
+	db.itersMu.Lock()
+	for it := range db.iters {
+		it.releaseForClose()
+	}
+	db.iters = nil
+	db.itersMu.Unlock()
+
+	// LevelDB closes only storage it opened itself, so the storage, and
+	// with it the LOCK file, is released here.
+	err := db.ldb.Close()
+	if serr := db.stor.Close(); err == nil {
+		err = serr
+	}
+	if err != nil {
+		str := fmt.Sprintf("close database in %s: %v", db.path, err)
+		return dbError(ErrIO, str)
+	}
+	log.Debugf("Closed database in %s", db.path)
+	return nil
+}
+
+// Path returns the directory the DB was opened on.
+func (db *DB) Path() string {
+	return db.path
+}
+
+// closedError is the error returned by every operation after Close.
+func (db *DB) closedError(op string) error {
+	str := fmt.Sprintf("%s: database in %s is closed", op, db.path)
+	return dbError(ErrClosed, str)
+}
+
+// convertErr maps an error from LevelDB to an Error of the matching kind,
+// naming the operation that failed.
+func (db *DB) convertErr(op string, err error) error {
+	switch {
+	case errors.Is(err, leveldb.ErrNotFound):
+		return dbError(ErrNotFound, op+": key not found")
+	case errors.Is(err, leveldb.ErrClosed):
+		return db.closedError(op)
+	case errors.Is(err, leveldb.ErrReadOnly):
+		str := fmt.Sprintf("%s: database in %s is read-only", op, db.path)
+		return dbError(ErrReadOnly, str)
+	case lerrors.IsCorrupted(err):
+		str := fmt.Sprintf("%s: database in %s is damaged (%v): %s", op,
+			db.path, err, corruptAdvice(db.path))
+		return dbError(ErrCorrupt, str)
+	}
+	str := fmt.Sprintf("%s: database in %s: %v", op, db.path, err)
+	return dbError(ErrIO, str)
+}
+
+// Get returns a copy of the value stored under key, which the caller may keep
+// and modify. A missing key gives an error of kind ErrNotFound.
+func (db *DB) Get(key []byte) ([]byte, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return nil, db.closedError("get")
+	}
+	// LevelDB's Get already returns a slice of its own.
+	value, err := db.ldb.Get(key, nil)
+	if err != nil {
+		return nil, db.convertErr("get", err)
+	}
+	return value, nil
+}
+
+// Has reports whether key is in the store.
+func (db *DB) Has(key []byte) (bool, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return false, db.closedError("has")
+	}
+	ok, err := db.ldb.Has(key, nil)
+	if err != nil {
+		return false, db.convertErr("has", err)
+	}
+	return ok, nil
+}
+
+// Put stores value under key, replacing any previous value. The DB keeps its
+// own copy of both.
+func (db *DB) Put(key, value []byte) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return db.closedError("put")
+	}
+	if err := db.ldb.Put(key, value, db.wo); err != nil {
+		return db.convertErr("put", err)
+	}
+	return nil
+}
+
+// Delete removes key. Deleting a missing key is not an error.
+func (db *DB) Delete(key []byte) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return db.closedError("delete")
+	}
+	if err := db.ldb.Delete(key, db.wo); err != nil {
+		return db.convertErr("delete", err)
+	}
+	return nil
+}
+
+// Write applies every operation of b atomically, in the order they were
+// added: after Write returns, and after a crash at any point, either all of
+// them are visible or none. A nil or empty batch writes nothing. The batch
+// is not reset and may be reused after Reset.
+func (db *DB) Write(b *Batch) error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return db.closedError("write")
+	}
+	if b == nil || b.Len() == 0 {
+		return nil
+	}
+	if db.readOnly {
+		// LevelDB would report it too, but only once the batch is
+		// non-empty; saying so here keeps the message uniform.
+		return db.convertErr("write", leveldb.ErrReadOnly)
+	}
+	if err := db.ldb.Write(&b.b, db.wo); err != nil {
+		return db.convertErr("write", err)
+	}
+	return nil
+}
+
+// Sync flushes everything written so far to the disk, including writes made
+// with Options.NoSync. It is meant for shutdown and for points after which a
+// power loss must not undo the store's state.
+func (db *DB) Sync() error {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return db.closedError("sync")
+	}
+	if db.readOnly {
+		return nil
+	}
+	if err := db.stor.syncJournal(); err != nil {
+		return db.convertErr("sync", err)
+	}
+	if err := syncDir(db.path); err != nil {
+		return db.convertErr("sync", err)
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package database implements the node's persistent store: a single LevelDB
+// database (github.com/btcsuite/goleveldb) in the node's data directory, with
+// one-byte bucket prefixes that keep the kinds of records apart, atomic write
+// batches, and ordered iteration by prefix or key range.
+//
+// Every block connection and every change of the virtual state is written as
+// one Batch, so after a crash at any point the store holds either all of a
+// change or none of it. With Options.NoSync a write is handed to the operating
+// system but not flushed to the disk: a process crash loses nothing that Write
+// returned, a power loss may lose the most recent batches (never an earlier
+// batch while keeping a later one, and never part of a batch). Sync flushes
+// everything written so far and is meant for shutdown.
+//
+// Open takes the LevelDB LOCK file, so a second process (or a second Open in
+// this process) that points at the same directory gets an error of kind
+// ErrInUse instead of corrupting the store. A new store records SchemaVersion
+// in BucketMeta and Open refuses a store written with another version
+// (ErrSchemaVersion). A store that LevelDB finds damaged is refused with
+// ErrCorrupt and advice to remove the directory and resync from peers: the
+// store is not repaired automatically, because LevelDB's recovery drops
+// whatever tables it cannot read, and a store that silently lost part of its
+// block index or UTXO set is worse than an empty one.
+//
+// Package database does not know what the records mean: key and value
+// encodings belong to the packages that own the records (blockdag and later
+// packages, in their *io.go files). It has no caching of its own beyond
+// LevelDB's block cache, no transactions spanning reads and writes, and no
+// snapshots.
+//
+// A DB is safe for concurrent access. A Batch and an Iterator are not: each
+// is meant to be used by one goroutine at a time.
+package database
