@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/btcsuite/goleveldb/leveldb"
@@ -154,6 +154,36 @@ func checkOptions(opts *Options) (Options, error) {
 	return o, nil
 }
 
+// describeCorruption says what LevelDB found damaged. LevelDB reports
+// missing files with the bare words "file missing"; naming the files, or
+// saying that the CURRENT file or its manifest is gone (LevelDB's own check
+// for a directory with store files but no usable CURRENT), tells the
+// operator more.
+func describeCorruption(err error) string {
+	cerr, ok := err.(*lerrors.ErrCorrupted)
+	if !ok {
+		return err.Error()
+	}
+	missing, ok := cerr.Err.(*lerrors.ErrMissingFiles)
+	if !ok {
+		return err.Error()
+	}
+	if len(missing.Fds) == 0 {
+		return "the CURRENT file or the manifest it names is missing"
+	}
+	const maxNamed = 5 // enough to recognise the damage, short for a log
+	names := make([]string, 0, maxNamed)
+	for i, fd := range missing.Fds {
+		if i == maxNamed {
+			names = append(names, "...")
+			break
+		}
+		names = append(names, fd.String())
+	}
+	return fmt.Sprintf("%d files are missing: %s", len(missing.Fds),
+		strings.Join(names, ", "))
+}
+
 // corruptAdvice is what an operator does with a damaged store.
 func corruptAdvice(path string) string {
 	return fmt.Sprintf("remove %s and restart to resync from peers", path)
@@ -177,9 +207,6 @@ func Open(path string, opts *Options) (*DB, error) {
 			str := fmt.Sprintf("cannot create data directory %s: %v", path, err)
 			return nil, dbError(ErrIO, str)
 		}
-	}
-	if err := checkFiles(path); err != nil {
-		return nil, err
 	}
 
 	fstor, err := storage.OpenFile(path, o.ReadOnly)
@@ -205,8 +232,8 @@ func Open(path string, opts *Options) (*DB, error) {
 	if err != nil {
 		stor.Close()
 		if lerrors.IsCorrupted(err) {
-			str := fmt.Sprintf("database in %s is damaged (%v): %s", path,
-				err, corruptAdvice(path))
+			str := fmt.Sprintf("database in %s is damaged (%s): %s", path,
+				describeCorruption(err), corruptAdvice(path))
 			return nil, dbError(ErrCorrupt, str)
 		}
 		str := fmt.Sprintf("cannot open database in %s: %v", path, err)
@@ -229,38 +256,6 @@ func Open(path string, opts *Options) (*DB, error) {
 		"sync %v, read-only %v)", path, o.CacheSizeMB, o.WriteBufferMB,
 		!o.NoSync, o.ReadOnly)
 	return db, nil
-}
-
-// checkFiles refuses a directory that holds LevelDB tables or journals but no
-// CURRENT file. LevelDB would treat it as a new store and later delete the
-// orphaned files, so a node would silently start over; the operator should
-// know that the store was damaged instead.
-func checkFiles(path string) error {
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		// A missing directory is reported by the open that follows, with
-		// the message that suits the mode.
-		return nil
-	}
-	hasCurrent, dataFile := false, ""
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case name == "CURRENT":
-			hasCurrent = true
-		case filepath.Ext(name) == ".ldb", filepath.Ext(name) == ".sst",
-			filepath.Ext(name) == ".log",
-			len(name) > 9 && name[:9] == "MANIFEST-":
-			dataFile = name
-		}
-	}
-	if !hasCurrent && dataFile != "" {
-		str := fmt.Sprintf("database in %s is damaged (file CURRENT is "+
-			"missing but %s exists): %s", path, dataFile,
-			corruptAdvice(path))
-		return dbError(ErrCorrupt, str)
-	}
-	return nil
 }
 
 // Close closes the DB after the operations in progress finish, releasing any
@@ -317,8 +312,8 @@ func (db *DB) convertErr(op string, err error) error {
 		str := fmt.Sprintf("%s: database in %s is read-only", op, db.path)
 		return dbError(ErrReadOnly, str)
 	case lerrors.IsCorrupted(err):
-		str := fmt.Sprintf("%s: database in %s is damaged (%v): %s", op,
-			db.path, err, corruptAdvice(db.path))
+		str := fmt.Sprintf("%s: database in %s is damaged (%s): %s", op,
+			db.path, describeCorruption(err), corruptAdvice(db.path))
 		return dbError(ErrCorrupt, str)
 	}
 	str := fmt.Sprintf("%s: database in %s: %v", op, db.path, err)
