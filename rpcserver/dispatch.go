@@ -1,0 +1,246 @@
+package rpcserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/soterdag/soterd/rpcmodel"
+)
+
+// maxBatchRequests bounds the requests of one batch. The body limit bounds
+// bytes; this bounds work, since a tiny request can be an expensive one.
+const maxBatchRequests = 500
+
+// clientInfo is what a handler knows about its caller.
+type clientInfo struct {
+	isAdmin bool
+	addr    string
+	// quit is closed when the client goes away, so a request waiting for
+	// a free handler slot can give up.
+	quit <-chan struct{}
+	// ws is the websocket client, nil for HTTP.
+	ws *wsClient
+}
+
+// handler serves one method. args are already checked against the method
+// table. A returned *rpcmodel.RPCError reaches the client as is; any other
+// error is a bug and is answered with -32603.
+type handler func(s *Server, args rpcmodel.Args, cl *clientInfo) (interface{}, error)
+
+// handlers maps every method in rpcmodel's table to its handler. It is set
+// in init because some handlers (help) read it.
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		// DAG.
+		"getblockcount":    handleGetBlockCount,
+		"getbestblockhash": handleGetBestBlockHash,
+		"getblockhash":     handleGetBlockHash,
+		"getblock":         handleGetBlock,
+		"getblockheader":   handleGetBlockHeader,
+		"getdifficulty":    handleGetDifficulty,
+		"getdaginfo":       handleGetDAGInfo,
+		"getdagtips":       handleGetDAGTips,
+		"getblockhashes":   handleGetBlockHashes,
+		"getdagcoloring":   handleGetDAGColoring,
+		"renderdag":        handleRenderDAG,
+		"getsyncinfo":      handleGetSyncInfo,
+
+		// Transactions and mempool.
+		"getrawmempool":        handleGetRawMempool,
+		"getmempoolinfo":       handleGetMempoolInfo,
+		"getrawtransaction":    handleGetRawTransaction,
+		"sendrawtransaction":   handleSendRawTransaction,
+		"gettxout":             handleGetTxOut,
+		"createrawtransaction": handleCreateRawTransaction,
+		"decoderawtransaction": handleDecodeRawTransaction,
+
+		// Network.
+		"getpeerinfo":        handleGetPeerInfo,
+		"getconnectioncount": handleGetConnectionCount,
+		"addnode":            handleAddNode,
+		"getnettotals":       handleGetNetTotals,
+		"ping":               handlePing,
+		"getlistenaddrs":     handleGetListenAddrs,
+		"getinfo":            handleGetInfo,
+
+		// Mining.
+		"getmininginfo":   handleGetMiningInfo,
+		"generate":        handleGenerate,
+		"setgenerate":     handleSetGenerate,
+		"getgenerate":     handleGetGenerate,
+		"submitblock":     handleSubmitBlock,
+		"getblockmetrics": handleGetBlockMetrics,
+
+		// Control.
+		"help":    handleHelp,
+		"stop":    handleStop,
+		"uptime":  handleUptime,
+		"version": handleVersion,
+
+		// Websocket.
+		"authenticate":              handleAuthenticate,
+		"notifyblocks":              handleNotifyBlocks,
+		"stopnotifyblocks":          handleStopNotifyBlocks,
+		"notifynewtransactions":     handleNotifyNewTransactions,
+		"stopnotifynewtransactions": handleStopNotifyNewTransactions,
+	}
+}
+
+// errLimitedUser is btcd's answer to a limited user calling an admin method.
+var errLimitedUser = rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidParams,
+	"limited user not authorized for this method")
+
+// processBody answers a request body: one request or a batch (a JSON
+// array), and returns the marshalled reply.
+func (s *Server) processBody(body []byte, cl *clientInfo) []byte {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return s.processOne(trimmed, cl)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(trimmed, &items); err != nil {
+		return marshalResponse(nil, nil, rpcmodel.Errorf(rpcmodel.ErrRPCParse,
+			"failed to parse request: %v", err))
+	}
+	if len(items) == 0 {
+		return marshalResponse(nil, nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidRequest,
+			"empty batch"))
+	}
+	if len(items) > maxBatchRequests {
+		return marshalResponse(nil, nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidRequest,
+			"batch of %d requests is over the limit of %d", len(items), maxBatchRequests))
+	}
+	replies := make([]json.RawMessage, len(items))
+	for i, item := range items {
+		replies[i] = s.processOne(item, cl)
+	}
+	out, err := json.Marshal(replies)
+	if err != nil {
+		log.Errorf("marshal batch reply: %v", err)
+		return marshalResponse(nil, nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInternal,
+			"internal error"))
+	}
+	return out
+}
+
+// processOne answers one request.
+func (s *Server) processOne(raw []byte, cl *clientInfo) []byte {
+	var req rpcmodel.Request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		if !json.Valid(raw) {
+			return marshalResponse(nil, nil, rpcmodel.Errorf(rpcmodel.ErrRPCParse,
+				"failed to parse request: %v", err))
+		}
+		return marshalResponse(nil, nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidRequest,
+			"request must be a JSON object with method, params and id"))
+	}
+	result, rpcErr := s.handleRequest(&req, cl)
+	return marshalResponse(req.ID, result, rpcErr)
+}
+
+// handleRequest checks a request's method, the caller's rights and the
+// params, then runs the handler in a handler slot.
+func (s *Server) handleRequest(req *rpcmodel.Request, cl *clientInfo) (interface{}, *rpcmodel.RPCError) {
+	if req.Method == "" {
+		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidRequest, "request has no method")
+	}
+	m, ok := rpcmodel.LookupMethod(req.Method)
+	h := handlers[req.Method]
+	if !ok || h == nil {
+		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCMethodNotFound, "method not found: %s",
+			clip(req.Method))
+	}
+	if !cl.isAdmin && !m.Limited {
+		return nil, errLimitedUser
+	}
+	if m.WebsocketOnly && cl.ws == nil {
+		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCMethodNotFound,
+			"%s is only available over a websocket connection (/ws)", m.Name)
+	}
+	args, err := m.ParseParams(req.Params)
+	if err != nil {
+		var pe rpcmodel.ParamError
+		if errors.As(err, &pe) {
+			return nil, pe.ToRPCError()
+		}
+		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidParams, err.Error())
+	}
+
+	select {
+	case s.reqSem <- struct{}{}:
+	case <-s.quit:
+		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "server shutting down")
+	case <-cl.quit:
+		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "client went away")
+	}
+	defer func() { <-s.reqSem }()
+	return s.callHandler(m.Name, h, args, cl)
+}
+
+// callHandler runs a handler and turns its panics and non-RPC errors into
+// -32603: they are our bugs, logged at error level, and never take the
+// server down.
+func (s *Server) callHandler(name string, h handler, args rpcmodel.Args,
+	cl *clientInfo) (result interface{}, rpcErr *rpcmodel.RPCError) {
+
+	defer func() {
+		if r := recover(); r != nil {
+			log.Errorf("RPC handler %s panicked: %v\n%s", name, r, debug.Stack())
+			result = nil
+			rpcErr = rpcmodel.Errorf(rpcmodel.ErrRPCInternal, "internal error in %s", name)
+		}
+	}()
+	result, err := h(s, args, cl)
+	if err == nil {
+		return result, nil
+	}
+	var re *rpcmodel.RPCError
+	if errors.As(err, &re) {
+		return nil, re
+	}
+	log.Errorf("RPC handler %s: %v", name, err)
+	return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInternal, "internal error in %s: %v", name, err)
+}
+
+// marshalResponse builds the reply envelope. A nil id becomes null.
+func marshalResponse(id json.RawMessage, result interface{}, rpcErr *rpcmodel.RPCError) []byte {
+	resp := rpcmodel.Response{ID: id, Error: rpcErr}
+	if rpcmodel.IsNull(id) {
+		resp.ID = json.RawMessage("null")
+	}
+	if rpcErr == nil {
+		raw, err := json.Marshal(result)
+		if err != nil {
+			log.Errorf("marshal RPC result: %v", err)
+			resp.Error = rpcmodel.NewRPCError(rpcmodel.ErrRPCInternal, "internal error")
+		} else {
+			resp.Result = raw
+		}
+	}
+	if resp.Result == nil {
+		resp.Result = json.RawMessage("null")
+	}
+	out, err := json.Marshal(&resp)
+	if err != nil {
+		// Only a malformed id can get here, and json.Unmarshal checked it.
+		log.Errorf("marshal RPC response: %v", err)
+		return []byte(fmt.Sprintf(`{"result":null,"error":{"code":%d,"message":"internal error"},"id":null}`,
+			rpcmodel.ErrRPCInternal))
+	}
+	return out
+}
+
+// clip shortens a client-supplied string for an error message, so a huge
+// bad value is not echoed back whole.
+func clip(s string) string {
+	const max = 64
+	if len(s) > max {
+		return fmt.Sprintf("%q...", s[:max])
+	}
+	return fmt.Sprintf("%q", s)
+}

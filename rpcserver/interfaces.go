@@ -1,0 +1,173 @@
+package rpcserver
+
+import (
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/wire"
+)
+
+// The server reads node state through the small interfaces below, declared
+// here by their user so that rpcserver imports no manager package and tests
+// run against fakes. Package node adapts its managers to them. Every method
+// must be safe for concurrent use: requests are served concurrently.
+
+// DAG is the part of *blockdag.BlockDAG the server reads, plus ProcessBlock
+// for submitblock. *blockdag.BlockDAG satisfies it as it is.
+type DAG interface {
+	BlockCount() uint64
+	MaxHeight() uint32
+	Tips() []wire.Hash
+	VirtualInfo() *blockdag.VirtualInfo
+	IsCurrent() bool
+	HaveBlock(hash *wire.Hash) bool
+	BlockByHash(hash *wire.Hash) (*wire.MsgBlock, error)
+	HeaderByHash(hash *wire.Hash) (*wire.BlockHeader, error)
+	BlockInfo(hash *wire.Hash) (*blockdag.BlockInfo, error)
+	BlockHashesAtHeight(height uint32) []wire.Hash
+	SelectedChainBlock(index uint64) (wire.Hash, error)
+	Order(start uint64, max int) ([]blockdag.OrderedBlock, error)
+	FetchUTXO(op wire.OutPoint) (*blockdag.UTXOEntry, bool)
+	ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (isOrphan bool, err error)
+}
+
+// SyncStatus is the sync manager's state as getsyncinfo shows it. The node
+// fills it from its SyncManager.
+type SyncStatus struct {
+	// SyncPeerID is the id of the peer blocks are downloaded from, 0 when
+	// there is none; SyncPeerAddr its address.
+	SyncPeerID   int32
+	SyncPeerAddr string
+
+	// InSyncMode is true during initial block download, when block
+	// messages from other peers are dropped.
+	InSyncMode bool
+
+	// IsCurrent is true when the DAG is as current as the peers'.
+	IsCurrent bool
+
+	// MaxHeight is our DAG's max height; SyncPeerMaxHeight the sync
+	// peer's last announced max height.
+	MaxHeight         uint32
+	SyncPeerMaxHeight uint32
+
+	// Orphans counts blocks waiting for parents; RequestedBlocks blocks
+	// asked for and not yet received.
+	Orphans         int
+	RequestedBlocks int
+
+	// BlocksProcessed counts blocks accepted since start; LastBlockTime
+	// is when the last one was, LastProgress when sync last advanced.
+	BlocksProcessed uint64
+	LastBlockTime   time.Time
+	LastProgress    time.Time
+}
+
+// SyncManager reports the state of block download.
+type SyncManager interface {
+	SyncStatus() SyncStatus
+	IsCurrent() bool
+	SyncPeerID() int32
+}
+
+// PeerInfo is one connected peer as getpeerinfo shows it. The node fills it
+// from its peers.
+type PeerInfo struct {
+	ID              int32
+	Addr            string
+	AddrLocal       string
+	Services        wire.ServiceFlag
+	RelayTxes       bool
+	LastSend        time.Time
+	LastRecv        time.Time
+	BytesSent       uint64
+	BytesRecv       uint64
+	ConnTime        time.Time
+	TimeOffset      int64 // seconds
+	PingTime        time.Duration
+	PingWait        time.Duration // zero when no ping is outstanding
+	ProtocolVersion uint32
+	UserAgent       string
+	Inbound         bool
+	StartingHeight  uint32 // max height announced in the handshake
+	CurrentHeight   uint32 // max height last announced
+	BanScore        int32
+}
+
+// AddNode subcommands.
+const (
+	AddNodeAdd    = "add"
+	AddNodeRemove = "remove"
+	AddNodeOneTry = "onetry"
+)
+
+// ConnManager reports peers and network totals and manages persistent peers.
+type ConnManager interface {
+	Peers() []PeerInfo
+	ConnectedCount() int32
+	// NetTotals returns the bytes received and sent over P2P since start.
+	NetTotals() (recv, sent uint64)
+	// AddNode adds (AddNodeAdd), removes (AddNodeRemove) or connects once
+	// to (AddNodeOneTry) a peer; addr is host:port. An error is the
+	// caller's fault (unknown peer, bad address) and is shown to it.
+	AddNode(addr, subcmd string) error
+	// PingAll queues a ping to every connected peer.
+	PingAll()
+	// ListenAddrs returns the P2P listen addresses.
+	ListenAddrs() []string
+}
+
+// MempoolEntry is one mempool transaction as getrawmempool shows it.
+type MempoolEntry struct {
+	Tx     *wire.MsgTx
+	TxID   wire.Hash
+	Added  time.Time
+	Height uint32 // DAG max height when it was added
+	Fee    uint64 // base units
+}
+
+// TxMempool is the unconfirmed transaction pool.
+type TxMempool interface {
+	Entries() []MempoolEntry
+	// FetchTransaction returns a mempool transaction, false if absent.
+	FetchTransaction(txID *wire.Hash) (*wire.MsgTx, bool)
+	// ProcessTransaction validates a transaction and, when accepted, adds
+	// it to the pool and relays it. A rejection error is shown to the
+	// client (sendrawtransaction answers -25 with it).
+	ProcessTransaction(tx *wire.MsgTx) error
+	Count() int
+	Bytes() uint64
+}
+
+// MinedBlock is one block this node mined.
+type MinedBlock struct {
+	Hash    wire.Hash
+	Height  uint32
+	Found   time.Time     // when the nonce was found
+	Elapsed time.Duration // from template to solution
+	Size    int
+	TxCount int
+}
+
+// Miner is the CPU miner.
+type Miner interface {
+	IsMining() bool
+	// SetGenerate starts (on) or stops the miner; workers > 0 sets the
+	// number of worker goroutines, workers < 0 keeps the configured one.
+	SetGenerate(on bool, workers int)
+	Workers() int
+	HashesPerSecond() float64
+	// Generate mines n blocks on the current tips right away and returns
+	// their hashes once they are in the DAG.
+	Generate(n uint32) ([]wire.Hash, error)
+	// MinedBlocks returns the blocks mined since start, oldest first.
+	MinedBlocks() []MinedBlock
+}
+
+// TxLocator finds a transaction in the DAG by id. It is optional: without
+// one, getrawtransaction looks in the mempool and in a block the client
+// names.
+type TxLocator interface {
+	// FindTransaction returns the transaction and the block holding it.
+	FindTransaction(txID *wire.Hash) (tx *wire.MsgTx, block wire.Hash, ok bool)
+}
