@@ -120,6 +120,11 @@ const (
 	// ErrBadSignature: a signature or public key does not verify.
 	ErrBadSignature = ErrorKind("ErrBadSignature")
 
+	// ErrOutputExists: a transaction creates an output that already exists
+	// unspent in the UTXO state it is checked against (a repeated
+	// coinbase).
+	ErrOutputExists = ErrorKind("ErrOutputExists")
+
 	// ErrOrphanLimit: the orphan could not be kept (too big for the pool).
 	ErrOrphanLimit = ErrorKind("ErrOrphanLimit")
 

@@ -1,0 +1,22 @@
+// Package blockdag implements the consensus core of soterd: block
+// validation in three stages, the in-memory block index with GHOSTDAG
+// coloring and a reachability index, the GHOSTDAG total order, the virtual
+// block with its UTXO set, per-block undo diffs for moving the virtual's
+// selected chain, an incremental UTXO commitment, difficulty adjustment,
+// a bounded orphan pool and notifications to subscribers. It also holds the
+// network parameters.
+//
+// A BlockDAG is built over an open database.DB by New and is safe for
+// concurrent use: ProcessBlock accepts blocks one at a time (callers may call
+// it concurrently), and the read methods (BlockInfo, Tips, FetchUTXO,
+// Order, ...) run alongside it. Every accepted block is written as a single
+// database batch, so the store reopens consistently after a crash at any
+// point. docs/consensus.md describes the rules as built.
+//
+// Package blockdag does not talk to the network, relay anything, keep a
+// mempool, build block templates or mine: netsync, mempool and mining do,
+// using the read API and the notifications. It does not prune: every block
+// and every undo diff is kept. It has no finality window, so a block mined
+// on a very old part of the DAG is processed like any other, at a cost that
+// grows with its distance from the virtual.
+package blockdag

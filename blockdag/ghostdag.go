@@ -1,0 +1,225 @@
+package blockdag
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+// GHOSTDAG (DESIGN.md "GHOSTDAG"): a block's selected parent is its parent
+// with the most blue work (ties: the larger hash). Its mergeset is the
+// selected parent plus every block of its past that is not in the selected
+// parent's past. The mergeset is colored in ascending (blue work, hash)
+// order, the selected parent blue first: a candidate is blue when, counting
+// the blues already chosen, at most K blues are in its anticone and no blue
+// would get more than K blues in its anticone (the k-cluster rule). A
+// block's blue score counts the blue blocks in its past and its blue work
+// sums their work.
+
+// ghostdagState holds what the GHOSTDAG computation reuses between blocks.
+// It is only used by the goroutine holding the process lock.
+type ghostdagState struct {
+	k          uint32
+	mergeLimit int
+	epoch      uint64
+	workCache  map[uint32]*big.Int
+}
+
+// maxWorkCacheEntries bounds the cache of work per bits value. Difficulty
+// changes slowly, so a few distinct values cover the blocks being merged.
+const maxWorkCacheEntries = 1024
+
+// work returns the work of a block with the given bits. The result must not
+// be modified.
+func (s *ghostdagState) work(bits uint32) *big.Int {
+	if w, ok := s.workCache[bits]; ok {
+		return w
+	}
+	if len(s.workCache) >= maxWorkCacheEntries {
+		clear(s.workCache)
+	}
+	w := wire.CalcWork(bits)
+	s.workCache[bits] = w
+	return w
+}
+
+// selectParent returns the parent with the most blue work, ties broken by
+// the larger hash.
+func selectParent(parents []*blockNode) *blockNode {
+	var best *blockNode
+	for _, p := range parents {
+		if best == nil || blockLess(best, p) {
+			best = p
+		}
+	}
+	return best
+}
+
+// mergeSetTooBigError is the rule error for a mergeset over the limit.
+func mergeSetTooBigError(limit int) error {
+	return ruleError(ErrMergeSetTooBig, fmt.Sprintf(
+		"mergeset has more than the limit of %d blocks", limit))
+}
+
+// mergeSet returns the mergeset of a block with the given parents and
+// selected parent, the selected parent excluded, in ascending (blue work,
+// hash) order. It walks back from the other parents and stops at blocks in
+// the selected parent's past, which the reachability index answers without
+// a walk. It fails with ErrMergeSetTooBig as soon as the set passes the
+// limit, so a block naming an ancient parent costs little to reject.
+func (s *ghostdagState) mergeSet(parents []*blockNode, sp *blockNode) ([]*blockNode, error) {
+	s.epoch++
+	epoch := s.epoch
+	var out []*blockNode
+	queue := make([]*blockNode, 0, len(parents))
+	for _, p := range parents {
+		if p != sp {
+			queue = append(queue, p)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if n.visit == epoch {
+			continue
+		}
+		n.visit = epoch
+		if isAncestorOrSelf(n, sp) {
+			continue
+		}
+		out = append(out, n)
+		if len(out)+1 > s.mergeLimit {
+			return nil, mergeSetTooBigError(s.mergeLimit)
+		}
+		for _, pp := range n.parents {
+			if pp.visit != epoch {
+				queue = append(queue, pp)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return blockLess(out[i], out[j]) })
+	return out, nil
+}
+
+// ghostdag computes the GHOSTDAG data of a block, or of the virtual, with
+// the given parents, which must all be in the index and none an ancestor of
+// another.
+func (s *ghostdagState) ghostdag(parents []*blockNode) (*ghostdagData, error) {
+	sp := selectParent(parents)
+	candidates, err := s.mergeSet(parents, sp)
+	if err != nil {
+		return nil, err
+	}
+	gd := &ghostdagData{
+		selectedParent: sp,
+		blues:          make([]*blockNode, 1, 1+len(candidates)),
+		anticoneSizes:  make([]anticoneSize, 1, 1+len(candidates)),
+	}
+	gd.blues[0] = sp
+	gd.anticoneSizes[0] = anticoneSize{node: sp}
+
+	var touched []anticoneSize
+	for _, c := range candidates {
+		blue, count, err := s.checkBlue(gd, c, touched[:0])
+		if err != nil {
+			return nil, err
+		}
+		touched = blue
+		if count < 0 {
+			gd.reds = append(gd.reds, c)
+			continue
+		}
+		gd.blues = append(gd.blues, c)
+		gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{node: c, size: uint32(count)})
+		// Each blue in c's anticone now has one more blue in its own
+		// anticone; record the new count in this block's data.
+		for _, t := range touched {
+			setAnticoneSize(gd, t.node, t.size+1)
+		}
+	}
+
+	gd.blueScore = sp.blueScore + uint64(len(gd.blues))
+	bw := new(big.Int).Set(sp.blueWork)
+	for _, b := range gd.blues {
+		bw.Add(bw, s.work(b.bits))
+	}
+	gd.blueWork = bw
+	return gd, nil
+}
+
+// setAnticoneSize records size as n's blue anticone size in gd.
+func setAnticoneSize(gd *ghostdagData, n *blockNode, size uint32) {
+	for i := range gd.anticoneSizes {
+		if gd.anticoneSizes[i].node == n {
+			gd.anticoneSizes[i].size = size
+			return
+		}
+	}
+	gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{node: n, size: size})
+}
+
+// checkBlue decides whether candidate c can join gd's blues. It walks the
+// selected chain from the new block down to the first chain block in c's
+// past, counting the blues in c's anticone. It returns count -1 when c must
+// be red; otherwise the number of blues in c's anticone, and in touched those
+// blues with their current anticone sizes.
+func (s *ghostdagState) checkBlue(gd *ghostdagData, c *blockNode,
+	touched []anticoneSize) ([]anticoneSize, int, error) {
+
+	k := int(s.k)
+	count := 0
+	data := gd
+	var chainNode *blockNode // nil while data is the new block
+	for {
+		if chainNode != nil && isAncestorOrSelf(chainNode, c) {
+			// Everything this chain block merged, and everything
+			// below it, is in c's past.
+			break
+		}
+		for _, b := range data.blues {
+			if isAncestorOrSelf(b, c) {
+				continue
+			}
+			// b is in c's anticone: blocks colored earlier come
+			// before c in a topological order, and older chain
+			// blocks' blues are in the selected parent's past.
+			count++
+			if count > k {
+				return touched, -1, nil
+			}
+			size, err := blueAnticoneSize(gd, b)
+			if err != nil {
+				return touched, 0, err
+			}
+			if size >= uint32(k) {
+				return touched, -1, nil
+			}
+			touched = append(touched, anticoneSize{node: b, size: size})
+		}
+		if data.selectedParent == nil {
+			break
+		}
+		chainNode = data.selectedParent
+		data = &chainNode.ghostdagData
+	}
+	return touched, count, nil
+}
+
+// blueAnticoneSize returns b's blue anticone size within gd's blue set: the
+// count recorded by the nearest block on gd's selected chain.
+func blueAnticoneSize(gd *ghostdagData, b *blockNode) (uint32, error) {
+	for data := gd; ; {
+		for _, e := range data.anticoneSizes {
+			if e.node == b {
+				return e.size, nil
+			}
+		}
+		if data.selectedParent == nil {
+			return 0, ruleError(ErrCorruptState, fmt.Sprintf(
+				"no blue anticone size for block %s", b.hash))
+		}
+		data = &data.selectedParent.ghostdagData
+	}
+}

@@ -1,0 +1,323 @@
+package blockdag
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+// errClosed is returned by the writers after Close.
+var errClosed = errors.New("blockdag: the DAG is closed")
+
+// ProcessBlock validates block and, when it is valid, adds it to the DAG and
+// moves the virtual; it then processes the orphans the block unblocked,
+// iteratively. It returns (true, nil) for an orphan, which is kept in the
+// orphan pool; (false, nil) when the block was accepted; ErrDuplicateBlock
+// for a block already in the DAG or the pool; ErrKnownInvalid for a block
+// that failed before; and a RuleError for a block that breaks a rule.
+// Invalid blocks are never stored; they are remembered so that their
+// descendants fail fast with ErrInvalidParent, except when the failure could
+// be a relay's alteration of a valid block with the same hash (see
+// isMutationError). Errors that are not RuleErrors come from the store.
+//
+// ProcessBlock is safe for concurrent callers; blocks are processed one at a
+// time. Notifications are delivered after the DAG's locks are released and
+// before ProcessBlock returns.
+func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool, error) {
+	if block == nil {
+		return false, errors.New("blockdag: ProcessBlock called with a nil block")
+	}
+	hash := block.BlockHash()
+	if err := d.checkKnown(&hash); err != nil {
+		return false, err
+	}
+	// The context-free checks need no lock, so concurrent callers run
+	// them in parallel.
+	txids, err := checkBlockSanity(block, &hash, d.params, flags, d.timeSource())
+	if err != nil {
+		d.markInvalid(hash, err)
+		return false, err
+	}
+
+	d.processLock.Lock()
+	if err := d.writable(); err != nil {
+		d.processLock.Unlock()
+		return false, err
+	}
+	if err := d.checkKnown(&hash); err != nil {
+		d.processLock.Unlock()
+		return false, err
+	}
+	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags)
+	if err == nil && !isOrphan {
+		notes = append(notes, d.processOrphans(hash)...)
+	}
+	d.notifyLock.Lock()
+	d.processLock.Unlock()
+	d.sendNotifications(notes)
+	d.notifyLock.Unlock()
+	return isOrphan, err
+}
+
+// writable returns the error that stops writers: a closed DAG or an
+// earlier store failure.
+func (d *BlockDAG) writable() error {
+	d.stateLock.RLock()
+	defer d.stateLock.RUnlock()
+	if d.closed {
+		return errClosed
+	}
+	return d.fatalErr
+}
+
+// checkKnown returns ErrDuplicateBlock or ErrKnownInvalid for blocks seen
+// before.
+func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
+	if d.HaveBlock(hash) {
+		return ruleError(ErrDuplicateBlock, fmt.Sprintf("block %s is already in the DAG", hash))
+	}
+	if d.orphans.has(hash) {
+		return ruleError(ErrDuplicateBlock, fmt.Sprintf("block %s is already an orphan", hash))
+	}
+	if d.invalid.has(hash) {
+		return ruleError(ErrKnownInvalid, fmt.Sprintf("block %s is known to be invalid", hash))
+	}
+	return nil
+}
+
+// markInvalid remembers hash as invalid when err is the block's own fault.
+func (d *BlockDAG) markInvalid(hash wire.Hash, err error) {
+	if isMutationError(err) {
+		return
+	}
+	d.invalid.add(hash)
+}
+
+// processBlockLocked handles one block whose context-free checks passed:
+// an orphan goes to the pool, otherwise the block is validated against the
+// DAG and accepted. It must be called with the process lock held.
+func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
+	flags BehaviorFlags) (bool, []*Notification, error) {
+
+	parents, missing, err := d.lookupParents(&block.Header)
+	if err != nil {
+		d.markInvalid(hash, err)
+		return false, nil, err
+	}
+	if missing {
+		size := block.SerializeSize()
+		if err := d.orphans.add(block, hash, size, d.timeSource()); err != nil {
+			return true, nil, err
+		}
+		log.Debugf("Keeping orphan block %s", hash)
+		return true, nil, nil
+	}
+	notes, err := d.maybeAcceptBlock(block, hash, txids, parents, flags)
+	if err != nil {
+		d.markInvalid(hash, err)
+		log.Debugf("Rejected block %s: %v", hash, err)
+		return false, nil, err
+	}
+	return false, notes, nil
+}
+
+// lookupParents resolves the header's parents. missing is set when a
+// parent is not in the DAG; a parent known to be invalid is an
+// ErrInvalidParent.
+func (d *BlockDAG) lookupParents(header *wire.BlockHeader) ([]*blockNode, bool, error) {
+	parents := make([]*blockNode, len(header.Parents))
+	missing := false
+	d.stateLock.RLock()
+	for i := range header.Parents {
+		parents[i] = d.index[header.Parents[i]]
+	}
+	d.stateLock.RUnlock()
+	for i := range header.Parents {
+		if parents[i] != nil {
+			continue
+		}
+		if d.invalid.has(&header.Parents[i]) {
+			return nil, false, ruleError(ErrInvalidParent, fmt.Sprintf(
+				"parent %s is known to be invalid", header.Parents[i]))
+		}
+		missing = true
+	}
+	return parents, missing, nil
+}
+
+// processOrphans accepts, breadth first and without recursion, the orphans
+// that the block hash unblocked, and those that they unblock in turn.
+func (d *BlockDAG) processOrphans(hash wire.Hash) []*Notification {
+	var notes []*Notification
+	queue := []wire.Hash{hash}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		for _, o := range d.orphans.takeChildren(&parent) {
+			if d.HaveBlock(&o.hash) {
+				continue
+			}
+			txids, err := checkBlockSanity(o.block, &o.hash, d.params, BFNone, d.timeSource())
+			if err != nil {
+				d.markInvalid(o.hash, err)
+				log.Debugf("Rejected orphan block %s: %v", o.hash, err)
+				continue
+			}
+			isOrphan, ns, err := d.processBlockLocked(o.block, o.hash, txids, BFNone)
+			if err != nil {
+				if !isOrphan {
+					log.Debugf("Rejected orphan block %s: %v", o.hash, err)
+				}
+				continue
+			}
+			if isOrphan {
+				// Other parents are still missing; it went back
+				// to the pool.
+				continue
+			}
+			notes = append(notes, ns...)
+			queue = append(queue, o.hash)
+		}
+	}
+	return notes
+}
+
+// CheckBlockTemplate runs every validation stage except proof of work on a
+// block built on the current DAG, without storing it. All its parents must
+// be in the DAG.
+func (d *BlockDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
+	if block == nil {
+		return errors.New("blockdag: CheckBlockTemplate called with a nil block")
+	}
+	hash := block.BlockHash()
+	txids, err := checkBlockSanity(block, &hash, d.params, BFNoPoWCheck, d.timeSource())
+	if err != nil {
+		return err
+	}
+	d.processLock.Lock()
+	defer d.processLock.Unlock()
+	if err := d.writable(); err != nil {
+		return err
+	}
+	parents, missing, err := d.lookupParents(&block.Header)
+	if err != nil {
+		return err
+	}
+	if missing {
+		return ruleError(ErrBlockNotFound, "block template names a parent that is not in the DAG")
+	}
+	_, _, _, _, err = d.validateInContext(block, hash, txids, parents)
+	return err
+}
+
+// validateInContext runs stages two and three. It returns the block's
+// GHOSTDAG data, its past diff, and the view holding the UTXO state after
+// the block's own transactions (its diff is the block's own change).
+func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
+	parents []*blockNode) (*ghostdagData, *pastDiff, *utxoView, wire.Hash, error) {
+
+	if err := checkParentsIndependent(parents); err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	gd, err := d.gd.ghostdag(parents)
+	if err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	if err := checkBlockContext(block, parents, gd, d.params); err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	key := pastKeyOf(parents)
+	past, pd, err := d.pastView(gd, key)
+	if err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	own := newUTXOView(past)
+	if err := d.checkBlockTxs(own, block, txids, gd.blueScore); err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	return gd, pd, own, key, nil
+}
+
+// maybeAcceptBlock validates a block whose parents are all in the DAG and,
+// when it is valid, connects it.
+func (d *BlockDAG) maybeAcceptBlock(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
+	parents []*blockNode, flags BehaviorFlags) ([]*Notification, error) {
+
+	gd, pd, own, _, err := d.validateInContext(block, hash, txids, parents)
+	if err != nil {
+		return nil, err
+	}
+	node := d.newNode(block, hash, parents, gd, block.SerializeSize())
+	return d.connectBlock(node, block, txids, pd, own.diff)
+}
+
+// pastView returns a view holding the UTXO state of the past of a block
+// with GHOSTDAG data gd and past key key, and the block's past diff. It
+// starts from the virtual's state: when the block's parents are the
+// virtual's, that state is the answer; otherwise it undoes the virtual's
+// own diff, moves along selected chains to the block's selected parent,
+// and applies the block's past diff.
+func (d *BlockDAG) pastView(gd *ghostdagData, key wire.Hash) (*utxoView, *pastDiff, error) {
+	vs := d.virtual
+	view := newUTXOView(d.utxo)
+	if key == vs.key {
+		return view, vs.diff, nil
+	}
+	view.applyInverse(vs.diff.diff)
+	if _, _, err := d.moveView(view, vs.selectedParent, gd.selectedParent); err != nil {
+		return nil, nil, err
+	}
+	pd, err := d.loadPastDiff(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pd != nil {
+		view.applyDiff(pd.diff)
+		return view, pd, nil
+	}
+	pd, err = d.computePastDiff(view, gd, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	view.applyDiff(pd.diff)
+	return view, pd, nil
+}
+
+// chainStep is one block of a selected chain with its past diff.
+type chainStep struct {
+	node *blockNode
+	pd   *pastDiff
+}
+
+// moveView takes view from S(from), the UTXO state of the past of from, to
+// S(to): it undoes the past diffs of from's selected chain down to the
+// highest block that is also on to's selected chain, then applies those of
+// to's chain above it. It returns the blocks undone (newest first) and
+// applied (oldest first) with their diffs.
+func (d *BlockDAG) moveView(view *utxoView, from, to *blockNode) ([]chainStep, []chainStep, error) {
+	var redo []*blockNode
+	fork := to
+	for !isTreeAncestorOrSelf(fork, from) {
+		redo = append(redo, fork)
+		fork = fork.selectedParent
+	}
+	var undone, redone []chainStep
+	for n := from; n != fork; n = n.selectedParent {
+		pd, err := d.pastDiffFor(n, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		view.applyInverse(pd.diff)
+		undone = append(undone, chainStep{n, pd})
+	}
+	for i := len(redo) - 1; i >= 0; i-- {
+		pd, err := d.pastDiffFor(redo[i], view)
+		if err != nil {
+			return nil, nil, err
+		}
+		view.applyDiff(pd.diff)
+		redone = append(redone, chainStep{redo[i], pd})
+	}
+	return undone, redone, nil
+}
