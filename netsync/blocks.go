@@ -1,0 +1,443 @@
+package netsync
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/wire"
+)
+
+const (
+	// banScoreInvalidBlock is the misbehaviour score of a block that
+	// breaks a consensus rule. Honest nodes validate before they relay,
+	// so one invalid block is enough to ban (the default threshold is
+	// 100).
+	banScoreInvalidBlock = 100
+
+	// orphanRetryInterval is how often the missing parents of a tracked
+	// orphan are looked at again, in case their requests were lost.
+	orphanRetryInterval = 5 * time.Second
+)
+
+// blockRequest is a block assigned to a peer: queued to be requested, or in
+// flight once sent is set.
+type blockRequest struct {
+	hash   wire.Hash
+	peer   *peerState
+	height uint32
+
+	// exactHeight is false when height is an estimate (a missing parent
+	// is given its child's height minus one, an upper bound).
+	exactHeight bool
+
+	// parentOf is the orphan this block was requested for, if any.
+	parentOf wire.Hash
+
+	sent time.Time
+}
+
+// trackedOrphan is an orphan whose missing parents the manager fetches.
+type trackedOrphan struct {
+	height    uint32
+	peer      *peerState
+	lastTried time.Time
+}
+
+// wantBlock assigns a block to a peer unless it is already assigned, known
+// or known invalid. It reports whether the block was assigned; the caller
+// sends the requests with requestMore.
+func (sm *SyncManager) wantBlock(ps *peerState, hash wire.Hash, height uint32, exact bool, parentOf wire.Hash) bool {
+	if _, ok := sm.requestedBlocks[hash]; ok {
+		return false
+	}
+	if ps.queued >= maxWantedBlocks {
+		return false
+	}
+	dag := sm.cfg.DAG
+	if dag.HaveBlock(&hash) || dag.IsKnownOrphan(&hash) || dag.IsKnownInvalid(&hash) {
+		return false
+	}
+	req := &blockRequest{hash: hash, peer: ps, height: height, exactHeight: exact, parentOf: parentOf}
+	sm.requestedBlocks[hash] = req
+	ps.requested[hash] = req
+	ps.wanted = append(ps.wanted, req)
+	ps.queued++
+	return true
+}
+
+// requestMore sends getdata for the peer's queued blocks while it has room
+// for blocks in flight. Unless force is set it waits until a batch's worth
+// of room is free, so a download sends one getdata per batch rather than
+// one per block received.
+func (sm *SyncManager) requestMore(ps *peerState, force bool) {
+	free := maxBlocksInFlight - ps.inFlight
+	if free <= 0 || ps.queued == 0 {
+		return
+	}
+	if !force && ps.inFlight > 0 && free < getDataBatch {
+		return
+	}
+	now := sm.cfg.TimeSource()
+	gd := &wire.MsgGetData{InvList: make([]wire.InvVect, 0, min(free, ps.queued))}
+	head := 0
+	for ; head < len(ps.wanted) && len(gd.InvList) < free; head++ {
+		req := ps.wanted[head]
+		ps.wanted[head] = nil
+		if sm.requestedBlocks[req.hash] != req {
+			// Cancelled after it was queued; already uncounted.
+			continue
+		}
+		ps.queued--
+		req.sent = now
+		gd.InvList = append(gd.InvList, wire.InvVect{
+			Type: wire.InvTypeBlock, Hash: req.hash, Height: req.height,
+		})
+	}
+	ps.wanted = ps.wanted[head:]
+	if len(ps.wanted) == 0 {
+		ps.wanted = nil
+	}
+	if len(gd.InvList) == 0 {
+		return
+	}
+	if ps.inFlight == 0 {
+		ps.inFlightSince = now
+	}
+	ps.inFlight += len(gd.InvList)
+	ps.peer.QueueMessage(gd, nil)
+}
+
+// removeBlockRequest forgets a block request, wherever it is.
+func (sm *SyncManager) removeBlockRequest(req *blockRequest) {
+	delete(sm.requestedBlocks, req.hash)
+	delete(req.peer.requested, req.hash)
+	if req.sent.IsZero() {
+		req.peer.queued--
+	} else {
+		req.peer.inFlight--
+	}
+}
+
+// cancelPeerRequests forgets every request assigned to a peer and returns
+// them as inventory, so they can be given to other peers.
+func (sm *SyncManager) cancelPeerRequests(ps *peerState) (blocks, txs []wire.InvVect) {
+	for hash, req := range ps.requested {
+		blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: hash, Height: req.height})
+		sm.removeBlockRequest(req)
+	}
+	ps.wanted = nil
+	for hash, req := range ps.requestedTxs {
+		txs = append(txs, wire.InvVect{Type: wire.InvTypeTx, Hash: hash})
+		sm.removeTxRequest(hash, req)
+	}
+	return blocks, txs
+}
+
+// peerWithInventory returns a connected peer other than exclude that
+// announced iv, preferring the sync peer, or nil.
+func (sm *SyncManager) peerWithInventory(iv *wire.InvVect, exclude *peerState) *peerState {
+	if sp := sm.syncPeer; sp != nil && sp != exclude && sp.peer.IsKnownInventory(iv) {
+		return sp
+	}
+	for _, ps := range sm.peers {
+		if ps != exclude && !ps.stalled && ps.peer.IsKnownInventory(iv) {
+			return ps
+		}
+	}
+	return nil
+}
+
+// reassignBlocks gives blocks taken from one peer to other peers that
+// announced them. In sync mode only the sync peer is asked: the blocks a
+// non-sync peer was to deliver are found again by the sync range or the
+// orphan flow. Blocks nobody announced are dropped for the same reason.
+func (sm *SyncManager) reassignBlocks(blocks []wire.InvVect, from *peerState) {
+	touched := make(map[*peerState]struct{})
+	for i := range blocks {
+		iv := &blocks[i]
+		to := sm.peerWithInventory(iv, from)
+		if to == nil || (sm.syncPeer != nil && to != sm.syncPeer) {
+			continue
+		}
+		if sm.wantBlock(to, iv.Hash, iv.Height, true, wire.Hash{}) {
+			touched[to] = struct{}{}
+		}
+	}
+	for ps := range touched {
+		sm.requestMore(ps, true)
+	}
+}
+
+// expireRequests drops the in-flight requests of peers that delivered
+// nothing for RequestTimeout and gives them to other peers.
+func (sm *SyncManager) expireRequests(now time.Time) {
+	for _, ps := range sm.peers {
+		if ps.inFlight > 0 && now.Sub(ps.inFlightSince) > sm.cfg.RequestTimeout {
+			var blocks []wire.InvVect
+			for hash, req := range ps.requested {
+				if req.sent.IsZero() {
+					continue
+				}
+				blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: hash, Height: req.height})
+				sm.removeBlockRequest(req)
+			}
+			log.Debugf("Peer %s delivered none of %d requested blocks in %v: asking elsewhere",
+				ps.peer.Addr(), len(blocks), sm.cfg.RequestTimeout)
+			sm.reassignBlocks(blocks, ps)
+			// The peer's queue moves on once the expired requests are
+			// out of the way.
+			sm.requestMore(ps, true)
+		}
+		sm.expireTxRequests(ps, now)
+	}
+}
+
+// handleBlock processes a block from a peer.
+func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
+	ps, ok := sm.peers[p]
+	if !ok {
+		return
+	}
+	hash := block.BlockHash()
+	iv := wire.InvVect{Type: wire.InvTypeBlock, Hash: hash}
+	p.AddKnownInventory(&iv)
+	now := sm.cfg.TimeSource()
+
+	req := sm.requestedBlocks[hash]
+	if req == nil && sm.syncPeer != nil && sm.syncPeer != ps {
+		// In sync mode the blocks of non-sync peers are dropped,
+		// unless we asked for them; they are fetched when the sync
+		// ends.
+		iv.Height = ps.height
+		sm.deferAnnouncements(ps, []wire.InvVect{iv})
+		log.Debugf("Dropped unrequested block %s from non-sync peer %s", hash, p.Addr())
+		return
+	}
+	if req != nil {
+		sm.removeBlockRequest(req)
+		if req.peer == ps {
+			ps.inFlightSince = now
+		}
+	}
+	if ps == sm.syncPeer {
+		ps.lastDelivery = now
+	}
+
+	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
+	switch {
+	case err != nil:
+		sm.handleBlockError(ps, hash, err)
+	case isOrphan:
+		height := ps.height
+		if req != nil {
+			height = req.height
+		}
+		log.Debugf("Orphan block %s (height about %d) from %s", hash, height, p.Addr())
+		sm.handleOrphan(ps, hash, height)
+	default:
+		sm.progress.blockAccepted(now)
+		if req != nil && req.exactHeight {
+			ps.noteHeight(req.height)
+		}
+		if req != nil && !req.parentOf.IsZero() {
+			sm.handleParentArrived(ps, req)
+		}
+	}
+	sm.afterDelivery(ps)
+}
+
+// handleBlockError logs a refused block and reports misbehaviour when the
+// block broke a rule its sender should have checked.
+func (sm *SyncManager) handleBlockError(ps *peerState, hash wire.Hash, err error) {
+	if errors.Is(err, blockdag.ErrDuplicateBlock) {
+		log.Debugf("Duplicate block %s from %s", hash, ps.peer.Addr())
+		return
+	}
+	var ruleErr blockdag.RuleError
+	if !errors.As(err, &ruleErr) {
+		log.Errorf("Failed to process block %s from %s: %v", hash, ps.peer.Addr(), err)
+		return
+	}
+	log.Infof("Rejected block %s from %s: %v", hash, ps.peer.Addr(), err)
+	if score := blockErrorScore(err); score > 0 && sm.cfg.OnMisbehavior != nil {
+		sm.cfg.OnMisbehavior(ps.peer, score, fmt.Sprintf("invalid block %s: %v", hash, err))
+	}
+}
+
+// blockErrorScore returns the misbehaviour score of a block refused with
+// err. A timestamp too far in the future may be our clock's fault, and a
+// full orphan pool is ours; every other rule is one an honest sender
+// checks before relaying.
+func blockErrorScore(err error) uint32 {
+	switch {
+	case errors.Is(err, blockdag.ErrTimeTooNew), errors.Is(err, blockdag.ErrOrphanLimit),
+		errors.Is(err, blockdag.ErrDuplicateBlock), errors.Is(err, blockdag.ErrCorruptState):
+		return 0
+	}
+	return banScoreInvalidBlock
+}
+
+// processLocalBlock processes a block from the miner or RPC.
+func (sm *SyncManager) processLocalBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (bool, error) {
+	hash := block.BlockHash()
+	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, flags)
+	if err != nil {
+		return false, err
+	}
+	if req := sm.requestedBlocks[hash]; req != nil {
+		sm.removeBlockRequest(req)
+	}
+	if !isOrphan {
+		sm.progress.blockAccepted(sm.cfg.TimeSource())
+	}
+	return isOrphan, nil
+}
+
+// afterDelivery moves a peer's downloads along after it delivered
+// something: more getdata, the next getblocks page, the end of the sync.
+func (sm *SyncManager) afterDelivery(ps *peerState) {
+	if _, ok := sm.peers[ps.peer]; !ok {
+		return
+	}
+	sm.requestMore(ps, false)
+	sm.maybeNextPages(ps)
+	if ps == sm.syncPeer {
+		sm.checkSyncDone()
+	}
+}
+
+// handleOrphan starts fetching what an orphan from ps lacks.
+func (sm *SyncManager) handleOrphan(ps *peerState, hash wire.Hash, height uint32) {
+	if _, ok := sm.orphans[hash]; !ok && len(sm.orphans) < maxTrackedOrphans {
+		sm.orphans[hash] = &trackedOrphan{height: height, peer: ps, lastTried: sm.cfg.TimeSource()}
+	}
+	sm.fetchOrphanParents(ps, hash, height)
+}
+
+// fetchOrphanParents asks ps for the missing parents of an orphan's roots
+// by hash, and opens a gap search below the orphan so that a missing branch
+// of any depth is found in a logarithmic number of round trips (see
+// docs/sync.md).
+func (sm *SyncManager) fetchOrphanParents(ps *peerState, hash wire.Hash, height uint32) {
+	missing := sm.cfg.DAG.OrphanMissingParents(&hash)
+	parentHeight := height
+	if parentHeight > 0 {
+		parentHeight--
+	}
+	n := 0
+	for _, m := range missing {
+		if sm.wantBlock(ps, m, parentHeight, false, hash) {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	sm.requestMore(ps, true)
+	sm.startGapSearch(ps, hash, height)
+}
+
+// handleParentArrived applies the rule for a block fetched as the
+// missing parent of an orphan: when it connected and the orphan still
+// waits, ask for everything between the parent's height and the orphan.
+func (sm *SyncManager) handleParentArrived(ps *peerState, req *blockRequest) {
+	orphan := req.parentOf
+	if !sm.cfg.DAG.IsKnownOrphan(&orphan) {
+		return
+	}
+	height := req.height
+	if !req.exactHeight {
+		info, err := sm.cfg.DAG.BlockInfo(&req.hash)
+		if err != nil {
+			return
+		}
+		height = info.Height
+	}
+	sm.startGapFill(ps, orphan, height)
+}
+
+// retryOrphans looks again at tracked orphans whose parents are neither
+// stored nor requested, so a lost request cannot leave an orphan waiting
+// for ever, and forgets the orphans that connected or left the pool.
+func (sm *SyncManager) retryOrphans(now time.Time) {
+	for hash, o := range sm.orphans {
+		if !sm.cfg.DAG.IsKnownOrphan(&hash) {
+			delete(sm.orphans, hash)
+			continue
+		}
+		if now.Sub(o.lastTried) < orphanRetryInterval {
+			continue
+		}
+		o.lastTried = now
+		ps := o.peer
+		if _, ok := sm.peers[ps.peer]; !ok || ps.stalled {
+			ps = sm.bestPeer()
+			if ps == nil {
+				continue
+			}
+			o.peer = ps
+		}
+		sm.fetchOrphanParents(ps, hash, o.height)
+	}
+}
+
+// bestPeer returns the sync peer, or else the connected peer with the
+// greatest height, or nil.
+func (sm *SyncManager) bestPeer() *peerState {
+	if sm.syncPeer != nil {
+		return sm.syncPeer
+	}
+	var best *peerState
+	for _, ps := range sm.peers {
+		if ps.stalled {
+			continue
+		}
+		if best == nil || ps.height > best.height || (ps.height == best.height && ps.id < best.id) {
+			best = ps
+		}
+	}
+	return best
+}
+
+// handleAnnouncements handles block inventory that is not an answer to a
+// getblocks: in sync mode it is covered by the sync range (from the sync
+// peer) or kept for later (from others); otherwise the blocks we lack are
+// requested at once.
+func (sm *SyncManager) handleAnnouncements(ps *peerState, blocks []wire.InvVect) {
+	for i := range blocks {
+		ps.noteHeight(blocks[i].Height)
+	}
+	if sm.syncPeer != nil {
+		if ps != sm.syncPeer {
+			sm.deferAnnouncements(ps, blocks)
+		}
+		return
+	}
+	sm.fetchAnnounced(ps, blocks)
+	sm.startSync()
+}
+
+// fetchAnnounced requests the announced blocks we lack from ps.
+func (sm *SyncManager) fetchAnnounced(ps *peerState, blocks []wire.InvVect) {
+	n := 0
+	for i := range blocks {
+		if sm.wantBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
+			n++
+		}
+	}
+	if n > 0 {
+		sm.requestMore(ps, true)
+	}
+}
+
+// deferAnnouncements keeps the newest block announcements of a non-sync
+// peer for when the sync ends.
+func (sm *SyncManager) deferAnnouncements(ps *peerState, blocks []wire.InvVect) {
+	sm.progress.dropped += uint64(len(blocks))
+	ps.deferred = append(ps.deferred, blocks...)
+	if over := len(ps.deferred) - maxDeferredInv; over > 0 {
+		ps.deferred = append(ps.deferred[:0:0], ps.deferred[over:]...)
+	}
+}

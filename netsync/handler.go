@@ -1,0 +1,259 @@
+package netsync
+
+import (
+	"time"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+// peerState is what the manager knows about one peer. It belongs to the
+// manager goroutine.
+type peerState struct {
+	peer Peer
+	id   int32
+
+	// height is the greatest height the peer is known to have: from its
+	// version message, its announcements and the answers to our
+	// getblocks.
+	height uint32
+
+	// requested holds the blocks assigned to this peer, queued in wanted
+	// or in flight; queued and inFlight count them.
+	requested map[wire.Hash]*blockRequest
+	wanted    []*blockRequest
+	queued    int
+	inFlight  int
+
+	// inFlightSince is when the peer last delivered a requested block, or
+	// when its first outstanding request was sent if that is later: a
+	// peer that answers in order delivers again within RequestTimeout.
+	inFlightSince time.Time
+
+	// requestedTxs holds the transactions requested from this peer.
+	requestedTxs map[wire.Hash]*txRequest
+
+	// ranges are the open getblocks ranges, oldest first.
+	ranges []*blockRange
+
+	// deferred holds the newest block announcements dropped in sync mode,
+	// to be fetched when the sync ends.
+	deferred []wire.InvVect
+
+	// lastDelivery is when the peer last delivered a block or answered a
+	// getblocks; the stall check of the sync peer measures from it.
+	lastDelivery time.Time
+
+	// stalled marks a sync peer replaced for stalling: it is never chosen
+	// again.
+	stalled bool
+
+	// exhaustedHeight records the height the peer claimed when a full
+	// sync range with it brought nothing new: it is not chosen again
+	// until it announces more.
+	exhausted       bool
+	exhaustedHeight uint32
+
+	// syncYield counts the blocks the current sync episode requested.
+	syncYield int
+}
+
+// backlog returns the blocks assigned to the peer and not yet received.
+func (ps *peerState) backlog() int {
+	return ps.queued + ps.inFlight
+}
+
+// noteHeight records that the peer has a block at height.
+func (ps *peerState) noteHeight(height uint32) {
+	if height > ps.height {
+		ps.height = height
+		ps.peer.SetMaxHeight(height, nil)
+	}
+}
+
+// blockHandler is the manager goroutine: it owns the manager's state and
+// handles the messages of the channel and the housekeeping ticks until Stop.
+func (sm *SyncManager) blockHandler() {
+	defer sm.wg.Done()
+
+	ticker := time.NewTicker(sm.tickInterval())
+	defer ticker.Stop()
+
+	for {
+		select {
+		case m := <-sm.msgChan:
+			switch msg := m.(type) {
+			case newPeerMsg:
+				sm.handleNewPeer(msg.peer)
+			case donePeerMsg:
+				sm.handleDonePeer(msg.peer)
+			case invMsg:
+				sm.handleInv(msg.inv, msg.peer)
+			case blockMsg:
+				sm.handleBlock(msg.block, msg.peer)
+			case txMsg:
+				sm.handleTx(msg.tx, msg.peer)
+			case notFoundMsg:
+				sm.handleNotFound(msg.notFound, msg.peer)
+			case processBlockMsg:
+				isOrphan, err := sm.processLocalBlock(msg.block, msg.flags)
+				msg.reply <- processBlockResult{isOrphan: isOrphan, err: err}
+			case pauseMsg:
+				close(msg.paused)
+				select {
+				case <-msg.unpause:
+				case <-sm.quit:
+					return
+				}
+			default:
+				log.Errorf("Sync manager received a message of unknown type %T", m)
+			}
+		case <-ticker.C:
+			sm.handleTick()
+		case <-sm.quit:
+			log.Debugf("Sync manager stopped")
+			return
+		}
+	}
+}
+
+// tickInterval is the housekeeping period: a quarter of the shortest
+// timeout, so stalls and expiries are noticed at most 25% late, and never
+// more than maxTickInterval so the snapshot stays fresh.
+func (sm *SyncManager) tickInterval() time.Duration {
+	d := min(maxTickInterval, sm.cfg.StallTimeout/4, sm.cfg.RequestTimeout/4)
+	return max(d, 10*time.Millisecond)
+}
+
+// handleNewPeer starts tracking a peer, syncs from it if it is ahead of us,
+// and fetches the tips it advertised that we lack.
+func (sm *SyncManager) handleNewPeer(p Peer) {
+	if _, ok := sm.peers[p]; ok {
+		return
+	}
+	now := sm.cfg.TimeSource()
+	ps := &peerState{
+		peer:         p,
+		id:           p.ID(),
+		height:       p.MaxHeight(),
+		requested:    make(map[wire.Hash]*blockRequest),
+		requestedTxs: make(map[wire.Hash]*txRequest),
+		lastDelivery: now,
+	}
+	sm.peers[p] = ps
+	log.Debugf("New peer %s (id %d, max height %d)", p.Addr(), ps.id, ps.height)
+
+	sm.startSync()
+
+	// The tips of the version message are announcements; their heights
+	// are not sent, so the peer's max height stands in (an upper bound,
+	// which only makes an orphan's gap search start a little high).
+	var tips []wire.InvVect
+	for _, tip := range p.Tips() {
+		if sm.cfg.DAG.HaveBlock(&tip) {
+			continue
+		}
+		tips = append(tips, wire.InvVect{Type: wire.InvTypeBlock, Hash: tip, Height: ps.height})
+	}
+	if len(tips) > 0 {
+		sm.handleAnnouncements(ps, tips)
+	}
+	sm.updateState()
+}
+
+// handleDonePeer forgets a peer, hands its requests to other peers and
+// replaces it at once if it was the sync peer.
+func (sm *SyncManager) handleDonePeer(p Peer) {
+	ps, ok := sm.peers[p]
+	if !ok {
+		return
+	}
+	delete(sm.peers, p)
+	log.Debugf("Peer %s (id %d) gone", p.Addr(), ps.id)
+
+	blocks, txs := sm.cancelPeerRequests(ps)
+	if sm.syncPeer == ps {
+		sm.endSync("sync peer disconnected")
+	}
+	sm.reassignBlocks(blocks, ps)
+	sm.reassignTxs(txs, ps)
+	sm.updateState()
+}
+
+// handleTick does the housekeeping: request expiry, the sync peer's stall
+// check, orphan retries, the progress log and the state snapshot.
+func (sm *SyncManager) handleTick() {
+	now := sm.cfg.TimeSource()
+	sm.expireRequests(now)
+	sm.checkSyncStall(now)
+	sm.retryOrphans(now)
+	if sm.syncPeer == nil {
+		sm.startSync()
+	}
+	sm.logProgress(now)
+	sm.updateState()
+}
+
+// handleInv sorts an inv into an answer to one of our getblocks, block
+// announcements and transaction announcements.
+func (sm *SyncManager) handleInv(inv *wire.MsgInv, p Peer) {
+	ps, ok := sm.peers[p]
+	if !ok {
+		return
+	}
+	var blocks, txs []wire.InvVect
+	for i := range inv.InvList {
+		switch inv.InvList[i].Type {
+		case wire.InvTypeBlock:
+			blocks = append(blocks, inv.InvList[i])
+		case wire.InvTypeTx:
+			txs = append(txs, inv.InvList[i])
+		}
+	}
+	if len(txs) == 0 {
+		if r := sm.matchRange(ps, blocks); r != nil {
+			sm.handleRangeAnswer(ps, r, blocks)
+			return
+		}
+	}
+	if len(blocks) > 0 {
+		sm.handleAnnouncements(ps, blocks)
+	}
+	if len(txs) > 0 {
+		sm.handleTxInv(ps, txs)
+	}
+}
+
+// handleNotFound drops the requests a peer cannot serve and retries them
+// with other peers that announced them.
+func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
+	ps, ok := sm.peers[p]
+	if !ok {
+		return
+	}
+	var blocks, txs []wire.InvVect
+	for i := range nf.InvList {
+		iv := nf.InvList[i]
+		switch iv.Type {
+		case wire.InvTypeBlock:
+			req := sm.requestedBlocks[iv.Hash]
+			if req == nil || req.peer != ps {
+				continue
+			}
+			sm.removeBlockRequest(req)
+			blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: iv.Hash, Height: req.height})
+		case wire.InvTypeTx:
+			req := sm.requestedTxs[iv.Hash]
+			if req == nil || req.peer != ps {
+				continue
+			}
+			sm.removeTxRequest(iv.Hash, req)
+			txs = append(txs, iv)
+		}
+	}
+	if len(blocks) > 0 {
+		log.Debugf("Peer %s does not have %d requested blocks", p.Addr(), len(blocks))
+	}
+	sm.reassignBlocks(blocks, ps)
+	sm.reassignTxs(txs, ps)
+	sm.afterDelivery(ps)
+}

@@ -1,0 +1,429 @@
+package netsync
+
+import (
+	"time"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+const (
+	// initialGapDepth is how far below an orphan the first gap search
+	// starts. A relayed block usually misses one or two levels, which the
+	// getdata of its missing parents fetches; the search is for deeper
+	// branches, so it starts at 16 and doubles.
+	initialGapDepth = 16
+
+	// maxGapRanges bounds the gap ranges open with one peer. Further
+	// orphans wait for the open ones to finish (their missing parents are
+	// still fetched by hash meanwhile) and are retried on the ticker.
+	maxGapRanges = 2
+)
+
+// rangeKind says what a getblocks range is for.
+type rangeKind uint8
+
+const (
+	// rangeSync is the sync peer's DAG from our max height up to its
+	// tips.
+	rangeSync rangeKind = iota
+
+	// rangeGap is the past of an orphan, down to blocks we have.
+	rangeGap
+)
+
+// blockRange is an open getblocks range with one peer: one or more pages,
+// each a getblocks answered by an inv of at most wire.MaxBlocksPerInv
+// blocks sorted by height.
+//
+// A range first searches for its anchor: a start height at which the
+// peer's answer names a block we have, so that the blocks we lack above it
+// connect as they arrive instead of piling up as orphans. Until then each
+// answer that names no block we have moves the start down by a doubling
+// depth below base. Once anchored it pages forward: every full answer is
+// followed by a getblocks from the answer's last height.
+type blockRange struct {
+	kind rangeKind
+
+	// end is the getblocks end hash: zero for the peer's tips, the
+	// orphan for a gap range.
+	end wire.Hash
+
+	// base and depth place the anchor search: start = base - depth.
+	base  uint32
+	depth uint32
+
+	anchored bool
+
+	// start is the start height of the outstanding getblocks, or of the
+	// next one when more is set.
+	start   uint32
+	pending bool
+	more    bool
+	sentAt  time.Time
+}
+
+// subHeight returns h-d, or zero when d > h.
+func subHeight(h, d uint32) uint32 {
+	if d > h {
+		return 0
+	}
+	return h - d
+}
+
+// sendRange sends the getblocks of a range's next page.
+func (sm *SyncManager) sendRange(ps *peerState, r *blockRange) {
+	r.pending = true
+	r.more = false
+	r.sentAt = sm.cfg.TimeSource()
+	ps.peer.QueueMessage(&wire.MsgGetBlocks{StartHeight: r.start, EndHash: r.end}, nil)
+}
+
+// matchRange returns the open range of ps that the block inventory answers,
+// or nil when it is an announcement. Announcements and answers share the
+// inv command, so an answer is recognised by its shape: an answer is empty
+// or sorted by height from the start height, and an answer to a gap range
+// ends with the range's end hash unless it is full. An answer to a tips
+// range starts exactly at the start height, because a DAG holds a block at
+// every height below its max height (a block's height is one more than its
+// highest parent's), and the peer answers empty when its max height is
+// below the start.
+func (sm *SyncManager) matchRange(ps *peerState, blocks []wire.InvVect) *blockRange {
+	for _, r := range ps.ranges {
+		if !r.pending {
+			continue
+		}
+		if len(blocks) == 0 {
+			return r
+		}
+		if !sortedFrom(blocks, r.start) {
+			continue
+		}
+		full := len(blocks) == wire.MaxBlocksPerInv
+		if r.end.IsZero() {
+			if blocks[0].Height == r.start {
+				return r
+			}
+			continue
+		}
+		if full || blocks[len(blocks)-1].Hash == r.end {
+			return r
+		}
+	}
+	return nil
+}
+
+// sortedFrom reports whether the blocks are sorted by height, none below
+// start.
+func sortedFrom(blocks []wire.InvVect, start uint32) bool {
+	prev := start
+	for i := range blocks {
+		if blocks[i].Height < prev {
+			return false
+		}
+		prev = blocks[i].Height
+	}
+	return true
+}
+
+// handleRangeAnswer handles the inv answering one page of a range.
+func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []wire.InvVect) {
+	r.pending = false
+	ps.lastDelivery = sm.cfg.TimeSource()
+	if len(blocks) > 0 {
+		ps.noteHeight(blocks[len(blocks)-1].Height)
+	}
+
+	if !r.anchored {
+		if r.start == 0 || sm.namesKnownBlock(blocks) {
+			r.anchored = true
+		} else {
+			// Nothing we have in this page: the peer's blocks
+			// branch off ours below the start. Search deeper.
+			if r.depth == 0 {
+				r.depth = initialGapDepth
+			} else {
+				r.depth *= 2
+			}
+			r.start = subHeight(r.base, r.depth)
+			log.Debugf("Range with %s to %v: no common block from height %d, searching from %d",
+				ps.peer.Addr(), r.endString(), subHeight(r.base, r.depth/2), r.start)
+			sm.sendRange(ps, r)
+			return
+		}
+	}
+
+	n := 0
+	for i := range blocks {
+		if sm.wantBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
+			n++
+		}
+	}
+	if r.kind == rangeSync {
+		ps.syncYield += n
+	}
+	if len(blocks) == wire.MaxBlocksPerInv {
+		// The page was cut: the next starts at its last height, which
+		// may have more blocks than the page held (those we already
+		// queued are skipped). When one height filled the whole page,
+		// start above it: that height's remaining blocks are parents
+		// of the next height's blocks and come through the orphan
+		// flow.
+		first, last := blocks[0].Height, blocks[len(blocks)-1].Height
+		r.more = true
+		if last == first {
+			r.start = last + 1
+		} else {
+			r.start = last
+		}
+	}
+	sm.requestMore(ps, true)
+	if !r.more {
+		sm.closeRange(ps, r)
+	}
+	sm.maybeNextPages(ps)
+	if ps == sm.syncPeer {
+		sm.checkSyncDone()
+	}
+}
+
+// endString names a range's end for logs.
+func (r *blockRange) endString() string {
+	if r.end.IsZero() {
+		return "tips"
+	}
+	return r.end.String()
+}
+
+// namesKnownBlock reports whether any of the blocks is in our DAG.
+func (sm *SyncManager) namesKnownBlock(blocks []wire.InvVect) bool {
+	for i := range blocks {
+		if sm.cfg.DAG.HaveBlock(&blocks[i].Hash) {
+			return true
+		}
+	}
+	return false
+}
+
+// closeRange removes a finished range.
+func (sm *SyncManager) closeRange(ps *peerState, r *blockRange) {
+	for i, o := range ps.ranges {
+		if o == r {
+			ps.ranges = append(ps.ranges[:i], ps.ranges[i+1:]...)
+			return
+		}
+	}
+}
+
+// maybeNextPages sends the next page of each range of ps that has one once
+// half a page's worth of blocks is left to arrive, so the next inv is on
+// its way while the rest of the current page downloads.
+func (sm *SyncManager) maybeNextPages(ps *peerState) {
+	if ps.backlog() > wire.MaxBlocksPerInv/2 {
+		return
+	}
+	for _, r := range ps.ranges {
+		if r.more && !r.pending {
+			sm.sendRange(ps, r)
+		}
+	}
+}
+
+// countGapRanges returns the gap ranges open with ps.
+func countGapRanges(ps *peerState) int {
+	n := 0
+	for _, r := range ps.ranges {
+		if r.kind == rangeGap {
+			n++
+		}
+	}
+	return n
+}
+
+// startGapSearch opens a gap range that searches below an orphan for the
+// blocks we have, unless ps already has as many gap ranges as allowed or a
+// search running: the parents of the orphans that arrive meanwhile are
+// mostly in the branch that search is finding, so a second search would
+// only repeat it one level lower.
+func (sm *SyncManager) startGapSearch(ps *peerState, orphan wire.Hash, height uint32) {
+	if countGapRanges(ps) >= maxGapRanges {
+		return
+	}
+	for _, r := range ps.ranges {
+		if r.kind == rangeGap && !r.anchored {
+			return
+		}
+	}
+	r := &blockRange{
+		kind:  rangeGap,
+		end:   orphan,
+		base:  height,
+		depth: initialGapDepth,
+		start: subHeight(height, initialGapDepth),
+	}
+	ps.ranges = append(ps.ranges, r)
+	sm.sendRange(ps, r)
+}
+
+// startGapFill opens an anchored gap range from height up to an orphan:
+// the getblocks the issue asks for when a missing parent at that height
+// arrived.
+func (sm *SyncManager) startGapFill(ps *peerState, orphan wire.Hash, height uint32) {
+	for _, r := range ps.ranges {
+		if r.end == orphan {
+			return
+		}
+	}
+	if countGapRanges(ps) >= maxGapRanges {
+		return
+	}
+	r := &blockRange{kind: rangeGap, end: orphan, base: height, start: height, anchored: true}
+	ps.ranges = append(ps.ranges, r)
+	sm.sendRange(ps, r)
+}
+
+// syncRange returns the open sync range of ps, or nil.
+func syncRange(ps *peerState) *blockRange {
+	for _, r := range ps.ranges {
+		if r.kind == rangeSync {
+			return r
+		}
+	}
+	return nil
+}
+
+// startSync enters sync mode with the best candidate, if there is no sync
+// peer yet and a peer is more than syncHeightLag heights ahead of us. The
+// best candidate is the one with the greatest height (ties: the lowest ID,
+// the longest connected).
+func (sm *SyncManager) startSync() {
+	if sm.syncPeer != nil {
+		return
+	}
+	ourMax := sm.cfg.DAG.MaxHeight()
+	var best *peerState
+	for _, ps := range sm.peers {
+		if ps.stalled || ps.peer.Services()&wire.SFNodeNetwork == 0 {
+			continue
+		}
+		if ps.exhausted && ps.height <= ps.exhaustedHeight {
+			continue
+		}
+		if ps.height <= ourMax+syncHeightLag {
+			continue
+		}
+		if best == nil || ps.height > best.height || (ps.height == best.height && ps.id < best.id) {
+			best = ps
+		}
+	}
+	if best == nil {
+		return
+	}
+	now := sm.cfg.TimeSource()
+	sm.syncPeer = best
+	sm.syncMode.Store(true)
+	sm.syncPeerID.Store(best.id)
+	best.lastDelivery = now
+	best.syncYield = 0
+	sm.progress.syncStarted(now, ourMax)
+	log.Infof("Syncing from peer %s: its max height %d, ours %d", best.peer.Addr(), best.height, ourMax)
+	sm.startSyncRange(best, ourMax)
+	sm.updateState()
+}
+
+// startSyncRange opens a range from height up to the sync peer's tips.
+func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
+	r := &blockRange{kind: rangeSync, base: height, start: height}
+	ps.ranges = append(ps.ranges, r)
+	sm.sendRange(ps, r)
+}
+
+// checkSyncDone ends sync mode once the sync peer's range and every block
+// requested from it are done and we reached its height; if its height grew
+// meanwhile, another range follows.
+func (sm *SyncManager) checkSyncDone() {
+	ps := sm.syncPeer
+	if ps == nil || len(ps.ranges) > 0 || ps.backlog() > 0 {
+		return
+	}
+	ourMax := sm.cfg.DAG.MaxHeight()
+	switch {
+	case ourMax >= ps.height:
+		sm.endSync("caught up")
+	case ps.syncYield == 0:
+		// A whole range brought nothing new although the peer claims
+		// more than we have: whatever it has, we have or wait for as
+		// orphans. Do not ask it again until it announces more.
+		ps.exhausted = true
+		ps.exhaustedHeight = ps.height
+		sm.endSync("peer has nothing more to send")
+	default:
+		ps.syncYield = 0
+		sm.startSyncRange(ps, ourMax)
+	}
+}
+
+// checkSyncStall replaces a sync peer that delivered nothing for
+// StallTimeout.
+func (sm *SyncManager) checkSyncStall(now time.Time) {
+	ps := sm.syncPeer
+	if ps == nil || now.Sub(ps.lastDelivery) <= sm.cfg.StallTimeout {
+		return
+	}
+	log.Infof("Sync peer %s delivered nothing for %v: disconnecting it and choosing another",
+		ps.peer.Addr(), now.Sub(ps.lastDelivery).Round(time.Millisecond))
+	ps.stalled = true
+	blocks, txs := sm.cancelPeerRequests(ps)
+	ps.ranges = nil
+	ps.peer.Disconnect()
+	sm.endSync("sync peer stalled")
+	sm.reassignBlocks(blocks, ps)
+	sm.reassignTxs(txs, ps)
+}
+
+// endSync leaves the current sync peer. If another candidate is ahead of
+// us the sync goes on with it; otherwise sync mode ends: the announcements
+// dropped meanwhile are fetched and our tips are announced to every peer.
+func (sm *SyncManager) endSync(reason string) {
+	old := sm.syncPeer
+	if old == nil {
+		return
+	}
+	if r := syncRange(old); r != nil {
+		sm.closeRange(old, r)
+	}
+	sm.syncPeer = nil
+	sm.syncMode.Store(false)
+	sm.syncPeerID.Store(0)
+	ourMax := sm.cfg.DAG.MaxHeight()
+	log.Infof("Sync with peer %s ended (%s) at max height %d", old.peer.Addr(), reason, ourMax)
+
+	sm.startSync()
+	if sm.syncPeer != nil {
+		return
+	}
+	sm.progress.syncEnded()
+	for _, ps := range sm.peers {
+		if len(ps.deferred) == 0 {
+			continue
+		}
+		deferred := ps.deferred
+		ps.deferred = nil
+		log.Debugf("Fetching %d blocks peer %s announced during the sync", len(deferred), ps.peer.Addr())
+		sm.fetchAnnounced(ps, deferred)
+	}
+	sm.announceTips()
+	sm.updateState()
+}
+
+// announceTips announces our tips to every peer not known to have them, so
+// peers learn what we downloaded without a relay per block.
+func (sm *SyncManager) announceTips() {
+	for _, tip := range sm.cfg.DAG.Tips() {
+		info, err := sm.cfg.DAG.BlockInfo(&tip)
+		if err != nil {
+			continue
+		}
+		iv := wire.InvVect{Type: wire.InvTypeBlock, Hash: tip, Height: info.Height}
+		sm.cfg.PeerNotifier.RelayInventory(&iv, nil)
+	}
+}

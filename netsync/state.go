@@ -1,0 +1,122 @@
+package netsync
+
+import "time"
+
+// progressStats counts accepted and dropped blocks for the progress log and
+// the state snapshot. It belongs to the manager goroutine.
+type progressStats struct {
+	// processed counts accepted blocks since Start; dropped the blocks
+	// and announcements dropped in sync mode.
+	processed uint64
+	dropped   uint64
+
+	// intervalStart and intervalBlocks measure the current progress
+	// interval; rate is the blocks per second of the last one.
+	intervalStart  time.Time
+	intervalBlocks uint64
+	rate           float64
+
+	// lastBlock is when a block was last accepted.
+	lastBlock time.Time
+
+	// syncStart and syncStartHeight describe the running sync episode;
+	// syncBlocks counts its accepted blocks.
+	syncStart       time.Time
+	syncStartHeight uint32
+	syncBlocks      uint64
+}
+
+// reset starts counting at now.
+func (p *progressStats) reset(now time.Time, height uint32) {
+	*p = progressStats{intervalStart: now, syncStartHeight: height}
+}
+
+// blockAccepted counts one accepted block.
+func (p *progressStats) blockAccepted(now time.Time) {
+	p.processed++
+	p.intervalBlocks++
+	p.syncBlocks++
+	p.lastBlock = now
+}
+
+// syncStarted marks the start of a sync episode.
+func (p *progressStats) syncStarted(now time.Time, height uint32) {
+	if p.syncStart.IsZero() {
+		p.syncStart = now
+		p.syncStartHeight = height
+		p.syncBlocks = 0
+	}
+}
+
+// syncEnded marks the end of sync mode, logging the whole episode.
+func (p *progressStats) syncEnded() {
+	p.syncStart = time.Time{}
+}
+
+// logProgress writes the progress line once per ProgressInterval while a
+// download runs (or blocks arrive): blocks processed in the interval,
+// blocks per second, our max height, the sync peer's height and how far
+// along we are.
+func (sm *SyncManager) logProgress(now time.Time) {
+	p := &sm.progress
+	elapsed := now.Sub(p.intervalStart)
+	if elapsed < sm.cfg.ProgressInterval {
+		return
+	}
+	p.rate = float64(p.intervalBlocks) / elapsed.Seconds()
+	if sm.syncPeer != nil || p.intervalBlocks > 0 {
+		ourMax := sm.cfg.DAG.MaxHeight()
+		target := sm.targetHeight(ourMax)
+		log.Infof("Processed %d blocks in the last %.1fs (%.0f blocks/s), max height %d, "+
+			"sync peer height %d (%.1f%% done)", p.intervalBlocks, elapsed.Seconds(), p.rate,
+			ourMax, target, percentDone(ourMax, target))
+	}
+	p.intervalStart = now
+	p.intervalBlocks = 0
+}
+
+// targetHeight returns the height we are syncing to: the sync peer's, or
+// else the greatest of any peer, never below ours.
+func (sm *SyncManager) targetHeight(ourMax uint32) uint32 {
+	target := ourMax
+	if sm.syncPeer != nil {
+		return max(target, sm.syncPeer.height)
+	}
+	for _, ps := range sm.peers {
+		target = max(target, ps.height)
+	}
+	return target
+}
+
+// percentDone returns ours as a percentage of target.
+func percentDone(ours, target uint32) float64 {
+	if target == 0 || ours >= target {
+		return 100
+	}
+	return float64(ours) * 100 / float64(target)
+}
+
+// updateState publishes a fresh snapshot for SyncState.
+func (sm *SyncManager) updateState() {
+	ourMax := sm.cfg.DAG.MaxHeight()
+	s := &SyncState{
+		InSyncMode:      sm.syncPeer != nil,
+		MaxHeight:       ourMax,
+		PeerMaxHeight:   sm.targetHeight(0),
+		Orphans:         sm.cfg.DAG.OrphanCount(),
+		BlocksProcessed: sm.progress.processed,
+		BlocksDropped:   sm.progress.dropped,
+		BlocksPerSecond: sm.progress.rate,
+		LastProgress:    sm.progress.lastBlock,
+	}
+	if sp := sm.syncPeer; sp != nil {
+		s.SyncPeerID = sp.id
+		s.SyncPeerAddr = sp.peer.Addr()
+	}
+	for _, ps := range sm.peers {
+		s.BlocksInFlight += ps.inFlight
+		s.BlocksQueued += ps.queued
+	}
+	s.Progress = percentDone(ourMax, sm.targetHeight(ourMax))
+	sm.state.Store(s)
+}

@@ -1,0 +1,448 @@
+package netsync
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/wire"
+)
+
+// TestNewConfig checks the configuration errors.
+func TestNewConfig(t *testing.T) {
+	dag := newFakeDAG()
+	n := &recordingNotifier{}
+	tests := []struct {
+		name string
+		cfg  *Config
+		ok   bool
+	}{
+		{name: "nil config", cfg: nil},
+		{name: "no DAG", cfg: &Config{PeerNotifier: n}},
+		{name: "no notifier", cfg: &Config{DAG: dag}},
+		{name: "negative stall timeout", cfg: &Config{DAG: dag, PeerNotifier: n, StallTimeout: -1}},
+		{name: "negative request timeout", cfg: &Config{DAG: dag, PeerNotifier: n, RequestTimeout: -1}},
+		{name: "minimal", cfg: &Config{DAG: dag, PeerNotifier: n}, ok: true},
+	}
+	for _, test := range tests {
+		sm, err := New(test.cfg)
+		if test.ok {
+			if err != nil || sm == nil {
+				t.Errorf("%s: got error %v, want none", test.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: got error %v, want %v", test.name, err, ErrInvalidConfig)
+		}
+	}
+}
+
+// TestStartStop checks that Stop is idempotent, works before Start, and
+// that calls after Stop do not block.
+func TestStartStop(t *testing.T) {
+	dag := newFakeDAG()
+	sm, err := New(&Config{DAG: dag, PeerNotifier: &recordingNotifier{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sm.ProcessBlock(makeBlock(genesis.BlockHash()), blockdag.BFNone); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("ProcessBlock before Start: got %v, want %v", err, ErrNotRunning)
+	}
+	sm.Start()
+	sm.Start()
+	sm.Stop()
+	sm.Stop()
+	done := make(chan struct{})
+	go func() {
+		sm.QueueBlock(makeBlock(genesis.BlockHash()), nil)
+		sm.NewPeer(nil)
+		close(sm.Pause())
+		if _, err := sm.ProcessBlock(makeBlock(genesis.BlockHash()), blockdag.BFNone); !errors.Is(err, ErrNotRunning) {
+			t.Errorf("ProcessBlock after Stop: got %v, want %v", err, ErrNotRunning)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("calls after Stop blocked")
+	}
+
+	// Stop before Start.
+	sm2, _ := New(&Config{DAG: dag, PeerNotifier: &recordingNotifier{}})
+	sm2.Stop()
+	sm2.Start()
+	sm2.Stop()
+}
+
+// TestInitialSync downloads a long chain from one peer: the manager enters
+// sync mode, pages through it with getblocks and leaves sync mode with
+// every block.
+func TestInitialSync(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 3500)
+
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	p := connect(t, sm, n, remote)
+
+	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+	waitFor(t, 5*time.Second, "end of sync mode", func() bool { return !sm.InSyncMode() })
+	if got := p.getBlocks.Load(); got < 4 || got > 6 {
+		t.Errorf("getblocks sent: got %d, want 4-6 for 3500 blocks in pages of %d",
+			got, wire.MaxBlocksPerInv)
+	}
+	st := sm.SyncState()
+	if st.MaxHeight != 3500 || st.BlocksProcessed != 3500 || st.InSyncMode || st.Progress != 100 {
+		t.Errorf("state after sync: %+v", st)
+	}
+	// Our tips are announced when the sync ends.
+	if len(n.relayedOf(wire.InvTypeBlock)) == 0 {
+		t.Error("tips not announced after the sync")
+	}
+	// No block was requested twice.
+	seen := make(map[wire.Hash]bool)
+	for _, m := range p.sentOf(wire.CmdGetData) {
+		for _, iv := range m.(*wire.MsgGetData).InvList {
+			if seen[iv.Hash] {
+				t.Fatalf("block %s requested twice", iv.Hash)
+			}
+			seen[iv.Hash] = true
+		}
+	}
+}
+
+// TestSyncWideDAG downloads a DAG of width 4.
+func TestSyncWideDAG(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addWide(t, 4, 600)
+
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	connect(t, sm, n, remote)
+	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+	if local.OrphanCount() != 0 {
+		t.Errorf("orphans left: %d", local.OrphanCount())
+	}
+}
+
+// TestSyncPageOfOneHeight downloads a DAG with one height holding more
+// blocks than a getblocks answer can carry: the page cursor moves past it
+// and the orphan flow fetches the blocks the page left out.
+func TestSyncPageOfOneHeight(t *testing.T) {
+	remote := newFakeDAG()
+	base := remote.addChain(t, genesis.BlockHash(), 3)
+	var wide []wire.Hash
+	for range wire.MaxBlocksPerInv + 200 {
+		b := makeBlock(base[len(base)-1])
+		if _, err := remote.ProcessBlock(b, blockdag.BFNone); err != nil {
+			t.Fatal(err)
+		}
+		wide = append(wide, b.BlockHash())
+	}
+	// Blocks above merge ten of the wide height each, so every wide
+	// block is a parent of one of them.
+	for i := 0; i < len(wide); i += 10 {
+		b := makeBlock(wide[i:min(i+10, len(wide))]...)
+		if _, err := remote.ProcessBlock(b, blockdag.BFNone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	connect(t, sm, n, remote)
+	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+}
+
+// TestBranchBelowMaxHeight connects two DAGs that grew apart from genesis:
+// the one with the lower max height finds the common block by a doubling
+// search and downloads the other's whole branch, leaving no gap.
+func TestBranchBelowMaxHeight(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 300)
+	local := newFakeDAG()
+	local.addChain(t, genesis.BlockHash(), 200)
+	want := cloneDAG(t, remote)
+	localCopy := cloneDAG(t, local)
+
+	sm, n := testManager(t, local, nil, nil)
+	p := connect(t, sm, n, remote)
+	waitFor(t, 20*time.Second, "union", func() bool {
+		return local.count() == want.count()+localCopy.count()-1
+	})
+	// Doubling from 16 reaches genesis below height 200 in five
+	// searches (16, 32, 64, 128, 256) after the first try.
+	if got := p.getBlocks.Load(); got > 8 {
+		t.Errorf("getblocks sent: got %d, want a logarithmic number", got)
+	}
+	if local.OrphanCount() != 0 {
+		t.Errorf("orphans left: %d", local.OrphanCount())
+	}
+}
+
+// TestOrphanDeepBranch announces, outside sync mode, the tip of a branch
+// that forked 60 heights below our max height: the tip arrives as an
+// orphan, and the orphan flow fetches the whole branch.
+func TestOrphanDeepBranch(t *testing.T) {
+	common := newFakeDAG()
+	chain := common.addChain(t, genesis.BlockHash(), 100)
+	local := cloneDAG(t, common)
+	remote := cloneDAG(t, common)
+	branch := remote.addChain(t, chain[39], 61) // heights 41..101
+
+	sm, n := testManager(t, local, nil, nil)
+	p := connect(t, sm, n, remote)
+	// The remote's version advertised its tips (height 101): fetched
+	// directly, as we are only one height behind.
+	waitFor(t, 10*time.Second, "branch", func() bool {
+		return local.HaveBlock(&branch[len(branch)-1])
+	})
+	for _, h := range branch {
+		if !local.HaveBlock(&h) {
+			t.Fatalf("branch block %s missing", h)
+		}
+	}
+	if sm.InSyncMode() {
+		t.Error("entered sync mode for a peer one height ahead")
+	}
+	if got := p.getBlocks.Load(); got > 5 {
+		t.Errorf("getblocks sent: got %d, want a logarithmic number", got)
+	}
+}
+
+// TestOrphanParentFetch sends a block whose only missing parent is
+// announced-but-not-sent: the parent is fetched by hash.
+func TestOrphanParentFetch(t *testing.T) {
+	common := newFakeDAG()
+	chain := common.addChain(t, genesis.BlockHash(), 10)
+	local := cloneDAG(t, common)
+	remote := cloneDAG(t, common)
+	next := remote.addChain(t, chain[9], 2)
+
+	sm, n := testManager(t, local, nil, nil)
+	p := connect(t, sm, n, remote)
+	waitFor(t, 5*time.Second, "tips fetched", func() bool { return sameBlocks(local, remote) })
+
+	// A block pushed out of order: its parent comes by getdata.
+	more := remote.addChain(t, next[1], 2)
+	sm.QueueBlock(remote.block(more[1]), p)
+	waitFor(t, 5*time.Second, "orphan resolved", func() bool {
+		return local.HaveBlock(&more[0]) && local.HaveBlock(&more[1])
+	})
+}
+
+// TestStalledSyncPeer gives the manager a sync peer that claims the
+// highest height and answers nothing: it is disconnected after the stall
+// timeout and the other peer completes the sync.
+func TestStalledSyncPeer(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 1500)
+	liar := newFakeDAG()
+	liar.addChain(t, genesis.BlockHash(), 2000)
+
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, func(c *Config) {
+		c.StallTimeout = 300 * time.Millisecond
+	})
+	stalled := newSimPeer(sm, liar)
+	stalled.silent.Store(true)
+	t.Cleanup(stalled.stop)
+	good := newSimPeer(sm, remote)
+	t.Cleanup(good.stop)
+	n.peers = append(n.peers, stalled, good)
+	sm.NewPeer(stalled)
+	waitFor(t, 5*time.Second, "stalled peer chosen", func() bool { return sm.SyncPeerID() == stalled.id })
+	sm.NewPeer(good)
+
+	waitFor(t, 20*time.Second, "sync from the good peer", func() bool { return sameBlocks(local, remote) })
+	if !stalled.isDisconnected() {
+		t.Error("stalled sync peer not disconnected")
+	}
+}
+
+// TestSyncPeerDisconnect replaces a sync peer that disconnects mid-sync.
+func TestSyncPeerDisconnect(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 2500)
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	first := connect(t, sm, n, remote)
+	waitFor(t, 5*time.Second, "first peer chosen", func() bool { return sm.SyncPeerID() == first.id })
+	second := connect(t, sm, n, remote)
+	waitFor(t, 10*time.Second, "some progress", func() bool { return local.MaxHeight() > 100 })
+	first.Disconnect()
+	waitFor(t, 5*time.Second, "second peer chosen", func() bool { return sm.SyncPeerID() == second.id })
+	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+}
+
+// TestNonSyncPeerDropped checks that in sync mode the announcements and
+// unrequested blocks of a non-sync peer are dropped, then fetched when the
+// sync ends.
+func TestNonSyncPeerDropped(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 3000)
+	other := newFakeDAG()
+	own := other.addChain(t, genesis.BlockHash(), 5)
+
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	syncPeer := connect(t, sm, n, remote)
+	waitFor(t, 5*time.Second, "sync peer chosen", func() bool { return sm.SyncPeerID() == syncPeer.id })
+
+	// The other peer speaks while the manager is paused in sync mode, so
+	// its messages are handled before the sync can end: the download
+	// needs far more blocks than the manager's queue holds.
+	resume := sm.Pause()
+	if !sm.InSyncMode() {
+		t.Fatal("sync ended before the other peer spoke")
+	}
+	spoke := make(chan *simPeer)
+	go func() {
+		p := newSimPeer(sm, other)
+		n.mtx.Lock()
+		n.peers = append(n.peers, p)
+		n.mtx.Unlock()
+		sm.NewPeer(p) // its version tip is dropped
+		p.announce(own[4])
+		sm.QueueBlock(other.block(own[0]), p)
+		spoke <- p
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(resume)
+	p := <-spoke
+	t.Cleanup(p.stop)
+	waitFor(t, 5*time.Second, "drops", func() bool { return sm.SyncState().BlocksDropped >= 3 })
+	waitFor(t, 20*time.Second, "sync", func() bool { return !sm.InSyncMode() && local.MaxHeight() == 3000 })
+	waitFor(t, 5*time.Second, "dropped blocks fetched", func() bool {
+		for _, h := range own {
+			if !local.HaveBlock(&h) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestAnnouncementDedupe checks that a block announced by two peers is
+// requested once, and from the other peer when the first does not deliver.
+func TestAnnouncementDedupe(t *testing.T) {
+	common := newFakeDAG()
+	chain := common.addChain(t, genesis.BlockHash(), 5)
+	local := cloneDAG(t, common)
+	remote := cloneDAG(t, common)
+
+	sm, n := testManager(t, local, nil, func(c *Config) {
+		c.RequestTimeout = time.Second
+	})
+	slow := connect(t, sm, n, remote)
+	slow.silent.Store(true)
+	fast := connect(t, sm, n, remote)
+	fast.silent.Store(true)
+
+	next := remote.addChain(t, chain[4], 1)
+	slow.announce(next[0])
+	waitFor(t, 5*time.Second, "request to the first announcer", func() bool {
+		return len(slow.sentOf(wire.CmdGetData)) == 1
+	})
+	fast.announce(next[0])
+	time.Sleep(50 * time.Millisecond)
+	if got := len(fast.sentOf(wire.CmdGetData)); got != 0 {
+		t.Fatalf("block requested from the second announcer while in flight: %d getdata", got)
+	}
+	fast.silent.Store(false)
+	waitFor(t, 5*time.Second, "retry with the second announcer", func() bool {
+		return local.HaveBlock(&next[0])
+	})
+}
+
+// TestInvalidBlockScore checks that an invalid block reports misbehaviour.
+func TestInvalidBlockScore(t *testing.T) {
+	local := newFakeDAG()
+	type report struct {
+		peer  Peer
+		score uint32
+	}
+	reports := make(chan report, 4)
+	sm, n := testManager(t, local, nil, func(c *Config) {
+		c.OnMisbehavior = func(p Peer, score uint32, reason string) {
+			reports <- report{p, score}
+		}
+	})
+	p := connect(t, sm, n, newFakeDAG())
+	bad := makeBlock(genesis.BlockHash())
+	local.mtx.Lock()
+	local.invalid[bad.BlockHash()] = true
+	local.mtx.Unlock()
+	sm.QueueBlock(bad, p)
+	select {
+	case r := <-reports:
+		if r.peer != Peer(p) || r.score != banScoreInvalidBlock {
+			t.Errorf("report: got %v score %d, want peer %d score %d", r.peer, r.score, p.id, banScoreInvalidBlock)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no misbehaviour reported")
+	}
+	// A duplicate is no misbehaviour.
+	sm.QueueBlock(genesis, p)
+	select {
+	case r := <-reports:
+		t.Errorf("duplicate reported with score %d", r.score)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestBlockErrorScore is the table of misbehaviour scores.
+func TestBlockErrorScore(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want uint32
+	}{
+		{"bad merkle root", blockdag.RuleError{Err: blockdag.ErrBadMerkleRoot}, banScoreInvalidBlock},
+		{"invalid parent", blockdag.RuleError{Err: blockdag.ErrInvalidParent}, banScoreInvalidBlock},
+		{"high hash", blockdag.RuleError{Err: blockdag.ErrHighHash}, banScoreInvalidBlock},
+		{"time too new", blockdag.RuleError{Err: blockdag.ErrTimeTooNew}, 0},
+		{"orphan pool full", blockdag.RuleError{Err: blockdag.ErrOrphanLimit}, 0},
+		{"duplicate", blockdag.RuleError{Err: blockdag.ErrDuplicateBlock}, 0},
+	}
+	for _, test := range tests {
+		if got := blockErrorScore(test.err); got != test.want {
+			t.Errorf("%s: got %d, want %d", test.name, got, test.want)
+		}
+	}
+}
+
+// TestProcessBlockLocal submits a mined block through ProcessBlock.
+func TestProcessBlockLocal(t *testing.T) {
+	local := newFakeDAG()
+	sm, _ := testManager(t, local, nil, nil)
+	b := makeBlock(genesis.BlockHash())
+	orphan, err := sm.ProcessBlock(b, blockdag.BFNone)
+	if err != nil || orphan {
+		t.Fatalf("ProcessBlock: orphan %v err %v", orphan, err)
+	}
+	if _, err := sm.ProcessBlock(b, blockdag.BFNone); !errors.Is(err, blockdag.ErrDuplicateBlock) {
+		t.Errorf("second ProcessBlock: got %v, want %v", err, blockdag.ErrDuplicateBlock)
+	}
+	orphan, err = sm.ProcessBlock(makeBlock(wire.Hash{1}), blockdag.BFNone)
+	if err != nil || !orphan {
+		t.Errorf("orphan ProcessBlock: orphan %v err %v", orphan, err)
+	}
+}
+
+// TestPause checks that a paused manager processes nothing until resumed.
+func TestPause(t *testing.T) {
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+	p := connect(t, sm, n, newFakeDAG())
+	resume := sm.Pause()
+	sm.QueueBlock(makeBlock(genesis.BlockHash()), p)
+	time.Sleep(50 * time.Millisecond)
+	if local.count() != 1 {
+		t.Fatal("block processed while paused")
+	}
+	close(resume)
+	waitFor(t, 5*time.Second, "block after resume", func() bool { return local.count() == 2 })
+}

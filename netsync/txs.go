@@ -1,0 +1,152 @@
+package netsync
+
+import (
+	"errors"
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/wire"
+)
+
+// txRequest is a transaction requested from a peer.
+type txRequest struct {
+	peer *peerState
+	sent time.Time
+}
+
+// removeTxRequest forgets a transaction request.
+func (sm *SyncManager) removeTxRequest(txID wire.Hash, req *txRequest) {
+	delete(sm.requestedTxs, txID)
+	delete(req.peer.requestedTxs, txID)
+}
+
+// wantTx reports whether a transaction should be requested: we relay
+// transactions, it is not in the pool, not refused before and not already
+// requested.
+func (sm *SyncManager) wantTx(txID *wire.Hash) bool {
+	if sm.cfg.TxPool == nil {
+		return false
+	}
+	if _, ok := sm.requestedTxs[*txID]; ok {
+		return false
+	}
+	if sm.rejectedTxs.Contains(*txID) {
+		return false
+	}
+	return !sm.cfg.TxPool.HaveTransaction(txID)
+}
+
+// requestTxs sends one getdata for the transactions we want from ps, within
+// its bound of outstanding transaction requests.
+func (sm *SyncManager) requestTxs(ps *peerState, txs []wire.InvVect) {
+	now := sm.cfg.TimeSource()
+	var gd *wire.MsgGetData
+	for i := range txs {
+		if len(ps.requestedTxs) >= maxRequestedTxs {
+			break
+		}
+		iv := txs[i]
+		if iv.Type != wire.InvTypeTx || !sm.wantTx(&iv.Hash) {
+			continue
+		}
+		req := &txRequest{peer: ps, sent: now}
+		sm.requestedTxs[iv.Hash] = req
+		ps.requestedTxs[iv.Hash] = req
+		if gd == nil {
+			gd = &wire.MsgGetData{}
+		}
+		gd.InvList = append(gd.InvList, iv)
+	}
+	if gd != nil {
+		ps.peer.QueueMessage(gd, nil)
+	}
+}
+
+// handleTxInv requests the announced transactions we lack. While the DAG
+// downloads, transactions are ignored: they would be checked against a UTXO
+// set that is not current.
+func (sm *SyncManager) handleTxInv(ps *peerState, txs []wire.InvVect) {
+	if sm.syncPeer != nil || sm.cfg.TxPool == nil {
+		return
+	}
+	sm.requestTxs(ps, txs)
+}
+
+// handleTx hands a transaction from a peer to the pool, relays what the
+// pool accepted, asks the peer for the parents of an orphan and tells it
+// why a transaction was refused.
+func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
+	ps, ok := sm.peers[p]
+	if !ok || sm.cfg.TxPool == nil {
+		return
+	}
+	txID := tx.TxID()
+	iv := wire.InvVect{Type: wire.InvTypeTx, Hash: txID}
+	p.AddKnownInventory(&iv)
+	if req := sm.requestedTxs[txID]; req != nil {
+		sm.removeTxRequest(txID, req)
+	}
+	if sm.syncPeer != nil || sm.rejectedTxs.Contains(txID) {
+		return
+	}
+
+	accepted, missing, err := sm.cfg.TxPool.ProcessTransaction(tx, true)
+	if err != nil {
+		var poolErr mempool.RuleError
+		var dagErr blockdag.RuleError
+		if !errors.As(err, &poolErr) && !errors.As(err, &dagErr) {
+			log.Errorf("Failed to process transaction %s from %s: %v", txID, p.Addr(), err)
+			return
+		}
+		// Remembered so the same transaction is not fetched again;
+		// a duplicate is not remembered, it is simply in the pool.
+		if !errors.Is(err, mempool.ErrDuplicate) {
+			sm.rejectedTxs.Add(txID)
+		}
+		log.Debugf("Rejected transaction %s from %s: %v", txID, p.Addr(), err)
+		code, reason := mempool.RejectCode(err)
+		p.QueueMessage(&wire.MsgReject{Cmd: wire.CmdTx, Code: code, Reason: reason, Hash: txID}, nil)
+		return
+	}
+	if len(missing) > 0 {
+		parents := make([]wire.InvVect, 0, len(missing))
+		for _, h := range missing {
+			parents = append(parents, wire.InvVect{Type: wire.InvTypeTx, Hash: h})
+		}
+		sm.requestTxs(ps, parents)
+	}
+	for _, desc := range accepted {
+		sm.cfg.PeerNotifier.RelayInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: desc.TxID}, p)
+	}
+}
+
+// expireTxRequests drops the transaction requests of ps older than
+// RequestTimeout and asks other peers that announced them.
+func (sm *SyncManager) expireTxRequests(ps *peerState, now time.Time) {
+	var expired []wire.InvVect
+	for txID, req := range ps.requestedTxs {
+		if now.Sub(req.sent) > sm.cfg.RequestTimeout {
+			sm.removeTxRequest(txID, req)
+			expired = append(expired, wire.InvVect{Type: wire.InvTypeTx, Hash: txID})
+		}
+	}
+	sm.reassignTxs(expired, ps)
+}
+
+// reassignTxs asks other peers that announced them for transactions that
+// one peer did not deliver.
+func (sm *SyncManager) reassignTxs(txs []wire.InvVect, from *peerState) {
+	if len(txs) == 0 || sm.syncPeer != nil {
+		return
+	}
+	byPeer := make(map[*peerState][]wire.InvVect)
+	for i := range txs {
+		if to := sm.peerWithInventory(&txs[i], from); to != nil {
+			byPeer[to] = append(byPeer[to], txs[i])
+		}
+	}
+	for ps, list := range byPeer {
+		sm.requestTxs(ps, list)
+	}
+}
