@@ -272,8 +272,10 @@ func readPayload(r io.Reader, n int) ([]byte, int, error) {
 		if read == n {
 			return buf, read, nil
 		}
-		// Double the buffer, up to the declared length.
-		next := min(2*len(buf), n)
+		// The peer has sent a full buffer: grow it fourfold, up to the
+		// declared length. Memory held stays within four times the bytes
+		// received, and a block needs few copies.
+		next := min(4*len(buf), n)
 		grown := make([]byte, next)
 		copy(grown, buf[:read])
 		buf = grown

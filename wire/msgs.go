@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 // Bounds on message lists and strings. The decoders check each one before
@@ -454,6 +455,7 @@ func (b *MsgBlock) Encode(dst []byte, _ uint32) ([]byte, error) {
 	}
 	// Deserialize refuses blocks over MaxBlockPayload, so refuse to send one.
 	start := len(dst)
+	dst = slices.Grow(dst, b.SerializeSize())
 	dst = b.AppendSerialize(dst)
 	if len(dst)-start > MaxBlockPayload {
 		return nil, messageError(ErrPayloadTooLarge, fmt.Sprintf(
@@ -490,7 +492,7 @@ func (tx *MsgTx) Encode(dst []byte, _ uint32) ([]byte, error) {
 	if err := tx.checkBounds(); err != nil {
 		return nil, err
 	}
-	return tx.AppendSerialize(dst), nil
+	return tx.AppendSerialize(slices.Grow(dst, tx.SerializeSize())), nil
 }
 
 // Decode implements Message.
