@@ -100,7 +100,8 @@ const (
 	// CPU core.
 	MaxMiningWorkers = 256
 
-	// MaxMinerPace bounds --minerpace.
+	// MaxMinerPace bounds --minerpace. Zero picks the miner's default and
+	// a negative value turns pacing off, so there is no lower bound.
 	MaxMinerPace = time.Hour
 
 	// MinBlockMaxSize is the smallest --blockmaxsize: room for a coinbase
@@ -198,7 +199,7 @@ type Config struct {
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`
 	MiningAddr    string        `long:"miningaddr" description:"x-only public key, 64 hex characters, that mined coins are paid to (default: a key kept in the data directory)"`
 	MiningWorkers int           `long:"miningworkers" description:"Number of CPU mining goroutines; 0 means one per CPU core (0..256)"`
-	MinerPace     time.Duration `long:"minerpace" description:"Least time between two blocks this node mines, such as 1s; 0 mines as fast as it can (0..1h)"`
+	MinerPace     time.Duration `long:"minerpace" description:"Least time between two blocks this node mines, such as 1s (at most 1h); 0 picks the network's default (its block interval on regtest and simnet, no pacing elsewhere), a negative value such as -1s turns pacing off"`
 	BlockMaxSize  int           `long:"blockmaxsize" description:"Largest block to mine, in bytes (1000..the network's maximum block size; default that maximum)"`
 
 	// Mempool and DAG.

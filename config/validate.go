@@ -345,8 +345,9 @@ func (c *Config) normalizeMining() error {
 	if c.MiningWorkers == 0 {
 		c.MiningWorkers = min(runtime.NumCPU(), MaxMiningWorkers)
 	}
-	if err := checkDuration("minerpace", c.MinerPace, 0, MaxMinerPace); err != nil {
-		return err
+	if c.MinerPace > MaxMinerPace {
+		return invalid("minerpace", "%v is more than %v", c.MinerPace,
+			MaxMinerPace)
 	}
 	if c.BlockMaxSize == 0 {
 		c.BlockMaxSize = c.Params.MaxBlockSize
