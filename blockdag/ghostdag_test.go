@@ -1,0 +1,409 @@
+package blockdag
+
+import (
+	"bufio"
+	"fmt"
+	"math/big"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+// synthDAG builds block nodes directly, without blocks or a store, so
+// GHOSTDAG and reachability can be tested on hand-drawn DAGs whose hashes
+// are chosen: a block's hash is its name, so ties go to the larger name.
+type synthDAG struct {
+	t     testing.TB
+	gs    ghostdagState
+	stats reachStats
+	nodes map[string]*blockNode
+	names map[*blockNode]string
+	all   []*blockNode
+}
+
+func newSynthDAG(t testing.TB, k uint32) *synthDAG {
+	s := &synthDAG{
+		t:     t,
+		gs:    ghostdagState{k: k, mergeLimit: 1 << 20, workCache: make(map[uint32]*big.Int)},
+		nodes: make(map[string]*blockNode),
+		names: make(map[*blockNode]string),
+	}
+	g := &blockNode{bits: 0x207fffff, ghostdagData: ghostdagData{blueWork: new(big.Int)}}
+	copy(g.hash[:], "G")
+	initReachRoot(g)
+	s.nodes["G"] = g
+	s.names[g] = "G"
+	s.all = append(s.all, g)
+	return s
+}
+
+func (s *synthDAG) add(name string, parentNames ...string) *blockNode {
+	s.t.Helper()
+	parents := make([]*blockNode, len(parentNames))
+	for i, p := range parentNames {
+		parents[i] = s.nodes[p]
+		if parents[i] == nil {
+			s.t.Fatalf("block %s: unknown parent %s", name, p)
+		}
+	}
+	sort.Slice(parents, func(i, j int) bool { return parents[i].hash.Compare(&parents[j].hash) < 0 })
+	if err := checkParentsIndependent(parents); err != nil {
+		s.t.Fatalf("block %s: %v", name, err)
+	}
+	gd, err := s.gs.ghostdag(parents)
+	if err != nil {
+		s.t.Fatalf("block %s: %v", name, err)
+	}
+	n := &blockNode{parents: parents, bits: 0x207fffff}
+	copy(n.hash[:], name)
+	n.ghostdagData = *gd
+	for _, p := range parents {
+		n.height = max(n.height, p.height+1)
+		p.children = append(p.children, n)
+	}
+	if err := addReachability(n, &s.stats); err != nil {
+		s.t.Fatalf("block %s: %v", name, err)
+	}
+	s.nodes[name] = n
+	s.names[n] = name
+	s.all = append(s.all, n)
+	return n
+}
+
+func (s *synthDAG) namesOf(nodes []*blockNode) string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = s.names[n]
+	}
+	return strings.Join(out, ",")
+}
+
+// pastOrder returns the GHOSTDAG order of a block's past, by the
+// definition: order(past(sp)), sp, then the rest of the mergeset.
+func pastOrder(n *blockNode) []*blockNode {
+	var chain []*blockNode
+	for x := n; x.selectedParent != nil; x = x.selectedParent {
+		chain = append(chain, x)
+	}
+	var out []*blockNode
+	for i := len(chain) - 1; i >= 0; i-- {
+		out = append(out, chain[i].orderedMergeSet()...)
+	}
+	return out
+}
+
+// TestGHOSTDAGTestdata checks GHOSTDAG on the hand-worked DAGs in
+// testdata/ghostdag/*.txt. Each file sets k, adds blocks ("block NAME
+// PARENT..."), and states the expected selected parent, blues, reds and
+// blue score of blocks, and the order of a block's past.
+func TestGHOSTDAGTestdata(t *testing.T) {
+	files, err := filepath.Glob("testdata/ghostdag/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			// Run each file twice: the results must not depend on
+			// anything but the DAG.
+			first := runGHOSTDAGFile(t, file)
+			second := runGHOSTDAGFile(t, file)
+			if first != second {
+				t.Fatalf("two runs differ:\n%s\n%s", first, second)
+			}
+		})
+	}
+}
+
+func runGHOSTDAGFile(t *testing.T, file string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var s *synthDAG
+	var transcript strings.Builder
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		fields := strings.Fields(text)
+		if len(fields) == 0 {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d", filepath.Base(file), line)
+		switch fields[0] {
+		case "k":
+			k, err := strconv.Atoi(fields[1])
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			s = newSynthDAG(t, uint32(k))
+		case "block":
+			s.add(fields[1], fields[2:]...)
+		case "expect":
+			n := s.nodes[fields[1]]
+			if n == nil {
+				t.Fatalf("%s: unknown block %s", where, fields[1])
+			}
+			got := map[string]string{
+				"sp":    s.names[n.selectedParent],
+				"blues": s.namesOf(n.blues),
+				"reds":  s.namesOf(n.reds),
+				"score": strconv.FormatUint(n.blueScore, 10),
+			}
+			for _, kv := range fields[2:] {
+				k, v, _ := strings.Cut(kv, "=")
+				if got[k] != v {
+					t.Errorf("%s: block %s %s: got %q, want %q", where, fields[1], k, got[k], v)
+				}
+			}
+			fmt.Fprintf(&transcript, "%s %v\n", fields[1], got)
+		case "order":
+			n := s.nodes[fields[1]]
+			got := s.namesOf(pastOrder(n))
+			want := strings.Join(fields[2:], ",")
+			if got != want {
+				t.Errorf("%s: order of past(%s): got %s, want %s", where, fields[1], got, want)
+			}
+			checkTopological(t, s, pastOrder(n))
+			fmt.Fprintf(&transcript, "order %s\n", got)
+		default:
+			t.Fatalf("%s: unknown directive %q", where, fields[0])
+		}
+	}
+	return transcript.String()
+}
+
+// checkTopological fails unless every block comes after its parents.
+func checkTopological(t *testing.T, s *synthDAG, order []*blockNode) {
+	t.Helper()
+	pos := make(map[*blockNode]int)
+	for i, n := range order {
+		pos[n] = i
+	}
+	for i, n := range order {
+		for _, p := range n.parents {
+			if j, ok := pos[p]; ok && j > i {
+				t.Errorf("order puts %s before its parent %s", s.names[n], s.names[p])
+			}
+		}
+	}
+}
+
+// naivePast returns the past of n by walking the DAG.
+func naivePast(n *blockNode) map[*blockNode]bool {
+	past := make(map[*blockNode]bool)
+	stack := append([]*blockNode(nil), n.parents...)
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if past[x] {
+			continue
+		}
+		past[x] = true
+		stack = append(stack, x.parents...)
+	}
+	return past
+}
+
+// naiveGHOSTDAG colors a block by the definition, with explicit past sets:
+// blues(past(n)) = blues(past(sp)) + sp, then each mergeset candidate in
+// (blue work, hash) order is blue iff at most k blues are in its anticone
+// and no blue would get more than k.
+func naiveGHOSTDAG(n *blockNode, k int, pasts map[*blockNode]map[*blockNode]bool,
+	blueSets map[*blockNode]map[*blockNode]bool) (blues, reds []*blockNode) {
+
+	sp := n.selectedParent
+	past := pasts[n]
+	blueSet := make(map[*blockNode]bool)
+	for b := range blueSets[sp] {
+		blueSet[b] = true
+	}
+	blueSet[sp] = true
+	var candidates []*blockNode
+	for x := range past {
+		if x != sp && !pasts[sp][x] {
+			candidates = append(candidates, x)
+		}
+	}
+	sort.Slice(candidates, func(i, j int) bool { return blockLess(candidates[i], candidates[j]) })
+	inAnticone := func(a, b *blockNode) bool {
+		return a != b && !pasts[a][b] && !pasts[b][a]
+	}
+	blues = []*blockNode{sp}
+	for _, c := range candidates {
+		var anti []*blockNode
+		for b := range blueSet {
+			if inAnticone(b, c) {
+				anti = append(anti, b)
+			}
+		}
+		ok := len(anti) <= k
+		for _, b := range anti {
+			if !ok {
+				break
+			}
+			cnt := 1 // c itself
+			for b2 := range blueSet {
+				if inAnticone(b, b2) {
+					cnt++
+				}
+			}
+			if cnt > k {
+				ok = false
+			}
+		}
+		if ok {
+			blueSet[c] = true
+			blues = append(blues, c)
+		} else {
+			reds = append(reds, c)
+		}
+	}
+	blueSets[n] = blueSet
+	return blues, reds
+}
+
+// TestGHOSTDAGRandomAgainstNaive builds random DAGs and compares the
+// GHOSTDAG coloring with the naive definition and reachability with
+// explicit past sets. Small label spaces are not needed: the DAGs are deep
+// enough for reindexing to happen.
+func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
+	for seed := int64(1); seed <= 12; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		k := 1 + rng.Intn(4)
+		s := newSynthDAG(t, uint32(k))
+		pasts := map[*blockNode]map[*blockNode]bool{s.nodes["G"]: {}}
+		blueSets := map[*blockNode]map[*blockNode]bool{s.nodes["G"]: {}}
+		nBlocks := 150 + rng.Intn(150)
+		for i := 0; i < nBlocks; i++ {
+			// Parents: some recent tips, as a network with delay
+			// would produce.
+			var tips []*blockNode
+			for _, n := range s.all {
+				if len(n.children) == 0 {
+					tips = append(tips, n)
+				}
+			}
+			window := s.all[max(0, len(s.all)-12):]
+			want := 1 + rng.Intn(3)
+			chosen := map[*blockNode]bool{}
+			for tries := 0; len(chosen) < want && tries < 20; tries++ {
+				var c *blockNode
+				if rng.Intn(3) == 0 {
+					c = window[rng.Intn(len(window))]
+				} else {
+					c = tips[rng.Intn(len(tips))]
+				}
+				chosen[c] = true
+			}
+			// Drop parents that are ancestors of other parents.
+			var parents []string
+			for c := range chosen {
+				redundant := false
+				for o := range chosen {
+					if o != c && naivePast(o)[c] {
+						redundant = true
+					}
+				}
+				if !redundant {
+					parents = append(parents, s.names[c])
+				}
+			}
+			name := fmt.Sprintf("B%04d", i)
+			n := s.add(name, parents...)
+			pasts[n] = naivePast(n)
+			blues, reds := naiveGHOSTDAG(n, k, pasts, blueSets)
+			if s.namesOf(blues) != s.namesOf(n.blues) || s.namesOf(reds) != s.namesOf(n.reds) {
+				t.Fatalf("seed %d k %d block %s: blues %s reds %s, naive blues %s reds %s",
+					seed, k, name, s.namesOf(n.blues), s.namesOf(n.reds),
+					s.namesOf(blues), s.namesOf(reds))
+			}
+			if n.blueScore != uint64(len(blueSets[n])) {
+				t.Fatalf("seed %d block %s: blue score %d, naive %d", seed, name, n.blueScore, len(blueSets[n]))
+			}
+		}
+		// Reachability against the explicit pasts, for every pair.
+		for _, a := range s.all {
+			for _, b := range s.all {
+				want := pasts[b][a]
+				if got := isAncestor(a, b); got != want {
+					t.Fatalf("seed %d: isAncestor(%s, %s) = %v, want %v",
+						seed, s.names[a], s.names[b], got, want)
+				}
+			}
+		}
+		// The order of the last block's past is topological and covers
+		// the past exactly once.
+		last := s.all[len(s.all)-1]
+		order := pastOrder(last)
+		if len(order) != len(pasts[last]) {
+			t.Fatalf("seed %d: order has %d blocks, past %d", seed, len(order), len(pasts[last]))
+		}
+		checkTopological(t, s, order)
+	}
+}
+
+// TestReachabilityReindex grows long chains and side branches so that
+// intervals run out and reindexing happens, and checks ancestry against
+// the tree.
+func TestReachabilityReindex(t *testing.T) {
+	s := newSynthDAG(t, 18)
+	prev := "G"
+	for i := 0; i < 3000; i++ {
+		name := fmt.Sprintf("C%05d", i)
+		s.add(name, prev)
+		if i%7 == 3 {
+			// A side leaf, and sometimes a short side branch.
+			side := fmt.Sprintf("S%05d", i)
+			s.add(side, prev)
+			if i%21 == 3 {
+				s.add(side+"x", side)
+			}
+		}
+		prev = name
+	}
+	if s.stats.reindexes == 0 {
+		t.Fatalf("no reindex happened")
+	}
+	for _, n := range s.all {
+		for _, c := range n.reach.treeChildren {
+			if !isTreeAncestorOrSelf(n, c) || isTreeAncestorOrSelf(c, n) {
+				t.Fatalf("child %s not inside parent %s", s.names[c], s.names[n])
+			}
+		}
+		kids := n.reach.treeChildren
+		for i := 1; i < len(kids); i++ {
+			if kids[i-1].reach.end >= kids[i].reach.start {
+				t.Fatalf("siblings %s %s overlap", s.names[kids[i-1]], s.names[kids[i]])
+			}
+		}
+	}
+	tip := s.nodes[prev]
+	for x := tip; x != nil; x = x.selectedParent {
+		if !isAncestorOrSelf(x, tip) {
+			t.Fatalf("chain block %s not an ancestor of the tip", s.names[x])
+		}
+	}
+	if isAncestor(s.nodes["S00003"], tip) {
+		t.Fatalf("side leaf reported as an ancestor of the tip")
+	}
+	t.Logf("%d blocks, %d reindexes touching %d nodes", len(s.all), s.stats.reindexes, s.stats.nodesTouched)
+}
+
+// hashName makes a wire.Hash from a short name, as synthDAG does.
+func hashName(name string) wire.Hash {
+	var h wire.Hash
+	copy(h[:], name)
+	return h
+}
