@@ -18,10 +18,17 @@ func makeTableStore(t *testing.T, path string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Batches of 100 records of 500 bytes fill the 1 MiB write buffer
+	// about once a table.
 	value := make([]byte, 500)
+	b := db.NewBatch()
 	for i := 0; i < n; i++ {
-		if err := db.Put(Key(BucketBlocks, []byte(fmt.Sprint(i))), value); err != nil {
-			t.Fatal(err)
+		b.Put(Key(BucketBlocks, []byte(fmt.Sprint(i))), value)
+		if b.Len() == 100 {
+			if err := db.Write(b); err != nil {
+				t.Fatal(err)
+			}
+			b.Reset()
 		}
 	}
 	db.Close()

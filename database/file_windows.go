@@ -1,5 +1,3 @@
-//go:build !unix
-
 package database
 
 import (
@@ -19,9 +17,8 @@ func isLockHeld(err error) bool {
 	return errors.As(err, &errno) && errno == errSharingViolation
 }
 
-// syncDir does nothing on these systems: directories cannot be opened for
-// flushing there, and their file systems journal directory entries with the
-// file's own metadata.
+// syncDir does nothing on Windows: a directory cannot be opened for flushing
+// there, and NTFS journals directory entries with the file's own metadata.
 func syncDir(dir string) error {
 	return nil
 }
