@@ -8,6 +8,9 @@
 // and checks each count and length against a hard bound, and against the bytes
 // that remain, before it allocates. Decoding never panics on any input.
 //
+// The protocol is described byte by byte, for implementers of other peers,
+// in docs/protocol.md.
+//
 // Package wire does not validate consensus rules (proof of work, signatures,
 // amounts, parents): that is package blockdag's job. It does not log and keeps
 // no state.

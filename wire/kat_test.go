@@ -545,3 +545,35 @@ func TestCopyAndAccessors(t *testing.T) {
 		t.Errorf("nil IP does not encode as zeros")
 	}
 }
+
+// TestMaxPayloadLengths pins each command's frame limit, which
+// docs/protocol.md lists for implementers.
+func TestMaxPayloadLengths(t *testing.T) {
+	tests := []struct {
+		msg  Message
+		want uint32
+	}{
+		{&MsgVersion{}, 2442},
+		{&MsgVerAck{}, 0},
+		{&MsgPing{}, 8},
+		{&MsgPong{}, 8},
+		{&MsgGetAddr{}, 0},
+		{&MsgAddr{}, 34003},
+		{&MsgInv{}, 2000003},
+		{&MsgGetData{}, 2000003},
+		{&MsgNotFound{}, 2000003},
+		{&MsgGetBlocks{}, 36},
+		{&MsgBlock{}, 4194304},
+		{&MsgTx{}, 4194304},
+		{&MsgMemPool{}, 0},
+		{&MsgReject{}, 305},
+	}
+	for _, test := range tests {
+		if got := test.msg.MaxPayloadLength(ProtocolVersion); got != test.want {
+			t.Errorf("%s: got %d, want %d", test.msg.Command(), got, test.want)
+		}
+		if makeEmptyMessage(test.msg.Command()) == nil {
+			t.Errorf("%s: ReadMessage does not know the command", test.msg.Command())
+		}
+	}
+}
