@@ -12,10 +12,10 @@ import (
 // included), unacceptedTxs the transactions of blocks that lost acceptance
 // (blockdag's VirtualChangedData). In order:
 //
-//  1. accepted transactions leave the pool (their children stay: what they
-//     spend is now in the UTXO set), and pool transactions and orphans that
-//     spend an output an accepted transaction spends leave with their
-//     descendants, as double spends;
+//  1. accepted transactions leave the pool and the orphan pool (their
+//     children stay: what they spend is now in the UTXO set), and pool
+//     transactions and orphans that spend an output an accepted
+//     transaction spends leave with their descendants, as double spends;
 //  2. unaccepted transactions are taken back, parents first, where they
 //     pass every rule again; pool transactions that spend outputs of one
 //     that could not come back leave with their descendants;
@@ -37,6 +37,9 @@ func (p *TxPool) HandleVirtualChanged(acceptedTxs, unacceptedTxs []*wire.MsgTx) 
 		parents = append(parents, txID)
 		if ptx, ok := p.pool[txID]; ok {
 			p.removeOne(ptx)
+		}
+		if o, ok := p.orphans.byID[txID]; ok {
+			p.removeOrphan(o)
 		}
 		for i := range tx.TxIn {
 			if spender, ok := p.spends[tx.TxIn[i].PreviousOutPoint]; ok {

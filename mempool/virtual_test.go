@@ -211,3 +211,20 @@ func TestTopoSort(t *testing.T) {
 		}
 	}
 }
+
+func TestVirtualChangedAcceptedOrphan(t *testing.T) {
+	h := newHarness(t, nil)
+	parent := h.spend([]coin{h.fund(100_000, 1)}, 90_000)
+	orphan := h.spend([]coin{outputOf(parent, 0)}, 80_000)
+	if _, _, err := h.pool.ProcessTransaction(orphan, true); err != nil {
+		t.Fatal(err)
+	}
+	// A block accepts both: the orphan is confirmed, not promoted.
+	h.dag.connect(parent)
+	h.dag.connect(orphan)
+	h.pool.HandleVirtualChanged([]*wire.MsgTx{parent, orphan}, nil)
+	if h.pool.OrphanCount() != 0 || h.pool.Count() != 0 || len(h.notified()) != 0 {
+		t.Errorf("confirmed orphan: %d orphans, %d in pool, %d notified; want none",
+			h.pool.OrphanCount(), h.pool.Count(), len(h.notified()))
+	}
+}

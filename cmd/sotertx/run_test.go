@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -192,4 +193,38 @@ func TestCreateSignDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &ju); err != nil || ju.TxID != j.TxID {
 		t.Errorf("unsigned txid %s, signed %s: want equal", ju.TxID, j.TxID)
 	}
+}
+
+// FuzzParseArgs checks that the argument parsers never panic and that what
+// they accept formats back to an equal value.
+func FuzzParseArgs(f *testing.F) {
+	pub := "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+	f.Add(someTxID + ":0:100:" + pub)
+	f.Add(pub + ":100")
+	f.Add("100:" + pub)
+	f.Add(":::")
+	f.Fuzz(func(t *testing.T, s string) {
+		if op, prev, err := parseInput(s); err == nil {
+			again := op.TxID.String() + ":" + strconv.FormatUint(uint64(op.Index), 10) + ":" +
+				strconv.FormatUint(prev.Value, 10) + ":" + hex.EncodeToString(prev.PubKey[:])
+			op2, prev2, err := parseInput(again)
+			if err != nil || op2 != op || prev2 != prev {
+				t.Fatalf("input %q does not round trip: %v", s, err)
+			}
+		}
+		for _, valueFirst := range []bool{false, true} {
+			if out, err := parseOutput(s, "-out", valueFirst); err == nil {
+				v := strconv.FormatUint(out.Value, 10)
+				p := hex.EncodeToString(out.PubKey[:])
+				again := p + ":" + v
+				if valueFirst {
+					again = v + ":" + p
+				}
+				out2, err := parseOutput(again, "-out", valueFirst)
+				if err != nil || out2 != out {
+					t.Fatalf("output %q does not round trip: %v", s, err)
+				}
+			}
+		}
+	})
 }
