@@ -251,8 +251,8 @@ const (
   "bluescore": n, "bluework": "hex", "isblue": bool, "ischainblock": bool,
   "acceptingblock": "...", "mergesetblues": [...], "mergesetreds": [...]
 }
-confirmations is the virtual's blue score minus the block's blue score: how
-many blue blocks came after it.`
+confirmations is the virtual's blue score minus the block's blue score: 1
+for the virtual's selected parent, growing by one per blue block after it.`
 )
 
 // methodTable is the complete list of methods. Handlers live in package

@@ -13,7 +13,9 @@ import (
 // must be safe for concurrent use: requests are served concurrently.
 
 // DAG is the part of *blockdag.BlockDAG the server reads, plus ProcessBlock
-// for submitblock. *blockdag.BlockDAG satisfies it as it is.
+// for submitblock. *blockdag.BlockDAG satisfies it as it is; blocks accepted
+// through submitblock reach peers and websocket clients through the DAG's
+// own notifications, like any other block.
 type DAG interface {
 	BlockCount() uint64
 	MaxHeight() uint32
@@ -171,3 +173,6 @@ type TxLocator interface {
 	// FindTransaction returns the transaction and the block holding it.
 	FindTransaction(txID *wire.Hash) (tx *wire.MsgTx, block wire.Hash, ok bool)
 }
+
+// *blockdag.BlockDAG is the DAG the node passes.
+var _ DAG = (*blockdag.BlockDAG)(nil)
