@@ -73,16 +73,24 @@ type MinerConfig struct {
 
 // MinedBlock records a block this miner found and the DAG accepted.
 type MinedBlock struct {
-	Hash      wire.Hash
-	Time      time.Time
+	Hash wire.Hash
+
+	// Time is when the nonce was found, and Elapsed the time from the
+	// template to the solution (pacing not included).
+	Time    time.Time
+	Elapsed time.Duration
+
 	Height    uint32
 	BlueScore uint64
+	Size      int
+	TxCount   int
 }
 
 // job is one template the workers hash. A job without a template means
 // idle.
 type job struct {
 	tmpl   *BlockTemplate
+	start  time.Time
 	header []byte // serialized header, nonce zero
 	target [32]byte
 	// done is closed when the job is superseded.
@@ -234,14 +242,15 @@ func (m *CPUMiner) SetNumWorkers(n int) {
 	}
 }
 
-// SetGenerate starts or stops the miner, for the setgenerate RPC. workers
-// is as for SetNumWorkers, except that 0 keeps the current count.
+// SetGenerate starts or stops the miner, for the setgenerate RPC: workers
+// > 0 sets the number of workers first, anything else keeps the current
+// one.
 func (m *CPUMiner) SetGenerate(on bool, workers int) {
 	if !on {
 		m.Stop()
 		return
 	}
-	if workers != 0 {
+	if workers > 0 {
 		m.SetNumWorkers(workers)
 	}
 	m.Start()
@@ -284,13 +293,17 @@ func (m *CPUMiner) BlocksMined() uint64 {
 	return m.minedTotal
 }
 
-// recordMined adds an accepted block to the history.
-func (m *CPUMiner) recordMined(block *wire.MsgBlock, tmpl *BlockTemplate) {
+// recordMined adds an accepted block, found at found from a template built
+// at start, to the history.
+func (m *CPUMiner) recordMined(block *wire.MsgBlock, tmpl *BlockTemplate, start, found time.Time) {
 	mb := MinedBlock{
 		Hash:      block.BlockHash(),
-		Time:      time.Now(),
+		Time:      found,
+		Elapsed:   found.Sub(start),
 		Height:    tmpl.Height,
 		BlueScore: tmpl.BlueScore,
+		Size:      block.SerializeSize(),
+		TxCount:   len(block.Transactions),
 	}
 	m.statsMtx.Lock()
 	defer m.statsMtx.Unlock()
@@ -307,6 +320,7 @@ func (m *CPUMiner) recordMined(block *wire.MsgBlock, tmpl *BlockTemplate) {
 func newJob(tmpl *BlockTemplate) *job {
 	return &job{
 		tmpl:   tmpl,
+		start:  time.Now(),
 		header: tmpl.Block.Header.Serialize(),
 		target: target(tmpl.Block.Header.Bits),
 		done:   make(chan struct{}),
@@ -418,8 +432,9 @@ func (m *CPUMiner) controller(quit chan struct{}, numWorkers int) {
 					// A late answer for a superseded template.
 					continue
 				}
+				found := time.Now()
 				publish(nil)
-				m.submit(tmpl, sol.nonce)
+				m.submit(j, sol.nonce, found)
 				lastBlock = time.Now()
 				break wait
 			}
@@ -428,9 +443,10 @@ func (m *CPUMiner) controller(quit chan struct{}, numWorkers int) {
 	}
 }
 
-// submit hands the block of tmpl with nonce to SubmitBlock and records it
-// if accepted.
-func (m *CPUMiner) submit(tmpl *BlockTemplate, nonce uint64) {
+// submit hands the block of j's template with nonce, found at found, to
+// SubmitBlock and records it if accepted.
+func (m *CPUMiner) submit(j *job, nonce uint64, found time.Time) {
+	tmpl := j.tmpl
 	block := &wire.MsgBlock{
 		Header:       *tmpl.Block.Header.Copy(),
 		Transactions: tmpl.Block.Transactions,
@@ -444,7 +460,7 @@ func (m *CPUMiner) submit(tmpl *BlockTemplate, nonce uint64) {
 	case !accepted:
 		log.Warnf("Mined block %s was not accepted (orphan)", hash)
 	default:
-		m.recordMined(block, tmpl)
+		m.recordMined(block, tmpl, j.start, found)
 		log.Infof("Mined block %s (height %d, blue score %d, %d transactions)",
 			hash, tmpl.Height, tmpl.BlueScore, len(block.Transactions))
 	}
@@ -534,25 +550,27 @@ func (m *CPUMiner) Generate(n int) ([]wire.Hash, error) {
 	}
 	hashes := make([]wire.Hash, 0, n)
 	for i := 0; i < n; i++ {
+		start := time.Now()
 		tmpl, err := m.cfg.Generator.NewBlockTemplate(m.cfg.PayTo)
 		if err != nil {
 			return hashes, fmt.Errorf("mining: generate block %d of %d: %w", i+1, n, err)
 		}
 		h := newHasher(&tmpl.Block.Header)
 		tgt := target(tmpl.Block.Header.Bits)
-		nonce, found := uint64(0), false
+		nonce, solved := uint64(0), false
 		for ; nonce < maxGenerateTries; nonce++ {
 			hash := h.hash(nonce)
 			if meetsTarget(&hash, &tgt) {
-				found = true
+				solved = true
 				break
 			}
 		}
-		if !found {
+		if !solved {
 			return hashes, miningError(ErrNoSolution, fmt.Sprintf(
 				"mining: generate block %d of %d: no nonce below %d meets bits %08x",
 				i+1, n, maxGenerateTries, tmpl.Block.Header.Bits), nil)
 		}
+		found := time.Now()
 		block := tmpl.Block
 		block.Header.Nonce = nonce
 		hash := block.BlockHash()
@@ -565,7 +583,7 @@ func (m *CPUMiner) Generate(n int) ([]wire.Hash, error) {
 			return hashes, miningError(ErrBlockNotAccepted, fmt.Sprintf(
 				"mining: generate block %d of %d (%s) was not accepted (orphan)", i+1, n, hash), nil)
 		}
-		m.recordMined(block, tmpl)
+		m.recordMined(block, tmpl, start, found)
 		hashes = append(hashes, hash)
 	}
 	return hashes, nil

@@ -49,7 +49,12 @@ func TestGenerate(t *testing.T) {
 	}
 	mined := m.MinedBlocks()
 	if len(mined) != 20 || mined[19].Hash != hashes[19] || m.BlocksMined() != 20 {
-		t.Errorf("MinedBlocks: got %d, want the 20 generated", len(mined))
+		t.Fatalf("MinedBlocks: got %d, want the 20 generated", len(mined))
+	}
+	last := chain.accepted[19]
+	if mb := mined[19]; mb.Size != last.SerializeSize() || mb.TxCount != 1 || mb.Elapsed < 0 ||
+		mb.Height != 20 || mb.BlueScore != 20 {
+		t.Errorf("MinedBlocks[19]: got %+v", mb)
 	}
 }
 
@@ -197,9 +202,9 @@ func TestCPUMinerStartStop(t *testing.T) {
 	m.SetGenerate(true, 2)
 	waitFor(t, "a block after restart", 10*time.Second, func() bool { return chain.acceptedCount() > n })
 	m.SetGenerate(false, 0)
-	m.SetGenerate(true, 0)
+	m.SetGenerate(true, -1)
 	if !m.IsMining() || m.NumWorkers() != 2 {
-		t.Errorf("SetGenerate(true, 0): mining %v, %d workers", m.IsMining(), m.NumWorkers())
+		t.Errorf("SetGenerate(true, -1): mining %v, %d workers", m.IsMining(), m.NumWorkers())
 	}
 	m.SetNumWorkers(0)
 	if m.IsMining() {
