@@ -117,10 +117,11 @@ func (sm *SyncManager) blockHandler() {
 }
 
 // tickInterval is the housekeeping period: a quarter of the shortest
-// timeout, so stalls and expiries are noticed at most 25% late, and never
-// more than maxTickInterval so the snapshot stays fresh.
+// timeout, so stalls and expiries are noticed at most 25% late, no longer
+// than the progress interval, and never more than maxTickInterval so the
+// snapshot stays fresh.
 func (sm *SyncManager) tickInterval() time.Duration {
-	d := min(maxTickInterval, sm.cfg.StallTimeout/4, sm.cfg.RequestTimeout/4)
+	d := min(maxTickInterval, sm.cfg.StallTimeout/4, sm.cfg.RequestTimeout/4, sm.cfg.ProgressInterval)
 	return max(d, 10*time.Millisecond)
 }
 

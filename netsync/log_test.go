@@ -1,5 +1,3 @@
-// The NETSYNC_DEBUG environment variable sends the package log to stderr
-// at debug level, for following a failing test.
 package netsync
 
 import (
@@ -8,6 +6,8 @@ import (
 	"github.com/btcsuite/btclog"
 )
 
+// init sends the package log to stderr at debug level when NETSYNC_DEBUG is
+// set, for following a failing test.
 func init() {
 	if os.Getenv("NETSYNC_DEBUG") != "" {
 		l := btclog.NewBackend(os.Stderr).Logger("SYNC")

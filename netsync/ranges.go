@@ -401,7 +401,13 @@ func (sm *SyncManager) endSync(reason string) {
 	if sm.syncPeer != nil {
 		return
 	}
-	sm.progress.syncEnded()
+	blocks, took := sm.progress.syncEnded(sm.cfg.TimeSource())
+	rate := 0.0
+	if took > 0 {
+		rate = float64(blocks) / took.Seconds()
+	}
+	log.Infof("Left sync mode: %d blocks in %v (%.0f blocks/s), max height %d",
+		blocks, took.Round(time.Millisecond), rate, ourMax)
 	for _, ps := range sm.peers {
 		if len(ps.deferred) == 0 {
 			continue

@@ -48,9 +48,12 @@ func (p *progressStats) syncStarted(now time.Time, height uint32) {
 	}
 }
 
-// syncEnded marks the end of sync mode, logging the whole episode.
-func (p *progressStats) syncEnded() {
+// syncEnded marks the end of sync mode and returns the episode's accepted
+// blocks and duration.
+func (p *progressStats) syncEnded(now time.Time) (uint64, time.Duration) {
+	d := now.Sub(p.syncStart)
 	p.syncStart = time.Time{}
+	return p.syncBlocks, d
 }
 
 // logProgress writes the progress line once per ProgressInterval while a

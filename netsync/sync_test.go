@@ -1,9 +1,14 @@
 package netsync
 
 import (
+	"bytes"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/btcsuite/btclog"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/wire"
@@ -445,4 +450,47 @@ func TestPause(t *testing.T) {
 	}
 	close(resume)
 	waitFor(t, 5*time.Second, "block after resume", func() bool { return local.count() == 2 })
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mtx sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mtx.Lock()
+	defer b.mtx.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mtx.Lock()
+	defer b.mtx.Unlock()
+	return b.buf.String()
+}
+
+// TestProgressLog checks the progress line written during a download.
+func TestProgressLog(t *testing.T) {
+	var out syncBuffer
+	logger := btclog.NewBackend(&out).Logger("SYNC")
+	logger.SetLevel(btclog.LevelInfo)
+	UseLogger(logger)
+	defer UseLogger(btclog.Disabled)
+
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 3000)
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, func(c *Config) {
+		c.ProgressInterval = 10 * time.Millisecond
+	})
+	connect(t, sm, n, remote)
+	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+	waitFor(t, 5*time.Second, "progress line", func() bool {
+		return strings.Contains(out.String(), "blocks/s), max height") &&
+			strings.Contains(out.String(), "% done)")
+	})
+	if !strings.Contains(out.String(), "Left sync mode: 3000 blocks") {
+		t.Errorf("no sync summary in the log:\n%s", out.String())
+	}
 }
