@@ -40,8 +40,10 @@ func meetsFeeRate(fee uint64, size int, rate uint64) bool {
 // the newer transaction, which has waited least.
 type evictHeap []*poolTx
 
+// Len implements heap.Interface.
 func (h evictHeap) Len() int { return len(h) }
 
+// Less implements heap.Interface.
 func (h evictHeap) Less(i, j int) bool {
 	a, b := h[i], h[j]
 	if feeRateLess(a.Fee, a.Size, b.Fee, b.Size) {
@@ -53,6 +55,7 @@ func (h evictHeap) Less(i, j int) bool {
 	return a.seq > b.seq
 }
 
+// Swap implements heap.Interface and keeps the heap indexes current.
 func (h evictHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].heapIdx = i

@@ -281,7 +281,9 @@ type candidate struct {
 // the mempool's order.
 type candidateHeap []*candidate
 
+// Len implements heap.Interface.
 func (h candidateHeap) Len() int { return len(h) }
+// Less implements heap.Interface.
 func (h candidateHeap) Less(i, j int) bool {
 	a, b := h[i].desc, h[j].desc
 	// a.Fee/a.Size > b.Fee/b.Size, in 128 bits.
@@ -292,6 +294,7 @@ func (h candidateHeap) Less(i, j int) bool {
 	}
 	return h[i].seq < h[j].seq
 }
+// Swap implements heap.Interface.
 func (h candidateHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 
 // Push implements heap.Interface.

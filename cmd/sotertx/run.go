@@ -49,6 +49,7 @@ input.
 // usageError is an error in how sotertx was called.
 type usageError struct{ msg string }
 
+// Error implements error.
 func (e usageError) Error() string { return e.msg }
 
 // run executes one sotertx command and returns its exit code.
@@ -93,8 +94,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // listFlag collects every value of a repeatable flag.
 type listFlag []string
 
+// String implements flag.Value.
 func (l *listFlag) String() string { return strings.Join(*l, " ") }
 
+// Set implements flag.Value: each use of the flag adds a value.
 func (l *listFlag) Set(v string) error {
 	*l = append(*l, v)
 	return nil
