@@ -283,6 +283,7 @@ type candidateHeap []*candidate
 
 // Len implements heap.Interface.
 func (h candidateHeap) Len() int { return len(h) }
+
 // Less implements heap.Interface.
 func (h candidateHeap) Less(i, j int) bool {
 	a, b := h[i].desc, h[j].desc
@@ -294,6 +295,7 @@ func (h candidateHeap) Less(i, j int) bool {
 	}
 	return h[i].seq < h[j].seq
 }
+
 // Swap implements heap.Interface.
 func (h candidateHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 
