@@ -476,7 +476,8 @@ func TestProgressLog(t *testing.T) {
 	logger := btclog.NewBackend(&out).Logger("SYNC")
 	logger.SetLevel(btclog.LevelInfo)
 	UseLogger(logger)
-	defer UseLogger(btclog.Disabled)
+	// Registered first, so it runs after the manager has stopped.
+	t.Cleanup(func() { UseLogger(btclog.Disabled) })
 
 	remote := newFakeDAG()
 	remote.addChain(t, genesis.BlockHash(), 3000)
