@@ -46,13 +46,22 @@ type trackedOrphan struct {
 }
 
 // wantBlock assigns a block to a peer unless it is already assigned, known
-// or known invalid. It reports whether the block was assigned; the caller
-// sends the requests with requestMore.
+// or known invalid, or the peer's queue is full. It reports whether the
+// block was assigned; the caller sends the requests with requestMore.
 func (sm *SyncManager) wantBlock(ps *peerState, hash wire.Hash, height uint32, exact bool, parentOf wire.Hash) bool {
-	if _, ok := sm.requestedBlocks[hash]; ok {
+	if ps.queued >= maxWantedBlocks {
 		return false
 	}
-	if ps.queued >= maxWantedBlocks {
+	return sm.assignBlock(ps, hash, height, exact, parentOf)
+}
+
+// assignBlock is wantBlock without the queue bound, for the answers of
+// ranges: a range moves past what it lists, so nothing it lists may be
+// skipped, and the pages themselves bound the queue (a page is at most
+// wire.MaxBlocksPerInv blocks, and the next one is asked for only when the
+// backlog is down to half a page).
+func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32, exact bool, parentOf wire.Hash) bool {
+	if _, ok := sm.requestedBlocks[hash]; ok {
 		return false
 	}
 	dag := sm.cfg.DAG
@@ -190,6 +199,7 @@ func (sm *SyncManager) expireRequests(now time.Time) {
 			// out of the way.
 			sm.requestMore(ps, true)
 		}
+		sm.expireRanges(ps, now)
 		sm.expireTxRequests(ps, now)
 	}
 }

@@ -189,6 +189,7 @@ type SyncManager struct {
 	rejectedTxs     lru.Cache
 	orphans         map[wire.Hash]*trackedOrphan
 	progress        progressStats
+	rangeSeq        uint64
 }
 
 // New returns a SyncManager for cfg. Start it with Start.

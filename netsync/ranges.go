@@ -60,6 +60,9 @@ type blockRange struct {
 	pending bool
 	more    bool
 	sentAt  time.Time
+
+	// seq orders the outstanding getblocks of a peer by sending time.
+	seq uint64
 }
 
 // subHeight returns h-d, or zero when d > h.
@@ -75,39 +78,45 @@ func (sm *SyncManager) sendRange(ps *peerState, r *blockRange) {
 	r.pending = true
 	r.more = false
 	r.sentAt = sm.cfg.TimeSource()
+	sm.rangeSeq++
+	r.seq = sm.rangeSeq
 	ps.peer.QueueMessage(&wire.MsgGetBlocks{StartHeight: r.start, EndHash: r.end}, nil)
 }
 
 // matchRange returns the open range of ps that the block inventory answers,
-// or nil when it is an announcement. Announcements and answers share the
-// inv command, so an answer is recognised by its shape: an answer is empty
-// or sorted by height from the start height, and an answer to a gap range
-// ends with the range's end hash unless it is full. An answer to a tips
-// range starts exactly at the start height, because a DAG holds a block at
-// every height below its max height (a block's height is one more than its
-// highest parent's), and the peer answers empty when its max height is
-// below the start.
+// or nil when it is an announcement. A peer answers its getblocks in order,
+// so only the oldest outstanding one can be answered next. Announcements
+// and answers share the inv command, so an answer is recognised by its
+// shape: it is empty or sorted by height from the start height; an answer
+// to a gap range ends with the range's end hash unless it is full; an
+// answer to a tips range starts exactly at the start height, because a DAG
+// holds a block at every height below its max height (a block's height is
+// one more than its highest parent's), and the peer answers empty when its
+// max height is below the start.
 func (sm *SyncManager) matchRange(ps *peerState, blocks []wire.InvVect) *blockRange {
-	for _, r := range ps.ranges {
-		if !r.pending {
-			continue
+	var r *blockRange
+	for _, o := range ps.ranges {
+		if o.pending && (r == nil || o.seq < r.seq) {
+			r = o
 		}
-		if len(blocks) == 0 {
+	}
+	if r == nil {
+		return nil
+	}
+	if len(blocks) == 0 {
+		return r
+	}
+	if !sortedFrom(blocks, r.start) {
+		return nil
+	}
+	if r.end.IsZero() {
+		if blocks[0].Height == r.start {
 			return r
 		}
-		if !sortedFrom(blocks, r.start) {
-			continue
-		}
-		full := len(blocks) == wire.MaxBlocksPerInv
-		if r.end.IsZero() {
-			if blocks[0].Height == r.start {
-				return r
-			}
-			continue
-		}
-		if full || blocks[len(blocks)-1].Hash == r.end {
-			return r
-		}
+		return nil
+	}
+	if len(blocks) == wire.MaxBlocksPerInv || blocks[len(blocks)-1].Hash == r.end {
+		return r
 	}
 	return nil
 }
@@ -154,7 +163,7 @@ func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []
 
 	n := 0
 	for i := range blocks {
-		if sm.wantBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
+		if sm.assignBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
 			n++
 		}
 	}
@@ -279,6 +288,25 @@ func (sm *SyncManager) startGapFill(ps *peerState, orphan wire.Hash, height uint
 	r := &blockRange{kind: rangeGap, end: orphan, base: height, start: height, anchored: true}
 	ps.ranges = append(ps.ranges, r)
 	sm.sendRange(ps, r)
+}
+
+// expireRanges closes the ranges of ps whose getblocks went unanswered for
+// the request timeout; a sync range is opened again by checkSyncDone and a
+// gap range by the orphan retries.
+func (sm *SyncManager) expireRanges(ps *peerState, now time.Time) {
+	for i := 0; i < len(ps.ranges); i++ {
+		r := ps.ranges[i]
+		if !r.pending || now.Sub(r.sentAt) <= sm.cfg.RequestTimeout {
+			continue
+		}
+		log.Debugf("Peer %s did not answer getblocks(%d, %s) in %v", ps.peer.Addr(),
+			r.start, r.endString(), sm.cfg.RequestTimeout)
+		sm.closeRange(ps, r)
+		i--
+	}
+	if ps == sm.syncPeer {
+		sm.checkSyncDone()
+	}
 }
 
 // syncRange returns the open sync range of ps, or nil.
