@@ -311,7 +311,7 @@ func (d *BlockDAG) TemplateInfo() *TemplateInfo {
 func (d *BlockDAG) FetchUTXO(op wire.OutPoint) (*UTXOEntry, bool) {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	e, err := d.utxo.fetch(op)
+	e, err := d.utxo.fetchShared(op)
 	if err != nil {
 		log.Warnf("Fetching UTXO %s: %v", op, err)
 		return nil, false

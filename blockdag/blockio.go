@@ -32,7 +32,8 @@ import (
 // value; iterating the bucket visits blocks in height order, which is the
 // order the index is loaded in.
 //
-// BucketTips: key bucket 0x07 | hash 32, empty value, one per tip.
+// BucketTips is not used: the tips are the blocks without children, which
+// loading the index finds without another record to keep in step.
 //
 // BucketVirtual: key bucket 0x08 | "state":
 //
@@ -61,10 +62,6 @@ func blockKey(hash *wire.Hash) []byte {
 
 func indexKey(hash *wire.Hash) []byte {
 	return database.Key(database.BucketBlockIndex, hash[:])
-}
-
-func tipKey(hash *wire.Hash) []byte {
-	return database.Key(database.BucketTips, hash[:])
 }
 
 func heightKey(height uint32, hash *wire.Hash) []byte {

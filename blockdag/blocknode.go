@@ -163,10 +163,15 @@ func (n *blockNode) parentHashes() []wire.Hash {
 // GHOSTDAG sorts a mergeset. Because blue work strictly grows along every
 // edge, the order is topological.
 func blockLess(a, b *blockNode) bool {
+	return blockCmp(a, b) < 0
+}
+
+// blockCmp compares blocks by (blue work, hash), for slices.SortFunc.
+func blockCmp(a, b *blockNode) int {
 	if c := a.blueWork.Cmp(b.blueWork); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.hash.Compare(&b.hash) < 0
+	return a.hash.Compare(&b.hash)
 }
 
 // pastKeyOf returns the key that identifies the past of a block with the

@@ -172,6 +172,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		utxo: &utxoSet{
 			db:       c.DB,
 			cache:    make(map[wire.OutPoint]*UTXOEntry),
+			absent:   make(map[wire.OutPoint]struct{}),
 			maxCache: c.UTXOCacheEntries,
 		},
 		gd: ghostdagState{
@@ -291,7 +292,6 @@ func (d *BlockDAG) initGenesis() error {
 	batch.Put(blockKey(&hash), block.Serialize())
 	batch.Put(indexKey(&hash), encodeIndexRecord(g))
 	batch.Put(heightKey(0, &hash), nil)
-	batch.Put(tipKey(&hash), nil)
 	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))

@@ -2,7 +2,7 @@ package blockdag
 
 import (
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -59,7 +59,7 @@ func pastMedianTime(gd *ghostdagData, params *Params) int64 {
 	for _, n := range window {
 		ts = append(ts, n.timestamp)
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	slices.Sort(ts)
 	return ts[len(ts)/2]
 }
 

@@ -3,7 +3,7 @@ package blockdag
 import (
 	"fmt"
 	"math/big"
-	"sort"
+	"slices"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -99,7 +99,7 @@ func (s *ghostdagState) mergeSet(parents []*blockNode, sp *blockNode) ([]*blockN
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return blockLess(out[i], out[j]) })
+	slices.SortFunc(out, blockCmp)
 	return out, nil
 }
 

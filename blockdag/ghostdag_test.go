@@ -28,6 +28,13 @@ type synthDAG struct {
 }
 
 func newSynthDAG(t testing.TB, k uint32) *synthDAG {
+	return newSynthDAGSpace(t, k, 0)
+}
+
+// newSynthDAGSpace is newSynthDAG with genesis owning only [1, space] of
+// the label space (all of it when space is 0), so that tests can make
+// reindexing frequent.
+func newSynthDAGSpace(t testing.TB, k uint32, space uint64) *synthDAG {
 	s := &synthDAG{
 		t:     t,
 		gs:    ghostdagState{k: k, mergeLimit: 1 << 20, workCache: make(map[uint32]*big.Int)},
@@ -37,6 +44,9 @@ func newSynthDAG(t testing.TB, k uint32) *synthDAG {
 	g := &blockNode{bits: 0x207fffff, ghostdagData: ghostdagData{blueWork: new(big.Int)}}
 	copy(g.hash[:], "G")
 	initReachRoot(g)
+	if space != 0 {
+		g.reach.end = space
+	}
 	s.nodes["G"] = g
 	s.names[g] = "G"
 	s.all = append(s.all, g)
@@ -276,13 +286,14 @@ func naiveGHOSTDAG(n *blockNode, k int, pasts map[*blockNode]map[*blockNode]bool
 
 // TestGHOSTDAGRandomAgainstNaive builds random DAGs and compares the
 // GHOSTDAG coloring with the naive definition and reachability with
-// explicit past sets. Small label spaces are not needed: the DAGs are deep
-// enough for reindexing to happen.
+// explicit past sets. Genesis gets a small label space so that reindexing
+// happens often.
 func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
+	var reindexes uint64
 	for seed := int64(1); seed <= 12; seed++ {
 		rng := rand.New(rand.NewSource(seed))
 		k := 1 + rng.Intn(4)
-		s := newSynthDAG(t, uint32(k))
+		s := newSynthDAGSpace(t, uint32(k), 1<<31)
 		pasts := map[*blockNode]map[*blockNode]bool{s.nodes["G"]: {}}
 		blueSets := map[*blockNode]map[*blockNode]bool{s.nodes["G"]: {}}
 		nBlocks := 150 + rng.Intn(150)
@@ -351,14 +362,19 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 			t.Fatalf("seed %d: order has %d blocks, past %d", seed, len(order), len(pasts[last]))
 		}
 		checkTopological(t, s, order)
+		reindexes += s.stats.reindexes
 	}
+	if reindexes == 0 {
+		t.Fatalf("no reindex happened")
+	}
+	t.Logf("%d reindexes", reindexes)
 }
 
 // TestReachabilityReindex grows long chains and side branches so that
 // intervals run out and reindexing happens, and checks ancestry against
 // the tree.
 func TestReachabilityReindex(t *testing.T) {
-	s := newSynthDAG(t, 18)
+	s := newSynthDAGSpace(t, 18, 1<<36)
 	prev := "G"
 	for i := 0; i < 3000; i++ {
 		name := fmt.Sprintf("C%05d", i)

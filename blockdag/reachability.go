@@ -25,14 +25,19 @@ import (
 //     only candidate.
 //
 // A new child takes the first half of the free space after its parent's last
-// child. When a parent has no free space left, reindex climbs to the first
-// ancestor whose interval is at least twice its subtree size and reallocates
-// that subtree: off-path subtrees get their size plus a share of the spare
-// room proportional to their size (at most half of it in total), and the path
-// toward the block that needed room gets the rest. Chains, which is how a DAG
-// mostly grows, therefore reindex rarely and locally; a reindex costs the
-// size of the subtree it reallocates. Reindexing keeps the order of
-// siblings, so the sorted future covering sets stay sorted.
+// child: which child the selected chain will continue through is not known
+// yet, and halving loses the least on average. So intervals shrink
+// geometrically down the tree, and a parent eventually has no free space
+// left. Then reindex climbs to the first ancestor whose interval is at least
+// reindexMargin times its subtree size and reallocates that subtree, now
+// knowing where the DAG grows: the subtrees off the path toward the block
+// that needed room get twice their size plus a little slack, and the path
+// gets everything else. The next reindex then usually stops where this one
+// left the room, a few levels up, so a reindex costs about as many nodes as
+// levels were added since the last one, whatever the size of the DAG. A side
+// branch that outgrows its slack pays a reindex of its fork point's subtree.
+// Reindexing keeps the order of siblings, so the sorted future covering sets
+// stay sorted.
 //
 // The tree is rebuilt from the block index at startup rather than stored.
 
@@ -180,19 +185,41 @@ func mulDiv(a, b, c uint64) uint64 {
 	return q
 }
 
+// Reindex tuning.
+const (
+	// reindexMargin is how many times its subtree size the interval of
+	// the ancestor a reindex reallocates must be. Nearly all of that room
+	// goes down the path to the block that needed it, so the path can
+	// grow for many levels, each new child taking half of what is left,
+	// before the next reindex; and that next one usually finds its room
+	// a few levels up, where the previous one left it.
+	reindexMargin = 1 << 20
+
+	// offPathSlack is the room, beyond twice its size, that a subtree off
+	// the reindex path keeps, so a short side branch can grow without
+	// another reindex.
+	offPathSlack = 64
+)
+
+// offPathSize is the interval size a subtree of size need gets when it is
+// off the reindex path.
+func offPathSize(need uint64) uint64 {
+	return 2*need + offPathSlack
+}
+
 // reindex makes room under p for one more tree child.
 func reindex(p *blockNode, stats *reachStats) error {
 	stats.reindexes++
 
-	// Climb to the first ancestor whose interval is at least twice the
-	// size its subtree will have with the new child. path collects the
-	// nodes from p up to that ancestor; their subtree fields count the
-	// new child.
+	// Climb to the first ancestor whose interval is at least
+	// reindexMargin times the size its subtree will have with the new
+	// child. path collects the nodes from p up to that ancestor; their
+	// subtree fields count the new child.
 	path := []*blockNode{p}
 	size := countSubtree(p, stats) + 1
 	p.reach.subtree = size
 	u := p
-	for u.reach.intervalSize()/2 < size {
+	for u.reach.intervalSize()/reindexMargin < size {
 		parent := u.reach.treeParent
 		if parent == nil {
 			return ruleError(ErrCorruptState, fmt.Sprintf(
@@ -209,21 +236,20 @@ func reindex(p *blockNode, stats *reachStats) error {
 		u, size = parent, s
 	}
 
-	// Reallocate top-down along the path. u keeps its interval.
+	// Reallocate top-down along the path. u keeps its interval; at each
+	// path node the subtrees off the path get offPathSize and the path
+	// child (or, at p, the free space for the new child) gets the rest.
+	// The margin guarantees the rest is at least the path child's need.
 	for i := len(path) - 1; i >= 0; i-- {
 		v := path[i]
 		var pathChild *blockNode
 		if i > 0 {
 			pathChild = path[i-1]
 		}
-		total := v.reach.subtree
-		spare := v.reach.intervalSize() - total
-		// Off-path children first get their sizes; the path child (or,
-		// at p, the free space for the new child) gets what is left.
 		offTotal := uint64(0)
 		for _, c := range v.reach.treeChildren {
 			if c != pathChild {
-				offTotal += c.reach.subtree + mulDiv(spare, c.reach.subtree, 2*total)
+				offTotal += offPathSize(c.reach.subtree)
 			}
 		}
 		pathSize := v.reach.intervalSize() - 1 - offTotal
@@ -234,7 +260,7 @@ func reindex(p *blockNode, stats *reachStats) error {
 				next += pathSize
 				continue
 			}
-			sz := c.reach.subtree + mulDiv(spare, c.reach.subtree, 2*total)
+			sz := offPathSize(c.reach.subtree)
 			allocateSubtree(c, next, next+sz-1, stats)
 			next += sz
 		}

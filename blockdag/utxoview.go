@@ -124,13 +124,47 @@ type utxoSet struct {
 	db       *database.DB
 	cache    map[wire.OutPoint]*UTXOEntry
 	maxCache int
+
+	// absent remembers outpoints the store was found not to have. Only
+	// the writer (the goroutine holding the process lock) reads and fills
+	// it, through fetch: accepting a merged coinbase checks that its
+	// outputs do not exist, and the same tips' coinbases are checked each
+	// time the virtual moves. commit forgets the outpoints it adds.
+	absent map[wire.OutPoint]struct{}
 }
 
-// fetch implements utxoSource.
+// maxAbsent bounds the absent set; it is emptied when full.
+const maxAbsent = 1 << 16
+
+// fetch implements utxoSource for the writer's views.
 func (s *utxoSet) fetch(op wire.OutPoint) (*UTXOEntry, error) {
 	if e, ok := s.cache[op]; ok {
 		return e, nil
 	}
+	if _, ok := s.absent[op]; ok {
+		return nil, nil
+	}
+	e, err := s.fetchStored(op)
+	if err == nil && e == nil {
+		if len(s.absent) >= maxAbsent {
+			clear(s.absent)
+		}
+		s.absent[op] = struct{}{}
+	}
+	return e, err
+}
+
+// fetchShared looks an outpoint up for a reader holding the state lock
+// for reading; it does not touch the writer's absent set.
+func (s *utxoSet) fetchShared(op wire.OutPoint) (*UTXOEntry, error) {
+	if e, ok := s.cache[op]; ok {
+		return e, nil
+	}
+	return s.fetchStored(op)
+}
+
+// fetchStored reads an entry from the store; nil when it is not there.
+func (s *utxoSet) fetchStored(op wire.OutPoint) (*UTXOEntry, error) {
 	b, err := s.db.Get(utxoKey(op))
 	if err != nil {
 		if errors.Is(err, database.ErrNotFound) {
@@ -163,6 +197,7 @@ func (s *utxoSet) updateCache(d *utxoDiff) {
 		delete(s.cache, op)
 	}
 	for op, e := range d.added {
+		delete(s.absent, op)
 		if len(s.cache) >= s.maxCache {
 			// Drop an arbitrary tenth; map order is random enough
 			// and recent outputs are re-added as blocks create them.

@@ -2,7 +2,7 @@ package blockdag
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -18,7 +18,7 @@ const maxVirtualCandidates = 64
 // within its limit. The result is sorted by hash, as a header lists parents.
 func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
 	sorted := append([]*blockNode(nil), tips...)
-	sort.Slice(sorted, func(i, j int) bool { return blockLess(sorted[j], sorted[i]) })
+	slices.SortFunc(sorted, func(a, b *blockNode) int { return blockCmp(b, a) })
 	if len(sorted) > maxVirtualCandidates {
 		sorted = sorted[:maxVirtualCandidates]
 	}
@@ -33,13 +33,14 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
 		}
 		chosen = candidate
 	}
-	sort.Slice(chosen, func(i, j int) bool { return chosen[i].hash.Compare(&chosen[j].hash) < 0 })
+	slices.SortFunc(chosen, func(a, b *blockNode) int { return a.hash.Compare(&b.hash) })
 	return chosen
 }
 
 // connectBlock adds a validated block to the DAG and moves the virtual, in
-// one store batch: block body, index record, height key, tips, past diffs,
-// UTXO changes and the virtual record. pd is the block's past diff and own
+// one store batch: block body, index record, height key, past diffs, UTXO
+// changes and the virtual record. Tips are not stored: a block without
+// children in the index is a tip. pd is the block's past diff and own
 // the change its own transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	pd *pastDiff, own *utxoDiff) ([]*Notification, error) {
@@ -142,12 +143,6 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	batch.Put(blockKey(&hash), block.Serialize())
 	batch.Put(indexKey(&hash), encodeIndexRecord(node))
 	batch.Put(heightKey(node.height, &hash), nil)
-	for _, p := range node.parents {
-		if len(p.children) == 0 {
-			batch.Delete(tipKey(&p.hash))
-		}
-	}
-	batch.Put(tipKey(&hash), nil)
 	var newDiffs []*pastDiff
 	if !pd.stored {
 		batch.Put(undoKey(pd.key), encodePastDiff(pd))

@@ -1,0 +1,295 @@
+package blockdag
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/soterdag/soterd/database"
+	"github.com/soterdag/soterd/wire"
+)
+
+// genLevelBlocks makes coinbase-only blocks in levels of width blocks, each
+// naming every block of the level below (the first level names genesis),
+// without a DAG: on regtest with K >= width every block is blue, so a block
+// of level h >= 1 has blue score 1 + width*(h-1).
+func genLevelBlocks(params *Params, width, levels int) []*wire.MsgBlock {
+	var out []*wire.MsgBlock
+	below := []wire.Hash{params.GenesisHash}
+	for h := 1; h <= levels; h++ {
+		bs := uint64(1 + width*(h-1))
+		parents := append([]wire.Hash(nil), below...)
+		sort.Slice(parents, func(i, j int) bool { return parents[i].Less(&parents[j]) })
+		below = below[:0]
+		for w := 0; w < width; w++ {
+			payload := binary.LittleEndian.AppendUint64(nil, bs)
+			payload = binary.LittleEndian.AppendUint32(payload, uint32(w))
+			cb := &wire.MsgTx{Version: wire.TxVersion, Payload: payload}
+			if v := params.CalcBlockSubsidy(bs); v > 0 {
+				cb.TxOut = []wire.TxOut{{Value: v, PubKey: testPubKey}}
+			}
+			b := &wire.MsgBlock{
+				Header: wire.BlockHeader{
+					Version:   BlockVersion,
+					Parents:   parents,
+					Timestamp: params.GenesisBlock.Header.Timestamp + int64(h)*1000,
+					Bits:      params.PowLimitBits,
+				},
+				Transactions: []*wire.MsgTx{cb},
+			}
+			b.Header.MerkleRoot = wire.BlockMerkleRoot(b.Transactions)
+			solve(b)
+			out = append(out, b)
+			below = append(below, b.BlockHash())
+		}
+	}
+	return out
+}
+
+// openBenchDAG opens a DAG on a fresh NoSync store.
+func openBenchDAG(b *testing.B, params *Params) (*BlockDAG, func()) {
+	b.Helper()
+	db, err := database.Open(b.TempDir(), &database.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	far := time.Unix(1<<40, 0)
+	dag, err := New(&Config{DB: db, Params: params, TimeSource: func() time.Time { return far }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dag, func() { dag.Close(); db.Close() }
+}
+
+// benchProcessLevels measures ProcessBlock, store included, on coinbase-only
+// blocks in levels of the given width.
+func benchProcessLevels(b *testing.B, width int) {
+	params := RegressionNetParams()
+	blocks := genLevelBlocks(params, width, (b.N+width-1)/width)
+	dag, done := openBenchDAG(b, params)
+	defer done()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := dag.ProcessBlock(blocks[i], BFNone); err != nil {
+			b.Fatalf("block %d: %v", i, err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "blocks/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/block")
+}
+
+// cpuTime returns the CPU time the process has used, on all threads. The
+// machine the benchmarks run on is shared, so CPU time per block says more
+// about the code than wall time when it is busy.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkProcessBlockChain: coinbase-only blocks on a chain.
+func BenchmarkProcessBlockChain(b *testing.B) { benchProcessLevels(b, 1) }
+
+// BenchmarkProcessBlockWidth4: coinbase-only blocks on a DAG of width 4.
+func BenchmarkProcessBlockWidth4(b *testing.B) { benchProcessLevels(b, 4) }
+
+// benchGHOSTDAG measures GHOSTDAG plus the reachability insertion per block
+// on a width-4 DAG that already holds size blocks.
+func benchGHOSTDAG(b *testing.B, size int) {
+	s := newSynthDAG(b, 18)
+	level := []string{"G"}
+	n := 0
+	addLevel := func() {
+		var next []string
+		for w := 0; w < 4; w++ {
+			name := fmt.Sprintf("%08d", n)
+			n++
+			s.add(name, level...)
+			next = append(next, name)
+		}
+		level = next
+	}
+	for n < size {
+		addLevel()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := s.stats
+	for i := 0; i < b.N; i += 4 {
+		addLevel()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(s.stats.nodesTouched-start.nodesTouched)/float64(b.N), "reindexed/block")
+}
+
+// BenchmarkGHOSTDAG10k: GHOSTDAG and reachability per block at 10,000
+// blocks.
+func BenchmarkGHOSTDAG10k(b *testing.B) { benchGHOSTDAG(b, 10_000) }
+
+// BenchmarkGHOSTDAG200k: the same at 200,000 blocks. Building the DAG
+// first takes a few seconds, so it runs only with BLOCKDAG_BENCH_LARGE=1.
+func BenchmarkGHOSTDAG200k(b *testing.B) {
+	if os.Getenv("BLOCKDAG_BENCH_LARGE") == "" {
+		b.Skip("set BLOCKDAG_BENCH_LARGE=1 to run")
+	}
+	benchGHOSTDAG(b, 200_000)
+}
+
+// txBlockSize is the number of signed 1-in/1-out transactions per block in
+// BenchmarkProcessBlockTxs.
+const txBlockSize = 1000
+
+// BenchmarkProcessBlockTxs measures ProcessBlock, store included, on blocks
+// of 1,000 signed 1-in/1-out transactions on a chain; the tx/s metric is to
+// be read next to BenchmarkSchnorrVerify's.
+func BenchmarkProcessBlockTxs(b *testing.B) {
+	params := RegressionNetParams()
+	c := newTestChain(b, params)
+	c.now = time.Unix(1<<40, 0)
+	// Funding blocks whose coinbases have 1,000 outputs each, then enough
+	// blocks for them to mature.
+	var funding []string
+	for i := 0; i < b.N; i++ {
+		name := fmt.Sprintf("fund%d", i)
+		prev := "genesis"
+		if i > 0 {
+			prev = funding[i-1]
+		}
+		c.mineWith(name, blockOpts{coinbase: func(tx *wire.MsgTx) {
+			v := tx.TxOut[0].Value / txBlockSize
+			tx.TxOut = tx.TxOut[:0]
+			for j := 0; j < txBlockSize; j++ {
+				tx.TxOut = append(tx.TxOut, wire.TxOut{Value: v, PubKey: testPubKey})
+			}
+		}}, prev)
+		funding = append(funding, name)
+	}
+	prev := funding[len(funding)-1]
+	for i := uint64(0); i < params.CoinbaseMaturity; i++ {
+		name := fmt.Sprintf("wait%d", i)
+		c.mine(name, prev)
+		prev = name
+	}
+	// The measured blocks, built on a second DAG so that building does
+	// not touch the measured one.
+	builder := newTestChain(b, params)
+	builder.now = c.now
+	for name, blk := range c.blocks {
+		builder.blocks[name] = blk
+		builder.hashes[name] = c.hashes[name]
+	}
+	order, _ := c.dag.Order(1, 1<<30)
+	for _, ob := range order {
+		blk, _ := c.dag.BlockByHash(&ob.Hash)
+		if _, err := builder.dag.ProcessBlock(blk, BFNone); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var blocks []*wire.MsgBlock
+	for i := 0; i < b.N; i++ {
+		cb := builder.blocks[funding[i]].Transactions[0]
+		cbID := cb.TxID()
+		txs := make([]*wire.MsgTx, txBlockSize)
+		for j := range txs {
+			in := spendable{op: wire.OutPoint{TxID: cbID, Index: uint32(j)}, out: cb.TxOut[j]}
+			txs[j] = spendTx(b, []spendable{in}, in.out.Value-1000)
+		}
+		name := fmt.Sprintf("txs%d", i)
+		blocks = append(blocks, builder.build(name, []string{prev}, withTxs(txs...)))
+		builder.accept(name)
+		prev = name
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, blk := range blocks {
+		if _, err := c.dag.ProcessBlock(blk, BFNone); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*txBlockSize)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchmarkSchnorrVerify measures raw BIP-340 verification (parsing the key
+// and signature included) on every core: the ceiling for
+// BenchmarkProcessBlockTxs.
+func BenchmarkSchnorrVerify(b *testing.B) {
+	msg := sha256.Sum256([]byte("soterd"))
+	sig, err := schnorr.Sign(testKey, msg[:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	sigBytes := sig.Serialize()
+	pub := testPubKey
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key, err := schnorr.ParsePubKey(pub[:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := schnorr.ParseSignature(sigBytes)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !s.Verify(msg[:], key) {
+				b.Fatal("signature does not verify")
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchmarkLoad measures New on a store of a coinbase-only chain: loading
+// the index and rebuilding the reachability tree. The chain has
+// BLOCKDAG_BENCH_LOAD blocks (default 20,000).
+func BenchmarkLoad(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("BLOCKDAG_BENCH_LOAD")); err == nil && v > 0 {
+		n = v
+	}
+	params := RegressionNetParams()
+	dir := b.TempDir()
+	db, err := database.Open(dir, &database.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	far := time.Unix(1<<40, 0)
+	cfg := &Config{DB: db, Params: params, TimeSource: func() time.Time { return far }}
+	dag, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, blk := range genLevelBlocks(params, 1, n) {
+		if _, err := dag.ProcessBlock(blk, BFNone); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dag.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d, err := New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d.Close()
+	}
+	b.StopTimer()
+	db.Close()
+	b.ReportMetric(float64(n), "blocks")
+}
