@@ -221,7 +221,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		// unless we asked for them; they are fetched when the sync
 		// ends.
 		iv.Height = ps.height
-		sm.deferAnnouncements(ps, []wire.InvVect{iv})
+		sm.deferAnnouncements(ps, []wire.InvVect{iv}, true)
 		log.Debugf("Dropped unrequested block %s from non-sync peer %s", hash, p.Addr())
 		return
 	}
@@ -248,6 +248,9 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		sm.handleOrphan(ps, hash, height)
 	default:
 		sm.progress.blockAccepted(now)
+		if ps == sm.syncPeer {
+			ps.syncYield++
+		}
 		if req != nil && req.exactHeight {
 			ps.noteHeight(req.height)
 		}
@@ -420,9 +423,11 @@ func (sm *SyncManager) handleAnnouncements(ps *peerState, blocks []wire.InvVect)
 		ps.noteHeight(blocks[i].Height)
 	}
 	if sm.syncPeer != nil {
-		if ps != sm.syncPeer {
-			sm.deferAnnouncements(ps, blocks)
-		}
+		// The sync range reaches the sync peer's new blocks (its
+		// raised height keeps the sync going until it does), but not a
+		// block it announces below the range's start: keep its
+		// announcements too, what we have by then is skipped.
+		sm.deferAnnouncements(ps, blocks, ps != sm.syncPeer)
 		return
 	}
 	sm.fetchAnnounced(ps, blocks)
@@ -442,10 +447,13 @@ func (sm *SyncManager) fetchAnnounced(ps *peerState, blocks []wire.InvVect) {
 	}
 }
 
-// deferAnnouncements keeps the newest block announcements of a non-sync
-// peer for when the sync ends.
-func (sm *SyncManager) deferAnnouncements(ps *peerState, blocks []wire.InvVect) {
-	sm.progress.dropped += uint64(len(blocks))
+// deferAnnouncements keeps the newest block announcements of a peer for
+// when the sync ends, counting them as dropped if they come from a non-sync
+// peer.
+func (sm *SyncManager) deferAnnouncements(ps *peerState, blocks []wire.InvVect, dropped bool) {
+	if dropped {
+		sm.progress.dropped += uint64(len(blocks))
+	}
 	ps.deferred = append(ps.deferred, blocks...)
 	if over := len(ps.deferred) - maxDeferredInv; over > 0 {
 		ps.deferred = append(ps.deferred[:0:0], ps.deferred[over:]...)

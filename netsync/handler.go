@@ -53,7 +53,8 @@ type peerState struct {
 	exhausted       bool
 	exhaustedHeight uint32
 
-	// syncYield counts the blocks the current sync episode requested.
+	// syncYield counts the blocks accepted from the peer since its
+	// current sync range started.
 	syncYield int
 }
 

@@ -332,6 +332,9 @@ type simPeer struct {
 	// silent peers answer nothing (a stalled peer).
 	silent atomic.Bool
 
+	// withhold answers every getdata with notfound.
+	withhold atomic.Bool
+
 	// services defaults to SFNodeNetwork.
 	services wire.ServiceFlag
 
@@ -519,7 +522,7 @@ func (p *simPeer) answer(msg wire.Message) {
 				continue
 			}
 			b := p.dag.block(iv.Hash)
-			if b == nil {
+			if b == nil || p.withhold.Load() {
 				nf.InvList = append(nf.InvList, iv)
 				continue
 			}

@@ -161,14 +161,8 @@ func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []
 		}
 	}
 
-	n := 0
 	for i := range blocks {
-		if sm.assignBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
-			n++
-		}
-	}
-	if r.kind == rangeSync {
-		ps.syncYield += n
+		sm.assignBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{})
 	}
 	if len(blocks) == wire.MaxBlocksPerInv {
 		// The page was cut: the next starts at its last height, which
@@ -378,9 +372,10 @@ func (sm *SyncManager) checkSyncDone() {
 	case ourMax >= ps.height:
 		sm.endSync("caught up")
 	case ps.syncYield == 0:
-		// A whole range brought nothing new although the peer claims
+		// A whole range brought no block although the peer claims
 		// more than we have: whatever it has, we have or wait for as
-		// orphans. Do not ask it again until it announces more.
+		// orphans, or it does not deliver what it lists. Do not ask
+		// it again until it announces more.
 		ps.exhausted = true
 		ps.exhaustedHeight = ps.height
 		sm.endSync("peer has nothing more to send")

@@ -495,3 +495,40 @@ func TestProgressLog(t *testing.T) {
 		t.Errorf("no sync summary in the log:\n%s", out.String())
 	}
 }
+
+// TestPeerClaimsTooMuch checks that a sync peer claiming a greater height
+// than it has, or listing blocks it does not deliver, ends sync mode rather
+// than being asked again and again.
+func TestPeerClaimsTooMuch(t *testing.T) {
+	tests := []struct {
+		name     string
+		withhold bool
+		want     int
+	}{
+		{name: "height above its DAG", want: 101},
+		{name: "lists but never delivers", withhold: true, want: 1},
+	}
+	for _, test := range tests {
+		remote := newFakeDAG()
+		remote.addChain(t, genesis.BlockHash(), 100)
+		local := newFakeDAG()
+		sm, n := testManager(t, local, nil, nil)
+		p := newSimPeer(sm, remote)
+		t.Cleanup(p.stop)
+		p.height.Store(5000)
+		p.withhold.Store(test.withhold)
+		n.peers = append(n.peers, p)
+		sm.NewPeer(p)
+		waitFor(t, 5*time.Second, test.name+": sync mode ends", func() bool {
+			return !sm.InSyncMode() && sm.SyncState().MaxHeight == uint32(test.want-1)
+		})
+		time.Sleep(100 * time.Millisecond)
+		if got := p.getBlocks.Load(); got > 3 {
+			t.Errorf("%s: %d getblocks sent, want at most 3", test.name, got)
+		}
+		if got := local.count(); got != test.want {
+			t.Errorf("%s: %d blocks, want %d", test.name, got, test.want)
+		}
+		sm.Stop()
+	}
+}
