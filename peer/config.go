@@ -42,11 +42,12 @@ const (
 )
 
 // MessageListeners are the callbacks a peer invokes for the messages it
-// reads. Every callback is optional. Except for OnWrite (run on the write
-// goroutine) and OnMisbehavior (run on the goroutine that noticed the
-// misbehaviour), they run on the peer's read goroutine: a callback that
-// blocks stops the peer from reading, and while it runs the stall timer is
-// paused, so callbacks should hand work to another goroutine and return.
+// reads. Every callback is optional. OnVersion and OnVerAck run on the
+// handshake goroutine, OnWrite on the write goroutine, OnMisbehavior on the
+// goroutine that noticed the misbehaviour, and the rest on the read
+// goroutine: a callback that blocks stops the peer from reading (the stall
+// timer is paused meanwhile), so callbacks should hand work to another
+// goroutine and return.
 type MessageListeners struct {
 	// OnVersion is called with the remote's version message once the
 	// peer's own checks (network, genesis, protocol version, self
@@ -55,7 +56,8 @@ type MessageListeners struct {
 	OnVersion func(p *Peer, msg *wire.MsgVersion) *wire.MsgReject
 
 	// OnVerAck is called when the remote's verack completes the
-	// handshake.
+	// handshake, before the read and write loops start; messages queued
+	// from it are sent first. Disconnecting from it stops the peer.
 	OnVerAck func(p *Peer, msg *wire.MsgVerAck)
 
 	// OnPing is called after the pong has been queued.
@@ -157,7 +159,8 @@ type Config struct {
 	PingInterval time.Duration
 
 	// IdleTimeout disconnects a peer that sends nothing for this long, or
-	// whose single write takes this long.
+	// whose single write takes this long. It must be well above
+	// PingInterval, since a quiet peer's pongs are what keep it alive.
 	IdleTimeout time.Duration
 
 	// HandshakeTimeout bounds the whole version/verack exchange.

@@ -34,7 +34,8 @@ func (p *Peer) negotiate() error {
 	if err := p.writeHandshake(&wire.MsgVerAck{}); err != nil {
 		return err
 	}
-	if err := p.readRemoteVerAck(); err != nil {
+	verAck, err := p.readRemoteVerAck()
+	if err != nil {
 		return err
 	}
 
@@ -42,6 +43,9 @@ func (p *Peer) negotiate() error {
 	p.statsMtx.Lock()
 	p.handshakeDone = true
 	p.statsMtx.Unlock()
+	if f := p.cfg.Listeners.OnVerAck; f != nil {
+		f(p, verAck)
+	}
 	return nil
 }
 
@@ -208,20 +212,17 @@ func (p *Peer) sendHandshakeReject(code wire.RejectCode, reason string) {
 
 // readRemoteVerAck reads the remote's verack, which completes the
 // handshake.
-func (p *Peer) readRemoteVerAck() error {
+func (p *Peer) readRemoteVerAck() (*wire.MsgVerAck, error) {
 	msg, err := p.readHandshakeMessage()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	verAck, ok := msg.(*wire.MsgVerAck)
 	if !ok {
 		reason := fmt.Sprintf("handshake: second message is %s, not verack", msg.Command())
 		p.misbehave(ScoreHandshakeViolation, reason)
-		return RuleError{Err: ErrHandshakeProtocol, Description: reason,
+		return nil, RuleError{Err: ErrHandshakeProtocol, Description: reason,
 			Score: ScoreHandshakeViolation}
 	}
-	if f := p.cfg.Listeners.OnVerAck; f != nil {
-		f(p, verAck)
-	}
-	return nil
+	return verAck, nil
 }

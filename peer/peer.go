@@ -229,6 +229,10 @@ func (p *Peer) start() {
 		p.disconnectWith(err)
 		return
 	}
+	if p.isQuitting() {
+		// A listener (OnVerAck) disconnected the peer.
+		return
+	}
 	log.Debugf("Connected to peer %s (%s, protocol %d)", p, p.UserAgent(),
 		p.ProtocolVersion())
 

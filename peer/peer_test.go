@@ -546,3 +546,33 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("user agent length: got %d, want %d", got, wire.MaxUserAgentLen)
 	}
 }
+
+// TestDisconnectFromVerAck checks that a listener may refuse a peer once
+// the handshake completed, and that the peer then winds down.
+func TestDisconnectFromVerAck(t *testing.T) {
+	before := settledGoroutines(0, 0)
+	inCfg := testConfig()
+	var sawDone atomic.Bool
+	inCfg.Listeners.OnVerAck = func(p *Peer, _ *wire.MsgVerAck) {
+		sawDone.Store(p.HandshakeDone() && p.VersionKnown())
+		p.Disconnect()
+	}
+	client, server := tcpPair(t)
+	in := NewInboundPeer(inCfg)
+	out, err := NewOutboundPeer(testConfig(), client.RemoteAddr().String())
+	if err != nil {
+		t.Fatalf("NewOutboundPeer: %v", err)
+	}
+	in.AssociateConnection(server)
+	out.AssociateConnection(client)
+	if err := waitDisconnect(t, in, 5*time.Second); !isKind(err, ErrDisconnectRequested) {
+		t.Fatalf("inbound reason: got %v, want %v", err, ErrDisconnectRequested)
+	}
+	waitDisconnect(t, out, 5*time.Second)
+	if !sawDone.Load() {
+		t.Errorf("OnVerAck ran before the handshake was marked done")
+	}
+	if after := settledGoroutines(before, 5*time.Second); after > before {
+		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
