@@ -1,0 +1,324 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/connmgr"
+	"github.com/soterdag/soterd/peer"
+	"github.com/soterdag/soterd/wire"
+)
+
+const (
+	// getDataWindow bounds the answers to one getdata that wait in the
+	// peer's write queue. Serving pauses (and with it the peer's read
+	// loop) until the writer catches up, so one request for thousands of
+	// blocks costs at most this many blocks of memory.
+	getDataWindow = 64
+
+	// persistentScoreFloor is the smallest misbehaviour score added as
+	// persistent ban score. Smaller ones (an unknown command, a repeated
+	// handshake message) may be a harmless difference in software and
+	// are added as transient score that decays.
+	persistentScoreFloor = 10
+)
+
+// serverPeer is a connected peer with the node's state about it.
+type serverPeer struct {
+	*peer.Peer
+
+	server *Server
+
+	// connReq is the connection manager's request for an outbound peer,
+	// nil for an inbound one.
+	connReq *connmgr.ConnReq
+
+	// host is the remote IP, the key of the ban manager.
+	host string
+
+	whitelisted bool
+
+	// active is set once the handshake completed and the peer was handed
+	// to the sync manager.
+	active atomic.Bool
+
+	// sentAddrs is set once a getaddr was answered: one answer per
+	// connection, so a peer cannot map our whole address book.
+	sentAddrs atomic.Bool
+}
+
+// newServerPeer builds the peer for a connection, inbound when req is nil.
+func (s *Server) newServerPeer(conn net.Conn, req *connmgr.ConnReq) (*serverPeer, error) {
+	sp := &serverPeer{server: s, connReq: req}
+	host, _, err := net.SplitHostPort(conn.RemoteAddr().String())
+	if err != nil {
+		host = conn.RemoteAddr().String()
+	}
+	sp.host = host
+	sp.whitelisted = s.banManager.IsWhitelisted(host)
+	cfg := s.peerConfig(sp)
+	if req == nil {
+		sp.Peer = peer.NewInboundPeer(cfg)
+		return sp, nil
+	}
+	p, err := peer.NewOutboundPeer(cfg, req.Addr)
+	if err != nil {
+		return nil, err
+	}
+	sp.Peer = p
+	return sp, nil
+}
+
+// peerConfig returns the peer configuration with sp's listeners.
+func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
+	return &peer.Config{
+		Net:              s.params.Net,
+		GenesisHash:      s.params.GenesisHash,
+		Services:         wire.SFNodeNetwork,
+		UserAgentName:    userAgentName,
+		UserAgentVersion: s.userAgentVersion,
+		NewestTips:       s.newestTips,
+		Nonces:           s.nonces,
+		PingInterval:     s.cfg.PeerPingInterval,
+		IdleTimeout:      s.cfg.PeerIdleTimeout,
+		StallTimeout:     s.cfg.PeerStallTimeout,
+		TrickleInterval:  s.cfg.TrickleInterval,
+		Listeners: peer.MessageListeners{
+			OnVersion:     sp.onVersion,
+			OnVerAck:      sp.onVerAck,
+			OnInv:         sp.onInv,
+			OnGetData:     sp.onGetData,
+			OnNotFound:    sp.onNotFound,
+			OnGetBlocks:   sp.onGetBlocks,
+			OnBlock:       sp.onBlock,
+			OnTx:          sp.onTx,
+			OnAddr:        sp.onAddr,
+			OnGetAddr:     sp.onGetAddr,
+			OnMemPool:     sp.onMemPool,
+			OnReject:      sp.onReject,
+			OnRead:        sp.onRead,
+			OnWrite:       sp.onWrite,
+			OnMisbehavior: sp.onMisbehavior,
+		},
+	}
+}
+
+// newestTips returns our max height and tips for our version message.
+func (s *Server) newestTips() (uint32, []wire.Hash) {
+	return s.dag.MaxHeight(), s.dag.Tips()
+}
+
+// onVersion checks the remote's version beyond what package peer checks:
+// an outbound peer must serve the DAG, since that is what we connect for.
+func (sp *serverPeer) onVersion(p *peer.Peer, msg *wire.MsgVersion) *wire.MsgReject {
+	if !p.Inbound() && msg.Services&wire.SFNodeNetwork == 0 {
+		return &wire.MsgReject{Cmd: wire.CmdVersion, Code: wire.RejectNonstandard,
+			Reason: "outbound peers must serve the block DAG"}
+	}
+	return nil
+}
+
+// onVerAck makes the peer active once the handshake completed: it joins the
+// relay set and the sync manager, and an outbound peer is asked for
+// addresses and recorded as good in the address book.
+func (sp *serverPeer) onVerAck(p *peer.Peer, _ *wire.MsgVerAck) {
+	s := sp.server
+	if !s.addActivePeer(sp) {
+		p.Disconnect()
+		return
+	}
+	if !p.Inbound() {
+		s.addrManager.Good(p.Addr())
+		p.QueueMessage(&wire.MsgGetAddr{}, nil)
+	}
+	s.syncManager.NewPeer(sp)
+}
+
+func (sp *serverPeer) onInv(_ *peer.Peer, msg *wire.MsgInv) {
+	sp.server.syncManager.QueueInv(msg, sp)
+}
+
+func (sp *serverPeer) onBlock(_ *peer.Peer, msg *wire.MsgBlock, _ []byte) {
+	sp.server.syncManager.QueueBlock(msg, sp)
+}
+
+func (sp *serverPeer) onTx(_ *peer.Peer, msg *wire.MsgTx) {
+	sp.server.syncManager.QueueTx(msg, sp)
+}
+
+func (sp *serverPeer) onNotFound(_ *peer.Peer, msg *wire.MsgNotFound) {
+	sp.server.syncManager.QueueNotFound(msg, sp)
+}
+
+// rawBlockMsg is a block message that carries the stored serialization of
+// a block, so serving getdata costs a store read and a copy rather than a
+// decode and an encode.
+type rawBlockMsg struct {
+	buf []byte
+}
+
+// Command implements wire.Message.
+func (m *rawBlockMsg) Command() string { return wire.CmdBlock }
+
+// MaxPayloadLength implements wire.Message.
+func (m *rawBlockMsg) MaxPayloadLength(uint32) uint32 { return wire.MaxBlockPayload }
+
+// Encode implements wire.Message.
+func (m *rawBlockMsg) Encode(dst []byte, _ uint32) ([]byte, error) {
+	return append(dst, m.buf...), nil
+}
+
+// Decode implements wire.Message.
+func (m *rawBlockMsg) Decode(b []byte, _ uint32) error {
+	m.buf = append(m.buf[:0], b...)
+	return nil
+}
+
+// SerializeSize lets wire.EncodeMessage allocate the frame once.
+func (m *rawBlockMsg) SerializeSize() int { return len(m.buf) }
+
+// onGetData serves blocks from their stored bytes and transactions from the
+// pool, and names what we do not have in one notfound. It keeps at most
+// getDataWindow answers queued, waiting for the writer in between.
+func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
+	s := sp.server
+	var notFound []wire.InvVect
+	done := make(chan struct{}, getDataWindow)
+	pending := 0
+	for i := range msg.InvList {
+		iv := &msg.InvList[i]
+		var out wire.Message
+		switch iv.Type {
+		case wire.InvTypeBlock:
+			buf, err := s.dag.BlockBytesByHash(&iv.Hash)
+			if err != nil {
+				if !errors.Is(err, blockdag.ErrBlockNotFound) {
+					log.Errorf("Reading block %s for peer %s: %v", iv.Hash, p, err)
+				}
+				notFound = append(notFound, *iv)
+				continue
+			}
+			out = &rawBlockMsg{buf: buf}
+		case wire.InvTypeTx:
+			tx, ok := s.txPool.FetchTransaction(&iv.Hash)
+			if !ok {
+				notFound = append(notFound, *iv)
+				continue
+			}
+			out = tx
+		default:
+			continue
+		}
+		if pending == getDataWindow {
+			// The write loop signals done for every message it writes
+			// or drops, so this wait ends even if the peer goes.
+			<-done
+			pending--
+		}
+		p.AddKnownInventory(iv)
+		p.QueueMessage(out, done)
+		pending++
+	}
+	if len(notFound) > 0 {
+		p.QueueMessage(&wire.MsgNotFound{InvList: notFound}, nil)
+	}
+}
+
+// onGetBlocks answers a getblocks with the inventory of the blocks from its
+// start height in the past of its end hash (of our tips when zero), at most
+// wire.MaxBlocksPerInv. It always answers, with an empty inv for an unknown
+// end hash, because the requester matches answers to requests.
+func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
+	list, err := sp.server.dag.LocateBlocks(msg.StartHeight, &msg.EndHash, wire.MaxBlocksPerInv)
+	if err != nil {
+		if !errors.Is(err, blockdag.ErrBlockNotFound) {
+			log.Errorf("Locating blocks for peer %s: %v", p, err)
+		}
+		list = nil
+	}
+	p.QueueMessage(&wire.MsgInv{InvList: list}, nil)
+}
+
+// onGetAddr answers the first getaddr of an inbound peer from the address
+// book. Outbound peers are not answered: a node we chose could otherwise
+// learn our whole book by asking.
+func (sp *serverPeer) onGetAddr(p *peer.Peer, _ *wire.MsgGetAddr) {
+	if !p.Inbound() || sp.sentAddrs.Swap(true) {
+		return
+	}
+	addrs := sp.server.addrManager.AddressCache()
+	if len(addrs) == 0 {
+		return
+	}
+	if len(addrs) > wire.MaxAddrPerMsg {
+		addrs = addrs[:wire.MaxAddrPerMsg]
+	}
+	p.QueueMessage(&wire.MsgAddr{AddrList: addrs}, nil)
+}
+
+// onAddr adds gossiped addresses to the address book.
+func (sp *serverPeer) onAddr(p *peer.Peer, msg *wire.MsgAddr) {
+	if len(msg.AddrList) == 0 {
+		return
+	}
+	sp.server.addrManager.AddAddresses(msg.AddrList, p.Addr())
+}
+
+// onMemPool announces the pool's transactions through the peer's batched
+// inventory queue, which skips what the peer is known to have.
+func (sp *serverPeer) onMemPool(p *peer.Peer, _ *wire.MsgMemPool) {
+	for _, txID := range sp.server.txPool.TxIDs() {
+		p.QueueInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: txID})
+	}
+}
+
+func (sp *serverPeer) onReject(p *peer.Peer, msg *wire.MsgReject) {
+	log.Debugf("Peer %s rejected our %s %s: %s (%s)", p, msg.Cmd, msg.Hash, msg.Reason, msg.Code)
+}
+
+func (sp *serverPeer) onRead(_ *peer.Peer, n int, _ wire.Message, _ error) {
+	sp.server.bytesRecv.Add(uint64(n))
+}
+
+func (sp *serverPeer) onWrite(_ *peer.Peer, n int, _ wire.Message, _ error) {
+	sp.server.bytesSent.Add(uint64(n))
+}
+
+func (sp *serverPeer) onMisbehavior(_ *peer.Peer, score uint32, reason string) {
+	sp.server.addBanScore(sp, score, reason)
+}
+
+// addBanScore adds misbehaviour score to a peer's host and disconnects the
+// peer when the host reaches the ban threshold. With NoBanning the ban is
+// lifted at once: the peer is only disconnected. Whitelisted hosts are only
+// logged.
+func (s *Server) addBanScore(sp *serverPeer, score uint32, reason string) {
+	if sp.whitelisted {
+		log.Debugf("Misbehaviour by whitelisted peer %s (score %d): %s", sp, score, reason)
+		return
+	}
+	var persistent, transient uint32
+	if score >= persistentScoreFloor {
+		persistent = score
+	} else {
+		transient = score
+	}
+	if !s.banManager.AddScore(sp.host, persistent, transient, reason) {
+		return
+	}
+	if s.cfg.NoBanning {
+		s.banManager.Unban(sp.host)
+		log.Infof("Disconnecting misbehaving peer %s (banning is off): %s", sp, reason)
+	} else {
+		log.Infof("Banned peer %s: %s", sp, reason)
+	}
+	sp.Disconnect()
+}
+
+// String names the peer for logs.
+func (sp *serverPeer) String() string {
+	return fmt.Sprintf("%s (id %d)", sp.Addr(), sp.ID())
+}
