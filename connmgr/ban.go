@@ -48,6 +48,12 @@ const (
 
 	// operatorBanReason is the reason recorded for bans made by Ban.
 	operatorBanReason = "banned by the operator"
+
+	// minAutoSaveInterval spaces the saves that follow automatic bans.
+	// Each save writes the whole list, so an attacker who gets thousands
+	// of addresses banned in a burst would otherwise cost a full write
+	// per ban. A ban within the interval is written by the next save.
+	minAutoSaveInterval = time.Second
 )
 
 // BanConfig is the configuration of a ban manager. Zero values take the
@@ -113,8 +119,10 @@ func (s *hostScore) total() uint32 {
 
 // BanManager keeps misbehaviour scores per host and bans hosts whose score
 // reaches the threshold. Bans are kept in DataDir/bans.json, written
-// atomically whenever they change, so they survive a restart; scores are
-// kept in memory only. It is safe for concurrent access.
+// atomically when they change, so they survive a restart; scores are kept
+// in memory only. Saves after automatic bans are at most one a second, so
+// the owner calls Save at shutdown to write the last of them. It is safe
+// for concurrent access.
 type BanManager struct {
 	cfg BanConfig
 	now func() time.Time
@@ -123,8 +131,10 @@ type BanManager struct {
 	scores map[string]*hostScore
 	bans   map[string]BanInfo
 
-	// saveMtx orders writes of the file, which happen outside mtx.
-	saveMtx sync.Mutex
+	// saveMtx orders writes of the file, which happen outside mtx, and
+	// protects the fields below.
+	saveMtx      sync.Mutex
+	lastAutoSave time.Time
 }
 
 // NewBanManager returns a ban manager with the bans of DataDir/bans.json. A
@@ -462,6 +472,11 @@ func (bm *BanManager) Save() error {
 	}
 	bm.saveMtx.Lock()
 	defer bm.saveMtx.Unlock()
+	return bm.saveLocked(path)
+}
+
+// saveLocked writes the file; saveMtx must be held.
+func (bm *BanManager) saveLocked(path string) error {
 	bm.mtx.Lock()
 	list := bm.activeBansLocked(bm.now())
 	bm.mtx.Unlock()
@@ -472,10 +487,22 @@ func (bm *BanManager) Save() error {
 	return writeFileAtomic(path, data)
 }
 
-// saveLogged saves and logs a failure: a ban that cannot be persisted still
-// holds until the restart.
+// saveLogged saves after a change, at most once per minAutoSaveInterval,
+// and logs a failure: a ban that cannot be persisted still holds until the
+// restart.
 func (bm *BanManager) saveLogged() {
-	if err := bm.Save(); err != nil {
+	path := bm.path()
+	if path == "" {
+		return
+	}
+	bm.saveMtx.Lock()
+	defer bm.saveMtx.Unlock()
+	now := time.Now()
+	if now.Sub(bm.lastAutoSave) < minAutoSaveInterval {
+		return
+	}
+	bm.lastAutoSave = now
+	if err := bm.saveLocked(path); err != nil {
 		log.Warnf("Cannot save the ban list: %v", err)
 	}
 }

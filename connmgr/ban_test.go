@@ -293,3 +293,35 @@ func TestBanScoreBound(t *testing.T) {
 		t.Errorf("scored hosts: got %d, want at most %d", got, maxScoredHosts)
 	}
 }
+
+// TestBanAutoSaveSpacing checks that a burst of automatic bans is written
+// once right away and completely by the next explicit Save.
+func TestBanAutoSaveSpacing(t *testing.T) {
+	dir := t.TempDir()
+	bm, err := NewBanManager(&BanConfig{DataDir: dir})
+	if err != nil {
+		t.Fatalf("NewBanManager: %v", err)
+	}
+	for i := 0; i < 50; i++ {
+		bm.AddScore(net.IPv4(11, 0, 0, byte(i)).String(), DefaultBanThreshold, 0, "burst")
+	}
+	back, err := NewBanManager(&BanConfig{DataDir: dir})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	// How many of the burst made it depends on the machine's speed; the
+	// first one always does.
+	if got := len(back.ListBans()); got < 1 {
+		t.Errorf("after a burst: no ban on disk")
+	}
+	if err := bm.Save(); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	back, err = NewBanManager(&BanConfig{DataDir: dir})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if got := len(back.ListBans()); got != 50 {
+		t.Errorf("after Save: %d bans on disk, want 50", got)
+	}
+}

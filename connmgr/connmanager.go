@@ -303,8 +303,8 @@ func (cm *ConnManager) Stop() {
 }
 
 // Connect dials req, assigning its ID first, and keeps redialling it while
-// it is permanent. It returns at once. A request given after Stop is
-// ignored.
+// it is permanent. It returns at once. A request that is already active, or
+// given after Stop, is ignored.
 func (cm *ConnManager) Connect(req *ConnReq) {
 	req.id.CompareAndSwap(0, cm.nextID.Add(1))
 	cm.mtx.Lock()
@@ -312,9 +312,13 @@ func (cm *ConnManager) Connect(req *ConnReq) {
 		cm.mtx.Unlock()
 		return
 	}
-	if old, ok := cm.reqs[req.ID()]; ok && old != req {
+	if old, ok := cm.reqs[req.ID()]; ok {
 		cm.mtx.Unlock()
-		log.Errorf("Connection request %s reuses the ID of %s", req, old)
+		if old == req {
+			log.Debugf("Connection request %s is already active", req)
+		} else {
+			log.Errorf("Connection request %s reuses the ID of %s", req, old)
+		}
 		return
 	}
 	cm.reqs[req.ID()] = req

@@ -96,6 +96,11 @@ func signalDone(done chan<- struct{}) {
 // disconnected instead; messages queued to a disconnected peer are dropped.
 // Messages queued before the handshake completes are sent after it.
 func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) {
+	if msg == nil {
+		log.Errorf("Nil message queued for peer %s", p)
+		signalDone(done)
+		return
+	}
 	p.enqueue(priorityOf(msg), outMsg{msg: msg, done: done})
 }
 
