@@ -142,6 +142,9 @@ func decodeIndexRecord(b []byte) (*indexRecord, error) {
 		r.fail("blue work is too long")
 	}
 	if bw := r.take(bwLen, "blue work"); bw != nil {
+		if len(bw) > 0 && bw[0] == 0 {
+			r.fail("blue work has a leading zero byte")
+		}
 		rec.blueWork = new(big.Int).SetBytes(bw)
 	}
 	readHashes := func(what string) []wire.Hash {

@@ -153,14 +153,6 @@ func (p *orphanPool) takeChildren(parent *wire.Hash) []*orphanBlock {
 	return out
 }
 
-// restore puts back orphans that takeChildren returned but that still miss
-// other parents.
-func (p *orphanPool) restore(o *orphanBlock, now time.Time) {
-	if err := p.add(o.block, o.hash, o.size, now); err != nil {
-		log.Debugf("Dropping orphan %s: %v", o.hash, err)
-	}
-}
-
 // missingParents returns the parents, absent from the DAG and the pool, of
 // the orphan roots that hash descends from within the pool.
 func (p *orphanPool) missingParents(hash *wire.Hash, inDAG func(*wire.Hash) bool) []wire.Hash {

@@ -86,12 +86,23 @@ func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
 	return nil
 }
 
-// markInvalid remembers hash as invalid when err is the block's own fault.
+// markInvalid remembers hash as invalid when err is the block's own fault,
+// and drops the orphans that descend from it, which can never be valid.
 func (d *BlockDAG) markInvalid(hash wire.Hash, err error) {
 	if isMutationError(err) {
 		return
 	}
 	d.invalid.add(hash)
+	queue := []wire.Hash{hash}
+	for len(queue) > 0 {
+		h := queue[0]
+		queue = queue[1:]
+		for _, o := range d.orphans.takeChildren(&h) {
+			log.Debugf("Dropping orphan %s: it descends from invalid block %s", o.hash, hash)
+			d.invalid.add(o.hash)
+			queue = append(queue, o.hash)
+		}
+	}
 }
 
 // processBlockLocked handles one block whose context-free checks passed:

@@ -185,13 +185,22 @@ func (r *byteReader) varint(what string) uint64 {
 	if b == nil {
 		return 0
 	}
+	// Only the shortest encoding is accepted, as on the wire, so every
+	// record has one byte representation.
+	var v, least uint64
 	switch n {
 	case 2:
-		return uint64(binary.LittleEndian.Uint16(b[1:]))
+		v, least = uint64(binary.LittleEndian.Uint16(b[1:])), 0xfd
 	case 4:
-		return uint64(binary.LittleEndian.Uint32(b[1:]))
+		v, least = uint64(binary.LittleEndian.Uint32(b[1:])), 0x10000
+	default:
+		v, least = binary.LittleEndian.Uint64(b[1:]), 0x100000000
 	}
-	return binary.LittleEndian.Uint64(b[1:])
+	if v < least {
+		r.fail(what + " is not in its shortest encoding")
+		return 0
+	}
+	return v
 }
 
 // count reads a count of items of at least minSize bytes each and checks it

@@ -473,3 +473,26 @@ func TestBlockTemplateAndReads(t *testing.T) {
 		t.Fatalf("header: %v", err)
 	}
 }
+
+// TestInvalidDropsOrphans checks that orphans waiting for an invalid block
+// are dropped and remembered as invalid.
+func TestInvalidDropsOrphans(t *testing.T) {
+	c := newTestChain(t, testParams())
+	c.mine("A", "genesis")
+	bad := c.build("X", []string{"A"}, blockOpts{coinbase: func(tx *wire.MsgTx) { tx.TxOut[0].Value++ }})
+	// A child of X, built as if X were valid.
+	child := c.build("Y", []string{"A"}, blockOpts{})
+	child.Header.Parents = []wire.Hash{bad.BlockHash()}
+	solve(child)
+	c.hashes["Y"] = child.BlockHash()
+	if isOrphan, err := c.process("Y"); !isOrphan || err != nil {
+		t.Fatalf("Y: orphan %v error %v", isOrphan, err)
+	}
+	c.reject("X", ErrBadCoinbaseValue)
+	if c.dag.OrphanCount() != 0 {
+		t.Fatalf("orphan of an invalid block kept")
+	}
+	if h := c.hash("Y"); !c.dag.IsKnownInvalid(&h) {
+		t.Fatalf("orphan of an invalid block not remembered as invalid")
+	}
+}

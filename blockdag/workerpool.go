@@ -56,9 +56,10 @@ func (p *workerPool) close() {
 const minItemsPerChunk = 8
 
 // run calls fn(i) for every i in [0, n) spread over the workers and the
-// calling goroutine, and returns the error of the lowest i that failed, so
-// the result does not depend on scheduling. After a failure, items not yet
-// started are skipped.
+// calling goroutine, and returns an error when any call failed: that of the
+// lowest failing i among the calls made, so with one bad item the result
+// does not depend on scheduling. After a failure, chunks not yet started
+// are skipped.
 func (p *workerPool) run(n int, fn func(i int) error) error {
 	if n == 0 {
 		return nil
