@@ -39,6 +39,12 @@ const (
 	// acceptRetryDelay is the pause after a failed Accept, so a listener
 	// that keeps failing (out of file descriptors) does not spin.
 	acceptRetryDelay = 100 * time.Millisecond
+
+	// stableConnDuration is how long a connection must last to reset the
+	// backoff of its request. A peer that accepts and hangs up at once
+	// (a failed handshake, a full peer, ourselves) is then redialled
+	// ever more slowly instead of every RetryDuration.
+	stableConnDuration = time.Minute
 )
 
 // ConnState is the state of a connection request.
@@ -95,9 +101,10 @@ type ConnReq struct {
 	id atomic.Uint64
 
 	// The fields below are protected by the manager's mutex.
-	state   ConnState
-	conn    net.Conn
-	retries uint32
+	state       ConnState
+	conn        net.Conn
+	connectedAt time.Time
+	retries     uint32
 }
 
 // ID returns the request's ID, assigned by Connect; zero before.
@@ -135,7 +142,8 @@ type Config struct {
 	MaxPeersPerIP int
 
 	// RetryDuration is the first redial delay of a persistent request,
-	// doubled with each failure up to MaxRetryDuration.
+	// doubled with each failed dial or short-lived connection up to
+	// MaxRetryDuration. A connection that lasts a minute resets it.
 	RetryDuration time.Duration
 
 	// MaxRetryDuration caps the redial delay.
@@ -410,7 +418,7 @@ func (cm *ConnManager) connected(req *ConnReq, conn net.Conn) {
 	tc.onClose = func() { cm.outboundClosed(req, tc) }
 	req.conn = tc
 	req.state = ConnEstablished
-	req.retries = 0
+	req.connectedAt = time.Now()
 	cm.outbound++
 	cm.mtx.Unlock()
 
@@ -437,6 +445,9 @@ func (cm *ConnManager) outboundClosed(req *ConnReq, tc *trackedConn) {
 	current := cm.reqs[req.ID()] == req
 	if current {
 		req.state = ConnDisconnected
+		if time.Since(req.connectedAt) >= stableConnDuration {
+			req.retries = 0
+		}
 		cm.scheduleRetryLocked(req)
 	}
 	cm.mtx.Unlock()

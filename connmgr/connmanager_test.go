@@ -275,6 +275,13 @@ func TestPersistentReconnect(t *testing.T) {
 	if _, d, _ := rec.counts(); d != 2 {
 		t.Errorf("OnDisconnection calls: got %d, want 2", d)
 	}
+	// Two short-lived connections in a row: the backoff was not reset.
+	cm.mtx.Lock()
+	retries := req.retries
+	cm.mtx.Unlock()
+	if retries != 2 {
+		t.Errorf("retries after two short connections: got %d, want 2", retries)
+	}
 	// A Disconnect of a request being redialled does nothing.
 	cm.Disconnect(12345)
 
@@ -492,5 +499,26 @@ func TestStopNoLeak(t *testing.T) {
 	}
 	if after > before {
 		t.Fatalf("goroutines: %d before, %d after Stop", before, after)
+	}
+}
+
+// TestStableConnectionResetsBackoff checks that a connection that lasted
+// resets its request's backoff.
+func TestStableConnectionResetsBackoff(t *testing.T) {
+	srv := newTestServer(t)
+	cm, rec := newTestManager(t, Config{RetryDuration: 10 * time.Millisecond})
+	req := &ConnReq{Addr: srv.addr(), Permanent: true}
+	cm.Connect(req)
+	waitFor(t, "connection", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 1 })
+	cm.mtx.Lock()
+	req.retries = 5
+	req.connectedAt = time.Now().Add(-stableConnDuration)
+	cm.mtx.Unlock()
+	rec.conn(0).Close()
+	waitFor(t, "redial", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 2 })
+	cm.mtx.Lock()
+	defer cm.mtx.Unlock()
+	if req.retries != 1 {
+		t.Errorf("retries after a stable connection: got %d, want 1", req.retries)
 	}
 }
