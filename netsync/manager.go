@@ -57,8 +57,10 @@ const (
 	maxWantedBlocks = 8 * wire.MaxBlocksPerInv
 
 	// maxRequestedTxs bounds the transactions requested from one peer and
-	// not yet received.
-	maxRequestedTxs = wire.MaxInvPerMsg
+	// not yet received, and with it the request map's memory (about 100
+	// bytes an entry, so half a megabyte a peer). Announcements past it
+	// are dropped; other peers announce the same transactions.
+	maxRequestedTxs = 5000
 
 	// maxRejectedTxs is how many refused transaction ids are remembered,
 	// so the same invalid transaction is not downloaded again and again.
