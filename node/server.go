@@ -37,6 +37,10 @@ const (
 
 	// ErrNotRunning indicates a call that needs a started server.
 	ErrNotRunning = ErrorKind("ErrNotRunning")
+
+	// ErrPeerNotFound indicates a peer ID or persistent address the
+	// server does not know.
+	ErrPeerNotFound = ErrorKind("ErrPeerNotFound")
 )
 
 // Error satisfies the error interface and prints human-readable errors.
@@ -449,6 +453,31 @@ func (s *Server) ConnectPeer(addr string, permanent bool) error {
 	default:
 	}
 	s.connManager.Connect(&connmgr.ConnReq{Addr: addr, Permanent: permanent})
+	return nil
+}
+
+// RemovePeer forgets the persistent peer addr (from AddPeers, ConnectPeers
+// or ConnectPeer with permanent set): it is disconnected and not redialled.
+func (s *Server) RemovePeer(addr string) error {
+	for _, req := range s.connManager.PersistentPeers() {
+		if req.Addr == addr {
+			s.connManager.Remove(req.ID())
+			return nil
+		}
+	}
+	return ruleError(ErrPeerNotFound, fmt.Sprintf("node: remove peer: %s is not a persistent peer", addr))
+}
+
+// DisconnectPeer disconnects the active peer with the given ID. A
+// persistent peer is redialled; use RemovePeer to drop it for good.
+func (s *Server) DisconnectPeer(id int32) error {
+	s.peersMtx.RLock()
+	sp := s.peers[id]
+	s.peersMtx.RUnlock()
+	if sp == nil {
+		return ruleError(ErrPeerNotFound, fmt.Sprintf("node: disconnect peer: no peer with id %d", id))
+	}
+	sp.Disconnect()
 	return nil
 }
 

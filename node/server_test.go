@@ -328,6 +328,30 @@ func TestPersistentPeer(t *testing.T) {
 		return len(peers) == 1 && peers[0].ID != firstID && peers[0].Persistent &&
 			b.ConnectedCount() == 1
 	})
+
+	// DisconnectPeer drops it (it is redialled), RemovePeer for good.
+	if err := a.DisconnectPeer(-1); !errors.Is(err, ErrPeerNotFound) {
+		t.Errorf("DisconnectPeer of an unknown id: got %v, want %v", err, ErrPeerNotFound)
+	}
+	if err := a.RemovePeer("127.0.0.1:1"); !errors.Is(err, ErrPeerNotFound) {
+		t.Errorf("RemovePeer of an unknown address: got %v, want %v", err, ErrPeerNotFound)
+	}
+	secondID := a.Peers()[0].ID
+	if err := a.DisconnectPeer(secondID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "second redial", func() bool {
+		peers := a.Peers()
+		return len(peers) == 1 && peers[0].ID != secondID
+	})
+	if err := a.RemovePeer(b.addr()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "removal", func() bool { return a.ConnectedCount() == 0 })
+	time.Sleep(300 * time.Millisecond)
+	if a.ConnectedCount() != 0 {
+		t.Error("removed peer redialled")
+	}
 }
 
 // TestAddrGossip checks that gossiped addresses enter the address book and
