@@ -15,9 +15,10 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# Starts a simnet node with its default data dir (~/.soterd/data/simnet).
+# Starts a simnet node with its default data dir (~/.soterd/data/simnet) that
+# mines to a key it creates there, so the DAG grows at once.
 run: build
-	./$(BIN)/soterd --simnet $(if $(DATADIR),--datadir=$(DATADIR),)
+	./$(BIN)/soterd --simnet --generate $(if $(DATADIR),--datadir=$(DATADIR),)
 
 # The full test suite: formatting, vet, race-enabled tests and a short run of
 # every fuzz target.

@@ -314,7 +314,7 @@ func TestValidationErrors(t *testing.T) {
 		{"debuglevel level", "", []string{"--debuglevel=loud"},
 			ErrInvalidOption, "~debuglevel: unknown level \"loud\""},
 		{"debuglevel subsystem", "", []string{"--debuglevel=FOO=debug"},
-			ErrInvalidOption, "~debuglevel: unknown subsystem \"FOO\" (want one of AMGR, BMGR"},
+			ErrInvalidOption, "~debuglevel: unknown subsystem \"FOO\" (want one of CMGR"},
 		{"logsize", "", []string{"--logsize=0"},
 			ErrInvalidOption, "logsize: 0 is not in 1..1024"},
 		{"logfiles", "", []string{"--logfiles=101"},

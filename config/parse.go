@@ -17,9 +17,7 @@ import (
 
 // subsystems are the log subsystem tags, one per package that logs, sorted.
 var subsystems = []string{
-	"AMGR", // address book (connmgr)
-	"BMGR", // block handling of the sync manager (netsync)
-	"CMGR", // connection manager (connmgr)
+	"CMGR", // connection manager, bans and address book (connmgr)
 	"DAG",  // consensus (blockdag)
 	"DB",   // storage (database)
 	"MINR", // miner (mining)

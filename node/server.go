@@ -22,7 +22,16 @@ const (
 	userAgentName = "soterd"
 
 	// userAgentVersion is the version part of our user agent.
-	userAgentVersion = "0.1.0"
+	userAgentVersion = Version
+)
+
+// Version is the node's version, shown in the user agent, by --version and
+// by the getinfo and version RPCs.
+const (
+	Version      = "0.1.0"
+	VersionMajor = 0
+	VersionMinor = 1
+	VersionPatch = 0
 )
 
 // ErrorKind identifies a kind of node error. It satisfies the error
@@ -168,6 +177,10 @@ type PeerInfo struct {
 
 	// Whitelisted reports whether the peer is never banned.
 	Whitelisted bool
+
+	// StartingHeight is the max height the peer announced in its version
+	// message.
+	StartingHeight uint32
 }
 
 // Server is the P2P core of a node: it owns the DAG, the mempool, the sync
@@ -514,10 +527,11 @@ func (s *Server) Peers() []PeerInfo {
 	infos := make([]PeerInfo, 0, len(s.peers))
 	for _, sp := range s.peers {
 		infos = append(infos, PeerInfo{
-			StatsSnap:   *sp.StatsSnapshot(),
-			SyncNode:    sp.ID() == syncID,
-			Persistent:  sp.connReq != nil && sp.connReq.Permanent,
-			Whitelisted: sp.whitelisted,
+			StatsSnap:      *sp.StatsSnapshot(),
+			SyncNode:       sp.ID() == syncID,
+			Persistent:     sp.connReq != nil && sp.connReq.Permanent,
+			Whitelisted:    sp.whitelisted,
+			StartingHeight: sp.startingHeight.Load(),
 		})
 	}
 	return infos

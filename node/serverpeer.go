@@ -45,6 +45,10 @@ type serverPeer struct {
 	// to the sync manager.
 	active atomic.Bool
 
+	// startingHeight is the max height the peer announced in its
+	// version message, for getpeerinfo.
+	startingHeight atomic.Uint32
+
 	// sentAddrs is set once a getaddr was answered: one answer per
 	// connection, so a peer cannot map our whole address book.
 	sentAddrs atomic.Bool
@@ -118,6 +122,7 @@ func (sp *serverPeer) onVersion(p *peer.Peer, msg *wire.MsgVersion) *wire.MsgRej
 		return &wire.MsgReject{Cmd: wire.CmdVersion, Code: wire.RejectNonstandard,
 			Reason: "outbound peers must serve the block DAG"}
 	}
+	sp.startingHeight.Store(msg.MaxHeight)
 	return nil
 }
 

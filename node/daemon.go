@@ -1,0 +1,253 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/mining"
+	"github.com/soterdag/soterd/rpcserver"
+	"github.com/soterdag/soterd/wire"
+)
+
+// MiningKeyFilename is the file in the data directory that holds the key
+// mined coins are paid to when no mining address is configured.
+const MiningKeyFilename = "mining.key"
+
+// MiningConfig configures block templates and the CPU miner.
+type MiningConfig struct {
+	// Generate starts the CPU miner with the node.
+	Generate bool
+
+	// PayTo is the x-only public key mined coins are paid to. When nil, a
+	// key kept in <DataDir>/mining.key is used, and created on first use.
+	PayTo *[wire.PubKeySize]byte
+
+	// Workers is the number of mining goroutines; zero means one per core.
+	Workers int
+
+	// Pace is the least time between two mined blocks (see
+	// mining.MinerConfig.PaceBlocks): zero takes the network's default, a
+	// negative value turns pacing off.
+	Pace time.Duration
+
+	// BlockMaxSize bounds the blocks this node builds; zero means the
+	// network's maximum.
+	BlockMaxSize int
+}
+
+// RPCConfig configures the JSON-RPC server. A nil *RPCConfig turns RPC off.
+type RPCConfig struct {
+	ListenAddrs                []string
+	NoTLS                      bool
+	Cert, Key                  string
+	CertHosts                  []string
+	User, Pass                 string
+	LimitUser, LimitPass       string
+	MaxClients                 int
+	MaxWebsockets              int
+	MaxConcurrentReqs          int
+	Version                    int32
+	ExtraListenAddrsForGetinfo []string
+}
+
+// NodeConfig is the whole configuration of a full node.
+type NodeConfig struct {
+	Server Config
+	Mining MiningConfig
+	RPC    *RPCConfig
+}
+
+// Node is a full node: the P2P core (Server) plus the block template
+// generator, the CPU miner and the RPC server, started and stopped in
+// order. It is safe for concurrent access.
+type Node struct {
+	cfg       NodeConfig
+	server    *Server
+	generator *mining.Generator
+	miner     *mining.CPUMiner
+	rpc       *rpcserver.Server
+	payTo     [wire.PubKeySize]byte
+	started   time.Time
+
+	startOnce sync.Once
+	stopOnce  sync.Once
+	shutdown  chan struct{}
+}
+
+// NewNode builds a full node from cfg. Nothing runs until Start.
+func NewNode(cfg *NodeConfig) (*Node, error) {
+	if cfg == nil {
+		return nil, ruleError(ErrInvalidConfig, "node: nil config")
+	}
+	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now()}
+	server, err := New(&n.cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	n.server = server
+
+	if err := n.setupMining(); err != nil {
+		server.Stop()
+		return nil, err
+	}
+	if n.cfg.RPC != nil {
+		if err := n.setupRPC(); err != nil {
+			server.Stop()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// setupMining builds the template generator and the CPU miner, and picks
+// the key mined coins are paid to.
+func (n *Node) setupMining() error {
+	mcfg := &n.cfg.Mining
+	if mcfg.PayTo != nil {
+		n.payTo = *mcfg.PayTo
+	} else {
+		path := filepath.Join(n.cfg.Server.DataDir, MiningKeyFilename)
+		priv, created, err := keys.LoadOrCreateKeyFile(path)
+		if err != nil {
+			return fmt.Errorf("node: mining key %s: %w", path, err)
+		}
+		n.payTo = keys.PubKey(priv)
+		if created {
+			log.Infof("Created the mining key %s (public key %x); mined coins are paid to it",
+				path, n.payTo)
+		} else {
+			log.Infof("Mining pays to the key in %s (public key %x)", path, n.payTo)
+		}
+	}
+
+	dag := n.server.DAG()
+	gen, err := mining.NewGenerator(&mining.Config{
+		Params:             n.cfg.Server.Params,
+		TemplateState:      func() (mining.TemplateState, error) { return templateState(dag) },
+		TxSource:           n.server.TxPool(),
+		FetchUTXO:          dag.FetchUTXO,
+		CheckBlockTemplate: dag.CheckBlockTemplate,
+		TimeSource:         n.cfg.Server.TimeSource,
+		MaxBlockSize:       mcfg.BlockMaxSize,
+		MinerTag:           "soterd",
+	})
+	if err != nil {
+		return fmt.Errorf("node: block template generator: %w", err)
+	}
+	n.generator = gen
+
+	miner, err := mining.NewCPUMiner(&mining.MinerConfig{
+		Generator:   gen,
+		PayTo:       n.payTo,
+		NumWorkers:  mcfg.Workers,
+		SubmitBlock: n.submitMinedBlock,
+		PaceBlocks:  mcfg.Pace,
+	})
+	if err != nil {
+		return fmt.Errorf("node: CPU miner: %w", err)
+	}
+	n.miner = miner
+	// A new tip makes the current template stale: tell the miner.
+	n.server.AddBlockAcceptedHook(func(*blockdag.BlockAcceptedData) {
+		miner.NotifyTipsChanged()
+	})
+	return nil
+}
+
+// templateState reads what a block template needs from the DAG.
+func templateState(dag *blockdag.BlockDAG) (mining.TemplateState, error) {
+	ti := dag.TemplateInfo()
+	if ti == nil {
+		return mining.TemplateState{}, errors.New("the DAG has no template information")
+	}
+	return mining.TemplateState{
+		Parents:      ti.Parents,
+		BlueScore:    ti.BlueScore,
+		Bits:         ti.Bits,
+		MinTimestamp: ti.MinTimestamp,
+		Height:       ti.Height,
+	}, nil
+}
+
+// submitMinedBlock hands a mined block to the sync manager, the same path
+// blocks from peers take, so it is announced once accepted. It reports
+// whether the block joined the DAG.
+func (n *Node) submitMinedBlock(block *wire.MsgBlock) (bool, error) {
+	isOrphan, err := n.server.SyncManager().ProcessBlock(block, blockdag.BFNone)
+	if err != nil {
+		return false, err
+	}
+	return !isOrphan, nil
+}
+
+// Start starts the P2P core, then the RPC server, then the miner if
+// configured. Calls after the first do nothing.
+func (n *Node) Start() {
+	n.startOnce.Do(func() {
+		n.server.Start()
+		if n.rpc != nil {
+			n.rpc.Start()
+			go func() {
+				select {
+				case <-n.rpc.RequestedProcessShutdown():
+					n.requestShutdown()
+				case <-n.shutdown:
+				}
+			}()
+		}
+		if n.cfg.Mining.Generate {
+			n.miner.Start()
+		}
+	})
+}
+
+// requestShutdown closes the shutdown channel once.
+func (n *Node) requestShutdown() {
+	select {
+	case <-n.shutdown:
+	default:
+		close(n.shutdown)
+	}
+}
+
+// RequestedShutdown is closed when an RPC client asked the node to stop.
+func (n *Node) RequestedShutdown() <-chan struct{} {
+	return n.shutdown
+}
+
+// Stop stops the miner, the RPC server and the P2P core, in that order so
+// that nothing new enters while the core shuts down, and returns when every
+// goroutine has exited. The caller closes the database afterwards. Calls
+// after the first do nothing.
+func (n *Node) Stop() {
+	n.stopOnce.Do(func() {
+		n.miner.Stop()
+		if n.rpc != nil {
+			n.rpc.Stop()
+		}
+		n.server.Stop()
+		n.stopShutdownWatcher()
+	})
+}
+
+// stopShutdownWatcher lets the goroutine watching for an RPC stop exit.
+func (n *Node) stopShutdownWatcher() {
+	n.requestShutdown()
+}
+
+// Server returns the P2P core.
+func (n *Node) Server() *Server { return n.server }
+
+// Miner returns the CPU miner.
+func (n *Node) Miner() *mining.CPUMiner { return n.miner }
+
+// RPCServer returns the RPC server, nil when RPC is off.
+func (n *Node) RPCServer() *rpcserver.Server { return n.rpc }
+
+// MiningPubKey returns the key mined coins are paid to.
+func (n *Node) MiningPubKey() [wire.PubKeySize]byte { return n.payTo }
