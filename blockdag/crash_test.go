@@ -133,9 +133,14 @@ func TestCrashRecovery(t *testing.T) {
 	kills, rounds, episodes := 0, 0, 0
 	// Each episode feeds a fresh store to completion through as many
 	// killed children as it takes; episodes repeat until the deadline.
+	// After the deadline children are no longer killed. A kill comes
+	// after a random delay up to maxDelay, which grows when a round makes
+	// no progress (a slow machine, or the race detector).
+	maxDelay := 150 * time.Millisecond
 	for episodes == 0 || time.Now().Before(deadline) {
 		dbDir := filepath.Join(work, fmt.Sprintf("db%d", episodes))
 		episodes++
+		lastCount := uint64(0)
 		for done := false; !done; rounds++ {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), crashDirEnv+"="+dbDir, crashBlocksEnv+"="+blocksFile)
@@ -146,13 +151,17 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
+			killAfter := time.Duration(10+rng.Int63n(int64(maxDelay/time.Millisecond))) * time.Millisecond
+			if time.Now().After(deadline) {
+				killAfter = time.Hour
+			}
 			select {
 			case err := <-exited:
 				if err != nil {
 					t.Fatalf("child failed: %v\n%s", err, out.String())
 				}
 				done = true
-			case <-time.After(time.Duration(10+rng.Intn(150)) * time.Millisecond):
+			case <-time.After(killAfter):
 				cmd.Process.Signal(syscall.SIGKILL)
 				if err := <-exited; err == nil {
 					done = true
@@ -180,6 +189,10 @@ func TestCrashRecovery(t *testing.T) {
 			if diff := stateOf(t, dag).equal(want); diff != "" {
 				t.Fatalf("round %d (%d blocks): %s", rounds, count, diff)
 			}
+			if count == lastCount {
+				maxDelay *= 2
+			}
+			lastCount = count
 			if done && count != uint64(len(blocks))+1 {
 				t.Fatalf("round %d: finished feed left %d blocks, want %d", rounds, count, len(blocks)+1)
 			}
