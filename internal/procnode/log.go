@@ -1,0 +1,12 @@
+package procnode
+
+import "github.com/btcsuite/btclog"
+
+// log is the package logger. It is disabled until UseLogger is called.
+var log = btclog.Disabled
+
+// UseLogger sets the logger the package writes process starts, stops and
+// kills to.
+func UseLogger(logger btclog.Logger) {
+	log = logger
+}
