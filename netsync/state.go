@@ -67,12 +67,18 @@ func (sm *SyncManager) logProgress(now time.Time) {
 		return
 	}
 	p.rate = float64(p.intervalBlocks) / elapsed.Seconds()
-	if sm.syncPeer != nil || p.intervalBlocks > 0 {
+	switch {
+	case sm.syncPeer != nil:
 		ourMax := sm.cfg.DAG.MaxHeight()
 		target := sm.targetHeight(ourMax)
 		log.Infof("Processed %d blocks in the last %.1fs (%.0f blocks/s), max height %d, "+
 			"sync peer height %d (%.1f%% done)", p.intervalBlocks, elapsed.Seconds(), p.rate,
 			ourMax, target, percentDone(ourMax, target))
+	case p.intervalBlocks > 0:
+		// Out of sync mode there is no download to measure against:
+		// just say the DAG is growing.
+		log.Infof("Processed %d blocks in the last %.1fs (%.1f blocks/s), max height %d",
+			p.intervalBlocks, elapsed.Seconds(), p.rate, sm.cfg.DAG.MaxHeight())
 	}
 	p.intervalStart = now
 	p.intervalBlocks = 0
