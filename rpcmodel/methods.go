@@ -328,6 +328,15 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
 }`,
 	},
 	{
+		Name: "getutxostats", Category: CategoryDAG, Limited: true,
+		Description: "Returns the number of unspent outputs in the virtual block's UTXO " +
+			"set, their total value and the set's commitment, read together. With fees " +
+			"burned, the total is the sum of the accepted coinbase outputs minus the fees " +
+			"of the accepted transactions.",
+		Result: `{ "count": n, "total": x.xxx (coins), "totalunits": n (base units, exact),
+  "utxocommitment": "..." }`,
+	},
+	{
 		Name: "getdagtips", Category: CategoryDAG, Limited: true,
 		Description: "Returns the DAG's tips (blocks without children), by blue work " +
 			"descending, then hash.",

@@ -106,6 +106,16 @@ type GetDAGInfoResult struct {
 	IsCurrent             bool     `json:"iscurrent"`
 }
 
+// GetUTXOStatsResult is getutxostats' result. Total is in coins like every
+// amount; TotalUnits is the same sum in base units, exact where a JSON
+// number of coins may round.
+type GetUTXOStatsResult struct {
+	Count      uint64  `json:"count"`
+	Total      float64 `json:"total"`
+	TotalUnits uint64  `json:"totalunits"`
+	Commitment string  `json:"utxocommitment"`
+}
+
 // ColoredBlock is one entry of getdagcoloring's result.
 type ColoredBlock struct {
 	Index          uint64 `json:"index"`

@@ -45,6 +45,7 @@ func init() {
 		"getdifficulty":    handleGetDifficulty,
 		"getdaginfo":       handleGetDAGInfo,
 		"getdagtips":       handleGetDAGTips,
+		"getutxostats":     handleGetUTXOStats,
 		"getblockhashes":   handleGetBlockHashes,
 		"getdagcoloring":   handleGetDAGColoring,
 		"renderdag":        handleRenderDAG,

@@ -223,6 +223,16 @@ func (d *fakeDAG) FetchUTXO(op wire.OutPoint) (*blockdag.UTXOEntry, bool) {
 	return e, ok
 }
 
+func (d *fakeDAG) UTXOStats() (uint64, uint64, wire.Hash) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var total uint64
+	for _, e := range d.utxos {
+		total += e.Amount
+	}
+	return uint64(len(d.utxos)), total, wire.DoubleHashH([]byte("utxo"))
+}
+
 func (d *fakeDAG) ProcessBlock(block *wire.MsgBlock, _ blockdag.BehaviorFlags) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

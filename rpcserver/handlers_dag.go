@@ -168,6 +168,18 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 	}, nil
 }
 
+// handleGetUTXOStats: getutxostats. The three figures come from one read
+// of the DAG, so they describe the same UTXO set even while blocks arrive.
+func handleGetUTXOStats(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, error) {
+	count, total, commitment := s.cfg.DAG.UTXOStats()
+	return rpcmodel.GetUTXOStatsResult{
+		Count:      count,
+		Total:      coins(total),
+		TotalUnits: total,
+		Commitment: commitment.String(),
+	}, nil
+}
+
 // handleGetDAGTips: getdagtips.
 func handleGetDAGTips(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, error) {
 	return hashStrings(s.cfg.DAG.Tips()), nil

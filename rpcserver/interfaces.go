@@ -30,6 +30,7 @@ type DAG interface {
 	SelectedChainBlock(index uint64) (wire.Hash, error)
 	Order(start uint64, max int) ([]blockdag.OrderedBlock, error)
 	FetchUTXO(op wire.OutPoint) (*blockdag.UTXOEntry, bool)
+	UTXOStats() (count uint64, total uint64, commitment wire.Hash)
 	ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (isOrphan bool, err error)
 }
 

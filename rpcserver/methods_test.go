@@ -175,6 +175,17 @@ func TestMethods(t *testing.T) {
 		}},
 		{name: "getdaginfo extra", method: "getdaginfo", params: []interface{}{true}, code: rpcmodel.ErrRPCInvalidParams},
 
+		// getutxostats
+		{name: "getutxostats", method: "getutxostats", check: func(t *testing.T, raw json.RawMessage) {
+			var r rpcmodel.GetUTXOStatsResult
+			decode(t, raw, &r)
+			if r.Count != 1 || r.Total != 50 || r.TotalUnits != 50*blockdag.BaseUnitsPerCoin ||
+				r.Commitment != wire.DoubleHashH([]byte("utxo")).String() {
+				t.Errorf("unexpected %+v", r)
+			}
+		}},
+		{name: "getutxostats extra", method: "getutxostats", params: []interface{}{1}, code: rpcmodel.ErrRPCInvalidParams},
+
 		// getdagtips
 		{name: "getdagtips", method: "getdagtips", check: func(t *testing.T, raw json.RawMessage) {
 			var r []string

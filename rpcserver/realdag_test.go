@@ -216,6 +216,14 @@ func TestRealDAG(t *testing.T) {
 		info.VirtualSelectedParent != tip || info.Network != "regtest" || info.UTXOCount != 5 {
 		t.Errorf("getdaginfo: %+v", info)
 	}
+	var stats rpcmodel.GetUTXOStatsResult
+	ts.result(t, &stats, "getutxostats")
+	count, total, commitment := dag.UTXOStats()
+	if stats.Count != info.UTXOCount || stats.Count != count || stats.TotalUnits != total ||
+		stats.Total != float64(total)/blockdag.BaseUnitsPerCoin ||
+		stats.Commitment != info.UTXOCommitment || stats.Commitment != commitment.String() {
+		t.Errorf("getutxostats: %+v, want %d %d %s", stats, count, total, commitment)
+	}
 
 	// Two siblings on the tip: one mined here, one submitted.
 	tipHash, _ := wire.NewHashFromStr(tip)
