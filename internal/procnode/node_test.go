@@ -42,6 +42,12 @@ func TestStartStop(t *testing.T) {
 	if info.Blocks != 4 || info.Network != "regtest" {
 		t.Fatalf("getdaginfo: got %d blocks on %s, want 4 on regtest", info.Blocks, info.Network)
 	}
+	stats, err := n.GetUTXOStats()
+	if err != nil || stats.Count != info.UTXOCount || stats.Commitment != info.UTXOCommitment ||
+		stats.TotalUnits == 0 {
+		t.Fatalf("getutxostats: got %+v, %v; want the getdaginfo set %d %s", stats, err,
+			info.UTXOCount, info.UTXOCommitment)
+	}
 	out, err := n.GetTxOut(strings.Repeat("00", 32), 0, true)
 	if err != nil || out != nil {
 		t.Fatalf("gettxout of a missing output: got %v, %v; want nil, nil", out, err)

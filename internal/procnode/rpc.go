@@ -292,3 +292,13 @@ func (n *Node) GetDAGOrder() ([]rpcmodel.ColoredBlock, error) {
 		}
 	}
 }
+
+// GetUTXOStats returns getutxostats' result: the count, total and
+// commitment of the virtual's UTXO set, read together.
+func (n *Node) GetUTXOStats() (*rpcmodel.GetUTXOStatsResult, error) {
+	var r rpcmodel.GetUTXOStatsResult
+	if err := n.CallResult(&r, "getutxostats"); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
