@@ -28,9 +28,8 @@ import (
 //	reds             varint count + hashes                  1-9 + 32n
 //	anticone sizes   varint count + (hash 32, uint32 4)     1-9 + 36n
 //
-// BucketHeights: key bucket 0x0a | height uint32 big-endian | hash 32, empty
-// value; iterating the bucket visits blocks in height order, which is the
-// order the index is loaded in.
+// BucketHeights is not used: loading reads the whole index and sorts it by
+// height in memory, which costs less than a key per block.
 //
 // BucketTips is not used: the tips are the blocks without children, which
 // loading the index finds without another record to keep in step.
@@ -62,14 +61,6 @@ func blockKey(hash *wire.Hash) []byte {
 
 func indexKey(hash *wire.Hash) []byte {
 	return database.Key(database.BucketBlockIndex, hash[:])
-}
-
-func heightKey(height uint32, hash *wire.Hash) []byte {
-	var buf [1 + 4 + wire.HashSize]byte
-	buf[0] = byte(database.BucketHeights)
-	binary.BigEndian.PutUint32(buf[1:], height)
-	copy(buf[5:], hash[:])
-	return buf[:]
 }
 
 // encodeIndexRecord encodes a node's index record.

@@ -1,10 +1,12 @@
 package blockdag
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/big"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -291,7 +293,6 @@ func (d *BlockDAG) initGenesis() error {
 	batch := d.db.NewBatch()
 	batch.Put(blockKey(&hash), block.Serialize())
 	batch.Put(indexKey(&hash), encodeIndexRecord(g))
-	batch.Put(heightKey(0, &hash), nil)
 	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
@@ -358,7 +359,11 @@ func (d *BlockDAG) linkNode(n *blockNode) {
 // load rebuilds the in-memory DAG from the store: the index in height
 // order, the reachability tree, the virtual and its selected chain.
 func (d *BlockDAG) load() error {
-	records := make(map[wire.Hash]*indexRecord)
+	type loaded struct {
+		hash wire.Hash
+		rec  *indexRecord
+	}
+	var records []loaded
 	it := d.db.NewIterator([]byte{byte(database.BucketBlockIndex)})
 	for it.Next() {
 		key := it.Key()
@@ -371,12 +376,19 @@ func (d *BlockDAG) load() error {
 			it.Release()
 			return err
 		}
-		records[wire.Hash(key[1:])] = rec
+		records = append(records, loaded{wire.Hash(key[1:]), rec})
 	}
 	it.Release()
 	if err := it.Err(); err != nil {
 		return err
 	}
+	// Height order is topological: parents and mergesets come first.
+	slices.SortFunc(records, func(a, b loaded) int {
+		if a.rec.height != b.rec.height {
+			return cmp.Compare(a.rec.height, b.rec.height)
+		}
+		return a.hash.Compare(&b.hash)
+	})
 
 	resolve := func(hashes []wire.Hash) ([]*blockNode, error) {
 		if len(hashes) == 0 {
@@ -394,19 +406,8 @@ func (d *BlockDAG) load() error {
 		return out, nil
 	}
 
-	it = d.db.NewIterator([]byte{byte(database.BucketHeights)})
-	defer it.Release()
-	for it.Next() {
-		key := it.Key()
-		if len(key) != 1+4+wire.HashSize {
-			return ruleError(ErrCorruptState, "height key of the wrong size")
-		}
-		hash := wire.Hash(key[5:])
-		rec, ok := records[hash]
-		if !ok {
-			return ruleError(ErrCorruptState, fmt.Sprintf("block %s has a height key but no index record", hash))
-		}
-		delete(records, hash)
+	for _, l := range records {
+		hash, rec := l.hash, l.rec
 		parents, err := resolve(rec.header.Parents)
 		if err != nil {
 			return err
@@ -468,16 +469,16 @@ func (d *BlockDAG) load() error {
 				return err
 			}
 		}
+		for _, p := range parents {
+			if p.height >= n.height {
+				return ruleError(ErrCorruptState, fmt.Sprintf(
+					"block %s is not above its parent %s", hash, p.hash))
+			}
+		}
 		d.linkNode(n)
-	}
-	if err := it.Err(); err != nil {
-		return err
 	}
 	if d.genesis == nil {
 		return ruleError(ErrCorruptState, "the genesis block is not in the index")
-	}
-	if len(records) != 0 {
-		return ruleError(ErrCorruptState, fmt.Sprintf("%d index records have no height key", len(records)))
 	}
 
 	// The virtual.

@@ -16,11 +16,10 @@ type utxoDiff struct {
 	added   map[wire.OutPoint]*UTXOEntry
 }
 
+// newUTXODiff returns an empty diff. Its maps are made on first write:
+// most views of coinbase-only blocks change little or nothing.
 func newUTXODiff() *utxoDiff {
-	return &utxoDiff{
-		removed: make(map[wire.OutPoint]*UTXOEntry),
-		added:   make(map[wire.OutPoint]*UTXOEntry),
-	}
+	return &utxoDiff{}
 }
 
 // utxoSource is a UTXO state a view reads through to. fetch returns nil
@@ -57,6 +56,9 @@ func (v *utxoView) remove(op wire.OutPoint, e *UTXOEntry) {
 		delete(v.diff.added, op)
 		return
 	}
+	if v.diff.removed == nil {
+		v.diff.removed = make(map[wire.OutPoint]*UTXOEntry)
+	}
 	v.diff.removed[op] = e
 }
 
@@ -65,6 +67,9 @@ func (v *utxoView) add(op wire.OutPoint, e *UTXOEntry) {
 	if old, ok := v.diff.removed[op]; ok && *old == *e {
 		delete(v.diff.removed, op)
 		return
+	}
+	if v.diff.added == nil {
+		v.diff.added = make(map[wire.OutPoint]*UTXOEntry)
 	}
 	v.diff.added[op] = e
 }

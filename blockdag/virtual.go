@@ -38,8 +38,8 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
 }
 
 // connectBlock adds a validated block to the DAG and moves the virtual, in
-// one store batch: block body, index record, height key, past diffs, UTXO
-// changes and the virtual record. Tips are not stored: a block without
+// one store batch: block body, index record, past diffs, UTXO changes and
+// the virtual record. Tips are not stored: a block without
 // children in the index is a tip. pd is the block's past diff and own
 // the change its own transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
@@ -123,8 +123,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			}
 			d.diffCache.put(vkey, vs.diff)
 		} else {
-			vs.diff, err = d.loadPastDiff(vkey)
-			if err == nil && vs.diff == nil {
+			// A new parent set is rarely in the store, and a diff is
+			// a function of the parent set, so computing it is both
+			// correct and cheaper than a lookup that misses.
+			var ok bool
+			if vs.diff, ok = d.diffCache.get(vkey); !ok {
 				vs.diff, err = d.computePastDiff(net, vgd, vkey)
 			}
 			if err != nil {
@@ -142,7 +145,6 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	batch := d.db.NewBatch()
 	batch.Put(blockKey(&hash), block.Serialize())
 	batch.Put(indexKey(&hash), encodeIndexRecord(node))
-	batch.Put(heightKey(node.height, &hash), nil)
 	var newDiffs []*pastDiff
 	if !pd.stored {
 		batch.Put(undoKey(pd.key), encodePastDiff(pd))
