@@ -1,0 +1,46 @@
+// Command soterbench measures soterd on a real network of soterd processes
+// on the local machine: the initial block download of a fresh node, the
+// propagation of new blocks along a line of nodes, and the machine's raw
+// Schnorr signature verification rate to compare them with.
+//
+// Usage:
+//
+//	soterbench ibd [-n N] [-txs T] [-width W] [-dir DIR] [-soterd PATH] [-profile PORT]
+//	soterbench propagate [-nodes K] [-blocks B] [-dir DIR] [-soterd PATH]
+//	soterbench schnorr [-seconds S] [-cpu C]
+//
+// ibd builds a source DAG of N blocks in process, with packages blockdag,
+// mining and keys, straight into the database of a soterd home directory:
+// rounds of W blocks built on the same tips (so the DAG is W wide), each
+// with its own coinbase key and T signed 1-in/1-out or 1-in/2-out
+// transactions spending outputs of earlier rounds, coins first split from
+// matured coinbases. It then starts a soterd on that home, starts a second
+// soterd with an empty home connected to the first (--connect), and times
+// the download from the second process's start until its getdaginfo shows
+// the first's tips and UTXO commitment. It prints
+//
+//	ibd n=N txs=T width=W seconds=S blocks_per_s=B tx_per_s=X peak_rss_mb=M
+//
+// where peak_rss_mb is the syncing process's VmHWM in MiB. With -dir the
+// node homes are kept and a source DAG built there before with the same
+// shape is reused, which saves the build on repeated runs.
+//
+// propagate starts K soterd processes in a line, each connected to the
+// next, subscribes to blockconnected notifications on every node's
+// websocket, mines B blocks one at a time on the first node (RPC generate
+// 1) and timestamps each block's notification on each node. It prints the
+// median and the 99th percentile of the delay between neighbours:
+//
+//	propagate nodes=K blocks=B hop_median_ms=X hop_p99_ms=Y
+//
+// schnorr verifies BIP-340 signatures on C goroutines (one per core by
+// default) for S seconds, each verification parsing the key and the
+// signature as blockdag does for a transaction input, and prints the rate.
+//
+// The nodes run on regtest (or simnet with -net) with loopback addresses
+// the kernel picks, RPC over plain HTTP on loopback, and their output in
+// stdout.log in their home directories. Every process soterbench started is
+// stopped when it exits, also on an error or Ctrl-C. soterbench does not
+// tune or change the nodes it measures: it runs the soterd executable as
+// built, with its default options.
+package main

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/internal/procnode"
+	"github.com/soterdag/soterd/rpcmodel"
+)
+
+// Timing of the ibd command.
+const (
+	// ibdPollInterval is how often the syncing node's getdaginfo is read.
+	// The call is a few microseconds of work for the node, and the
+	// interval is the resolution of the measured time.
+	ibdPollInterval = 20 * time.Millisecond
+
+	// ibdStallTimeout ends a download that has not gained a block for this
+	// long: longer than the sync manager's own stall timeout (45 s), so
+	// that it gets its chance to recover first.
+	ibdStallTimeout = 90 * time.Second
+
+	// defaultIBDTimeout bounds the whole download.
+	defaultIBDTimeout = 30 * time.Minute
+
+	// buildProgressInterval spaces the progress lines of the source build.
+	buildProgressInterval = 5 * time.Second
+
+	// bytesPerMiB converts the peak RSS to the MiB the result line shows.
+	bytesPerMiB = 1 << 20
+)
+
+// ibdOptions are the ibd command's options.
+type ibdOptions struct {
+	blocks, txs, width int
+	soterd             string
+	dir                string
+	network            string
+	timeout            time.Duration
+	profile            string
+}
+
+// ibdResult is the outcome of one measured download.
+type ibdResult struct {
+	seconds  float64
+	blocks   int
+	txs      int
+	peakRSS  uint64
+	build    *sourceInfo
+	reused   bool
+	syncHome string
+}
+
+// cmdIBD measures the initial block download of a fresh soterd from another
+// soterd that holds a DAG of -n blocks.
+func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ibd", stderr)
+	var opts ibdOptions
+	fs.IntVar(&opts.blocks, "n", 2000, fmt.Sprintf("blocks in the source DAG after genesis (1..%d)", maxBuildBlocks))
+	fs.IntVar(&opts.txs, "txs", 0, fmt.Sprintf("signed transactions per block (0..%d); the first blocks "+
+		"have none, until coinbases mature", maxTxsPerBlock))
+	fs.IntVar(&opts.width, "width", 1, "blocks per round, all on the same tips, so the DAG is this wide (1..10)")
+	fs.StringVar(&opts.soterd, "soterd", "", "soterd executable (default: beside soterbench, bin/soterd or on PATH)")
+	fs.StringVar(&opts.dir, "dir", "", "keep the node homes here, and reuse a source DAG built there "+
+		"with the same -n, -txs and -width (default: a temporary directory, removed)")
+	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
+	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
+	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
+		"or host:port (soterd --profile), to profile the download")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := blockdag.ParamsByName(opts.network)
+	if err != nil || !params.NoDifficultyAdjustment {
+		return usageError{fmt.Sprintf("-net must be regtest or simnet, got %q", opts.network)}
+	}
+	if err := checkBuildConfig(&buildConfig{Params: params, Blocks: opts.blocks,
+		TxsPerBlock: opts.txs, Width: opts.width}); err != nil {
+		return usageError{err.Error()}
+	}
+	if opts.timeout <= 0 {
+		return usageError{fmt.Sprintf("-timeout must be positive, got %v", opts.timeout)}
+	}
+	binary, err := findSoterd(opts.soterd)
+	if err != nil {
+		return err
+	}
+	dir, cleanup, err := workDir(opts.dir, "soterbench-ibd-")
+	if err != nil {
+		return fmt.Errorf("work directory: %w", err)
+	}
+	defer cleanup()
+
+	res, err := runIBD(ctx, &opts, params, binary, dir, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, formatIBD(&opts, res))
+	return nil
+}
+
+// formatIBD returns the result line.
+func formatIBD(opts *ibdOptions, res *ibdResult) string {
+	return fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
+		opts.blocks, opts.txs, opts.width, res.seconds,
+		float64(res.blocks)/res.seconds, float64(res.txs)/res.seconds,
+		float64(res.peakRSS)/bytesPerMiB)
+}
+
+// runIBD builds (or reuses) the source DAG, starts the source node on it
+// and a fresh node connected to it, and times the download.
+func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
+	binary, dir string, stderr io.Writer) (*ibdResult, error) {
+
+	srcHome := filepath.Join(dir, fmt.Sprintf("source-%s-n%d-txs%d-w%d",
+		params.Name, opts.blocks, opts.txs, opts.width))
+	syncHome := filepath.Join(dir, "sync")
+	bcfg := &buildConfig{
+		Params:      params,
+		DBPath:      filepath.Join(srcHome, "data", params.Name, "db"),
+		Blocks:      opts.blocks,
+		TxsPerBlock: opts.txs,
+		Width:       opts.width,
+	}
+	info, reused, err := prepareSource(ctx, bcfg, srcHome, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(syncHome); err != nil {
+		return nil, fmt.Errorf("clear the syncing node's home: %w", err)
+	}
+
+	c := &cluster{log: stderr}
+	defer c.stopAll()
+	source, err := c.start(&procnode.Config{Binary: binary, Network: params.Name, HomeDir: srcHome})
+	if err != nil {
+		return nil, fmt.Errorf("start the source node: %w", err)
+	}
+	want, err := source.GetDAGInfo()
+	if err != nil {
+		return nil, fmt.Errorf("source node: %w", err)
+	}
+	if want.Blocks != info.DAGBlocks {
+		return nil, fmt.Errorf("the source node has %d blocks, the build made %d", want.Blocks, info.DAGBlocks)
+	}
+	fmt.Fprintf(stderr, "soterbench: source node up with %d blocks (%s); starting the syncing node\n",
+		want.Blocks, source.LogFile())
+
+	syncCfg := &procnode.Config{
+		Binary:    binary,
+		Network:   params.Name,
+		HomeDir:   syncHome,
+		NoListen:  true,
+		ExtraArgs: []string{"--connect=" + source.P2PAddr()},
+	}
+	if opts.profile != "" {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--profile="+opts.profile)
+	}
+	start := time.Now()
+	syncer, err := c.start(syncCfg)
+	if err != nil {
+		return nil, fmt.Errorf("start the syncing node: %w", err)
+	}
+	if err := waitSynced(ctx, syncer, want, opts.timeout); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start)
+	rss, err := syncer.PeakRSS()
+	if err != nil {
+		return nil, fmt.Errorf("peak RSS of the syncing node: %w", err)
+	}
+	return &ibdResult{
+		seconds:  elapsed.Seconds(),
+		blocks:   int(info.DAGBlocks - 1),
+		txs:      info.Txs,
+		peakRSS:  rss,
+		build:    info,
+		reused:   reused,
+		syncHome: syncHome,
+	}, nil
+}
+
+// prepareSource returns the source DAG in srcHome: the one recorded there
+// if it matches cfg, else a new build (after clearing srcHome).
+func prepareSource(ctx context.Context, cfg *buildConfig, srcHome string,
+	stderr io.Writer) (*sourceInfo, bool, error) {
+
+	if info, err := readSourceInfo(srcHome); err == nil && info != nil && info.matches(cfg) {
+		fmt.Fprintf(stderr, "soterbench: reusing the source DAG in %s\n", srcHome)
+		return info, true, nil
+	}
+	if err := os.RemoveAll(srcHome); err != nil {
+		return nil, false, fmt.Errorf("clear the source home: %w", err)
+	}
+	fmt.Fprintf(stderr, "soterbench: building a source DAG of %d blocks (%d txs per block, width %d) in %s\n",
+		cfg.Blocks, cfg.TxsPerBlock, cfg.Width, srcHome)
+	last := time.Now()
+	cfg.Progress = func(blocks int) {
+		if time.Since(last) >= buildProgressInterval {
+			last = time.Now()
+			fmt.Fprintf(stderr, "soterbench: built %d of %d blocks\n", blocks, cfg.Blocks)
+		}
+	}
+	info, err := buildDAG(ctx, cfg)
+	if err != nil {
+		return nil, false, fmt.Errorf("build the source DAG: %w", err)
+	}
+	if err := writeSourceInfo(srcHome, info); err != nil {
+		return nil, false, fmt.Errorf("record the source DAG: %w", err)
+	}
+	fmt.Fprintf(stderr, "soterbench: built %d blocks with %d transactions in %.1fs\n",
+		info.DAGBlocks-1, info.Txs, info.Seconds)
+	return info, false, nil
+}
+
+// synced reports whether got shows the same DAG as want: the same tips and
+// the same UTXO commitment.
+func synced(got, want *rpcmodel.GetDAGInfoResult) bool {
+	if got.Blocks != want.Blocks || got.UTXOCommitment != want.UTXOCommitment ||
+		len(got.TipHashes) != len(want.TipHashes) {
+		return false
+	}
+	a := slices.Clone(got.TipHashes)
+	b := slices.Clone(want.TipHashes)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// waitSynced polls the syncing node until its DAG equals want, and fails
+// when the node exits, stops gaining blocks for ibdStallTimeout, the
+// timeout passes or ctx is done.
+func waitSynced(ctx context.Context, n *procnode.Node, want *rpcmodel.GetDAGInfoResult,
+	timeout time.Duration) error {
+
+	deadline := time.Now().Add(timeout)
+	var lastBlocks uint64
+	lastGain := time.Now()
+	ticker := time.NewTicker(ibdPollInterval)
+	defer ticker.Stop()
+	for {
+		got, err := n.GetDAGInfo()
+		if err != nil && !n.Running() {
+			return fmt.Errorf("the syncing node exited during the download; last output:\n%s",
+				n.OutputTail(20))
+		}
+		if err == nil {
+			if synced(got, want) {
+				return nil
+			}
+			if got.Blocks > lastBlocks {
+				lastBlocks, lastGain = got.Blocks, time.Now()
+			}
+			if got.Blocks >= want.Blocks && got.UTXOCommitment != want.UTXOCommitment &&
+				time.Since(lastGain) > time.Second {
+				// Holding every block but another UTXO set would be
+				// a consensus bug; it will not heal by waiting.
+				return fmt.Errorf("the syncing node has all %d blocks but UTXO commitment %s, "+
+					"the source %s", got.Blocks, got.UTXOCommitment, want.UTXOCommitment)
+			}
+		}
+		now := time.Now()
+		if now.Sub(lastGain) > ibdStallTimeout {
+			return fmt.Errorf("the download stalled at %d of %d blocks for %v; see %s",
+				lastBlocks, want.Blocks, ibdStallTimeout, n.LogFile())
+		}
+		if now.After(deadline) {
+			return fmt.Errorf("the download did not finish within %v (%d of %d blocks); see %s",
+				timeout, lastBlocks, want.Blocks, n.LogFile())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.Done():
+			return errors.New("the syncing node exited during the download; last output:\n" +
+				n.OutputTail(20))
+		case <-ticker.C:
+		}
+	}
+}
