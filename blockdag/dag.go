@@ -175,6 +175,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 			db:       c.DB,
 			cache:    make(map[wire.OutPoint]*UTXOEntry),
 			absent:   make(map[wire.OutPoint]struct{}),
+			fetched:  make(map[wire.OutPoint]*UTXOEntry),
 			maxCache: c.UTXOCacheEntries,
 		},
 		gd: ghostdagState{

@@ -130,31 +130,47 @@ type utxoSet struct {
 	cache    map[wire.OutPoint]*UTXOEntry
 	maxCache int
 
-	// absent remembers outpoints the store was found not to have. Only
-	// the writer (the goroutine holding the process lock) reads and fills
-	// it, through fetch: accepting a merged coinbase checks that its
-	// outputs do not exist, and the same tips' coinbases are checked each
-	// time the virtual moves. commit forgets the outpoints it adds.
-	absent map[wire.OutPoint]struct{}
+	// absent and fetched remember what the store was found to lack and
+	// to hold. Only the writer (the goroutine holding the process lock)
+	// uses them, through fetch: the same outputs are looked up again and
+	// again while the virtual moves (a merged block's inputs, the
+	// coinbases of the tips), and readers never see the writer's maps.
+	// updateCache keeps them in step with each committed change.
+	absent  map[wire.OutPoint]struct{}
+	fetched map[wire.OutPoint]*UTXOEntry
 }
 
-// maxAbsent bounds the absent set; it is emptied when full.
-const maxAbsent = 1 << 16
+// maxAbsent and maxFetched bound the writer's maps; each is emptied when
+// full.
+const (
+	maxAbsent  = 1 << 16
+	maxFetched = 1 << 17
+)
 
 // fetch implements utxoSource for the writer's views.
 func (s *utxoSet) fetch(op wire.OutPoint) (*UTXOEntry, error) {
 	if e, ok := s.cache[op]; ok {
 		return e, nil
 	}
+	if e, ok := s.fetched[op]; ok {
+		return e, nil
+	}
 	if _, ok := s.absent[op]; ok {
 		return nil, nil
 	}
 	e, err := s.fetchStored(op)
-	if err == nil && e == nil {
+	switch {
+	case err != nil:
+	case e == nil:
 		if len(s.absent) >= maxAbsent {
 			clear(s.absent)
 		}
 		s.absent[op] = struct{}{}
+	default:
+		if len(s.fetched) >= maxFetched {
+			clear(s.fetched)
+		}
+		s.fetched[op] = e
 	}
 	return e, err
 }
@@ -200,9 +216,11 @@ func (s *utxoSet) commit(d *utxoDiff, batch *database.Batch) {
 func (s *utxoSet) updateCache(d *utxoDiff) {
 	for op := range d.removed {
 		delete(s.cache, op)
+		delete(s.fetched, op)
 	}
 	for op, e := range d.added {
 		delete(s.absent, op)
+		delete(s.fetched, op)
 		if len(s.cache) >= s.maxCache {
 			// Drop an arbitrary tenth; map order is random enough
 			// and recent outputs are re-added as blocks create them.
