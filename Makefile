@@ -47,3 +47,13 @@ install:
 clean:
 	rm -rf $(BIN)
 	$(GO) clean -testcache
+
+# A local network of three mining simnet nodes, each with its home under
+# ./devnet (or $DEVNET_DIR), on loopback ports, connected in a triangle;
+# prints soterctl commands for each. devnet-stop stops them.
+.PHONY: devnet devnet-stop
+devnet: build
+	@SOTERD=$(BIN)/soterd SOTERCTL=$(BIN)/soterctl sh scripts/devnet.sh start
+
+devnet-stop:
+	@sh scripts/devnet.sh stop

@@ -49,13 +49,16 @@ type ibdOptions struct {
 
 // ibdResult is the outcome of one measured download.
 type ibdResult struct {
-	seconds  float64
-	blocks   int
-	txs      int
-	peakRSS  uint64
-	build    *sourceInfo
-	reused   bool
-	syncHome string
+	seconds float64
+	blocks  int
+	txs     int
+	peakRSS uint64
+
+	// cpuSeconds is the user and system time of the syncing process
+	// (zero when /proc could not tell), loadAvg the machine's one-minute
+	// load average at the end.
+	cpuSeconds float64
+	loadAvg    string
 }
 
 // cmdIBD measures the initial block download of a fresh soterd from another
@@ -102,6 +105,12 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if res.cpuSeconds > 0 {
+		fmt.Fprintf(stderr, "soterbench: the syncing node used %.2f CPU-seconds (%.2f cores on average; "+
+			"load average %s): %.0f blocks and %.0f txs per CPU-second\n",
+			res.cpuSeconds, res.cpuSeconds/res.seconds, res.loadAvg,
+			float64(res.blocks)/res.cpuSeconds, float64(res.txs)/res.cpuSeconds)
+	}
 	fmt.Fprintln(stdout, formatIBD(&opts, res))
 	return nil
 }
@@ -129,7 +138,7 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		TxsPerBlock: opts.txs,
 		Width:       opts.width,
 	}
-	info, reused, err := prepareSource(ctx, bcfg, srcHome, stderr)
+	info, err := prepareSource(ctx, bcfg, srcHome, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -176,28 +185,32 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	if err != nil {
 		return nil, fmt.Errorf("peak RSS of the syncing node: %w", err)
 	}
-	return &ibdResult{
-		seconds:  elapsed.Seconds(),
-		blocks:   int(info.DAGBlocks - 1),
-		txs:      info.Txs,
-		peakRSS:  rss,
-		build:    info,
-		reused:   reused,
-		syncHome: syncHome,
-	}, nil
+	res := &ibdResult{
+		seconds: elapsed.Seconds(),
+		blocks:  int(info.DAGBlocks - 1),
+		txs:     info.Txs,
+		peakRSS: rss,
+	}
+	// The CPU time the syncing node got tells a slow node from a busy
+	// machine; it includes the node's start-up, which is small.
+	if cpu, err := processCPUTime(syncer.PID()); err == nil {
+		res.cpuSeconds = cpu.Seconds()
+	}
+	res.loadAvg = loadAverage()
+	return res, nil
 }
 
 // prepareSource returns the source DAG in srcHome: the one recorded there
 // if it matches cfg, else a new build (after clearing srcHome).
 func prepareSource(ctx context.Context, cfg *buildConfig, srcHome string,
-	stderr io.Writer) (*sourceInfo, bool, error) {
+	stderr io.Writer) (*sourceInfo, error) {
 
 	if info, err := readSourceInfo(srcHome); err == nil && info != nil && info.matches(cfg) {
 		fmt.Fprintf(stderr, "soterbench: reusing the source DAG in %s\n", srcHome)
-		return info, true, nil
+		return info, nil
 	}
 	if err := os.RemoveAll(srcHome); err != nil {
-		return nil, false, fmt.Errorf("clear the source home: %w", err)
+		return nil, fmt.Errorf("clear the source home: %w", err)
 	}
 	fmt.Fprintf(stderr, "soterbench: building a source DAG of %d blocks (%d txs per block, width %d) in %s\n",
 		cfg.Blocks, cfg.TxsPerBlock, cfg.Width, srcHome)
@@ -210,14 +223,14 @@ func prepareSource(ctx context.Context, cfg *buildConfig, srcHome string,
 	}
 	info, err := buildDAG(ctx, cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("build the source DAG: %w", err)
+		return nil, fmt.Errorf("build the source DAG: %w", err)
 	}
 	if err := writeSourceInfo(srcHome, info); err != nil {
-		return nil, false, fmt.Errorf("record the source DAG: %w", err)
+		return nil, fmt.Errorf("record the source DAG: %w", err)
 	}
 	fmt.Fprintf(stderr, "soterbench: built %d blocks with %d transactions in %.1fs\n",
 		info.DAGBlocks-1, info.Txs, info.Seconds)
-	return info, false, nil
+	return info, nil
 }
 
 // synced reports whether got shows the same DAG as want: the same tips and
