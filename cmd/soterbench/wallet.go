@@ -145,8 +145,9 @@ type unsignedTx struct {
 
 // makeTxs returns up to count transactions for one block, each spending
 // one coin from the pool. A transaction splits its coin in two while the
-// coins for the next round (pool plus outputs made so far) are fewer than
-// need, and otherwise pays it on minus the fee. Outputs pay to key.
+// coins for the next round (the pool left, the outputs made so far and
+// this one's) would be fewer than need, and otherwise pays it on minus the
+// fee. Outputs pay to key.
 func (w *wallet) makeTxs(count, need, key int) []unsignedTx {
 	txs := make([]unsignedTx, 0, count)
 	for len(txs) < count {
@@ -160,7 +161,7 @@ func (w *wallet) makeTxs(count, need, key int) []unsignedTx {
 		}
 		rest := c.out.Value - benchTxFee
 		var outs []wire.TxOut
-		if w.spendable()+len(w.created) < need && rest >= 2*minBenchOutput {
+		if w.spendable()+len(w.created)+1 < need && rest >= 2*minBenchOutput {
 			half := rest / 2
 			outs = []wire.TxOut{
 				{Value: half, PubKey: w.pubs[key]},
