@@ -251,13 +251,15 @@ func (d *BlockDAG) virtualChanged(old, vs *virtualState, removed, added []chainS
 			}
 		}
 	}
+	// A txid is accepted at most once on each side: a second copy's
+	// inputs, or a coinbase's outputs, are taken by the first.
 	type acceptedTx struct {
 		tx       *wire.MsgTx
+		id       wire.Hash
 		coinbase bool
 	}
-	collect := func(diffs []*pastDiff) ([]wire.Hash, map[wire.Hash]acceptedTx, error) {
-		var order []wire.Hash
-		set := make(map[wire.Hash]acceptedTx)
+	collect := func(diffs []*pastDiff) ([]acceptedTx, error) {
+		var out []acceptedTx
 		for _, pd := range diffs {
 			if pd == nil {
 				continue
@@ -265,38 +267,45 @@ func (d *BlockDAG) virtualChanged(old, vs *virtualState, removed, added []chainS
 			for _, a := range pd.accepted {
 				bd, err := d.blockDataOf(a.node)
 				if err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 				for i, tx := range bd.msg.Transactions {
-					if i >= a.txCount || !a.isAccepted(i) {
-						continue
-					}
-					id := bd.txids[i]
-					if _, ok := set[id]; !ok {
-						set[id] = acceptedTx{tx, i == 0}
-						order = append(order, id)
+					if i < a.txCount && a.isAccepted(i) {
+						out = append(out, acceptedTx{tx, bd.txids[i], i == 0})
 					}
 				}
 			}
 		}
-		return order, set, nil
+		return out, nil
 	}
-	beforeOrder, beforeSet, err := collect(before)
+	beforeTxs, err := collect(before)
 	if err != nil {
 		return data, err
 	}
-	afterOrder, afterSet, err := collect(after)
+	afterTxs, err := collect(after)
 	if err != nil {
 		return data, err
 	}
-	for _, id := range afterOrder {
-		if _, ok := beforeSet[id]; !ok {
-			data.AcceptedTxs = append(data.AcceptedTxs, afterSet[id].tx)
+	if len(beforeTxs) == 0 {
+		// The common case: the virtual only gained.
+		for _, t := range afterTxs {
+			data.AcceptedTxs = append(data.AcceptedTxs, t.tx)
+		}
+		return data, nil
+	}
+	beforeSet := make(map[wire.Hash]struct{}, len(beforeTxs))
+	for _, t := range beforeTxs {
+		beforeSet[t.id] = struct{}{}
+	}
+	afterSet := make(map[wire.Hash]struct{}, len(afterTxs))
+	for _, t := range afterTxs {
+		afterSet[t.id] = struct{}{}
+		if _, ok := beforeSet[t.id]; !ok {
+			data.AcceptedTxs = append(data.AcceptedTxs, t.tx)
 		}
 	}
-	for _, id := range beforeOrder {
-		t := beforeSet[id]
-		if _, ok := afterSet[id]; !ok && !t.coinbase {
+	for _, t := range beforeTxs {
+		if _, ok := afterSet[t.id]; !ok && !t.coinbase {
 			data.UnacceptedTxs = append(data.UnacceptedTxs, t.tx)
 		}
 	}
