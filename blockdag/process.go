@@ -276,6 +276,12 @@ func (d *BlockDAG) pastView(gd *ghostdagData, key wire.Hash) (*utxoView, *pastDi
 		return view, vs.diff, nil
 	}
 	view.applyInverse(vs.diff.diff)
+	if sp := vs.selectedParent; key == sp.pastKey {
+		// A sibling of the virtual's selected parent: same parents,
+		// same past.
+		pd, err := d.pastDiffFor(sp, nil)
+		return view, pd, err
+	}
 	if _, _, err := d.moveView(view, vs.selectedParent, gd.selectedParent); err != nil {
 		return nil, nil, err
 	}
@@ -319,15 +325,30 @@ func (d *BlockDAG) moveView(view *utxoView, from, to *blockNode) ([]chainStep, [
 		if err != nil {
 			return nil, nil, err
 		}
-		view.applyInverse(pd.diff)
 		undone = append(undone, chainStep{n, pd})
 	}
+	// The lowest undone and redone blocks both sit on fork; when they
+	// have the same parents they have the same past diff, and undoing
+	// one to apply the other changes nothing (siblings in a wide DAG).
+	skip := len(undone) > 0 && len(redo) > 0 &&
+		undone[len(undone)-1].node.pastKey == redo[len(redo)-1].pastKey
+	for i, s := range undone {
+		if skip && i == len(undone)-1 {
+			break
+		}
+		view.applyInverse(s.pd.diff)
+	}
 	for i := len(redo) - 1; i >= 0; i-- {
-		pd, err := d.pastDiffFor(redo[i], view)
+		var pd *pastDiff
+		var err error
+		if skip && i == len(redo)-1 {
+			pd = undone[len(undone)-1].pd
+		} else if pd, err = d.pastDiffFor(redo[i], view); err == nil {
+			view.applyDiff(pd.diff)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		view.applyDiff(pd.diff)
 		redone = append(redone, chainStep{redo[i], pd})
 	}
 	return undone, redone, nil

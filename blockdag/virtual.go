@@ -22,6 +22,15 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
 	if len(sorted) > maxVirtualCandidates {
 		sorted = sorted[:maxVirtualCandidates]
 	}
+	// Usually all of them fit: try that first, with one mergeset walk.
+	if n := min(len(sorted), d.params.MaxParents); n > 1 {
+		all := sorted[:n:n]
+		if _, err := d.gd.mergeSet(all, all[0]); err == nil {
+			chosen := append([]*blockNode(nil), all...)
+			slices.SortFunc(chosen, func(a, b *blockNode) int { return a.hash.Compare(&b.hash) })
+			return chosen
+		}
+	}
 	chosen := []*blockNode{sorted[0]}
 	for _, t := range sorted[1:] {
 		if len(chosen) >= d.params.MaxParents {
