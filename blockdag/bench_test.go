@@ -235,8 +235,10 @@ func BenchmarkProcessBlockTxs(b *testing.B) {
 		builder.accept(name)
 		prev = name
 	}
+	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for _, blk := range blocks {
 		if _, err := c.dag.ProcessBlock(blk, BFNone); err != nil {
 			b.Fatal(err)
@@ -244,6 +246,7 @@ func BenchmarkProcessBlockTxs(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*txBlockSize)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N*txBlockSize), "cpu-ns/tx")
 }
 
 // BenchmarkSchnorrVerify measures raw BIP-340 verification (parsing the key
@@ -259,6 +262,7 @@ func BenchmarkSchnorrVerify(b *testing.B) {
 	pub := testPubKey
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			key, err := schnorr.ParsePubKey(pub[:])
@@ -276,6 +280,7 @@ func BenchmarkSchnorrVerify(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/tx")
 }
 
 // BenchmarkLoad measures New on a store of a coinbase-only chain: loading
