@@ -93,14 +93,17 @@ func checkBlockSanity(block *wire.MsgBlock, hash *wire.Hash, params *Params,
 			"block of %d bytes exceeds the limit of %d", size, params.MaxBlockSize))
 	}
 
-	// The merkle root and unique txids prove the transactions (all but
-	// their signatures) are the ones the header commits to; after this
-	// point a failure is the block's own, not a relay's mutation.
+	// The merkle root (over tx hashes, signatures included) and unique
+	// txids prove the transactions are exactly the ones the header commits
+	// to; after this point a failure is the block's own, not a relay's
+	// mutation.
 	txids := make([]wire.Hash, len(block.Transactions))
+	hashes := make([]wire.Hash, len(block.Transactions))
 	for i, tx := range block.Transactions {
 		txids[i] = tx.TxID()
+		hashes[i] = tx.TxHash()
 	}
-	if root := wire.MerkleRoot(txids); root != header.MerkleRoot {
+	if root := wire.MerkleRoot(hashes); root != header.MerkleRoot {
 		return nil, ruleError(ErrBadMerkleRoot, fmt.Sprintf(
 			"merkle root %s does not match the header's %s", root, header.MerkleRoot))
 	}
@@ -139,16 +142,18 @@ func checkBlockSanity(block *wire.MsgBlock, hash *wire.Hash, params *Params,
 
 // isMutationError reports whether a rule error may come from a relay
 // altering a valid block without changing its hash rather than from the
-// block itself. The block hash commits to the header, the header to the
-// txids, and txids exclude signatures, so such failures must not mark the
-// hash as invalid: the genuine block may still arrive.
+// block itself: a body that does not match the header's merkle root, or
+// one padded with a duplicate of its last transaction (which leaves a
+// btcd-style merkle root unchanged, CVE-2012-2459). Such failures must not
+// mark the hash as invalid: the genuine block may still arrive. The root
+// commits to signatures, so a bad signature is the block's own fault.
 func isMutationError(err error) bool {
 	var re RuleError
 	if !asRuleError(err, &re) {
 		return true
 	}
 	switch re.Err {
-	case ErrBadMerkleRoot, ErrDuplicateTx, ErrBadSignature, ErrTimeTooNew,
+	case ErrBadMerkleRoot, ErrDuplicateTx, ErrTimeTooNew,
 		ErrBlockTooBig, ErrNoTransactions, ErrOrphanLimit, ErrDuplicateBlock,
 		ErrKnownInvalid, ErrCorruptState, ErrBlockNotFound:
 		return true

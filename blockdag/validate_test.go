@@ -194,19 +194,31 @@ func TestBlockRules(t *testing.T) {
 	c.hashes["Y"] = y.BlockHash()
 	c.reject("Y", ErrInvalidParent)
 
-	// A failure a relay could cause (a mangled signature does not change
-	// the block hash) is not remembered: the genuine block is accepted.
+	// A relay that mangles a signature changes the merkle root (it
+	// commits to tx hashes, signatures included), so the header no longer
+	// matches the body: that failure is not remembered and the genuine
+	// block is accepted afterwards.
 	good := c.build("Z", []string{"C"}, withTxs(spendA()))
 	mangled := *good
 	mangled.Transactions = append([]*wire.MsgTx(nil), good.Transactions...)
 	bad := good.Transactions[1].Copy()
 	bad.TxIn[0].Signature[0] ^= 1
 	mangled.Transactions[1] = bad
-	if mangled.BlockHash() != good.BlockHash() {
-		t.Fatalf("a signature changed the block hash")
+	if _, err := c.dag.ProcessBlock(&mangled, BFNone); !errors.Is(err, ErrBadMerkleRoot) {
+		t.Fatalf("mangled block: got %v, want ErrBadMerkleRoot", err)
 	}
-	if _, err := c.dag.ProcessBlock(&mangled, BFNone); !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("mangled block: got %v, want ErrBadSignature", err)
+	if h := good.BlockHash(); c.dag.IsKnownInvalid(&h) {
+		t.Fatalf("a relay's mutation marked the genuine block invalid")
+	}
+	// A block that commits to a bad signature is invalid for good.
+	forged := c.build("F", []string{"C"}, withTxs(spendA()))
+	forged.Transactions[1].TxIn[0].Signature[0] ^= 1
+	forged.Header.MerkleRoot = wire.BlockMerkleRoot(forged.Transactions)
+	solve(forged)
+	c.hashes["F"] = forged.BlockHash()
+	c.reject("F", ErrBadSignature)
+	if h := c.hash("F"); !c.dag.IsKnownInvalid(&h) {
+		t.Fatalf("a block with a bad signature is not remembered as invalid")
 	}
 	c.accept("Z")
 	c.expectTips("Z")

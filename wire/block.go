@@ -10,7 +10,7 @@ import (
 //	field       type                      size
 //	version     int32                     4
 //	parents     varint count + hashes     1-9 + count*32 (sorted ascending, unique)
-//	merkleRoot  hash                      32
+//	merkleRoot  hash                      32 (over tx hashes, signatures included)
 //	timestamp   int64, unix milliseconds  8
 //	bits        uint32, compact target    4
 //	nonce       uint64                    8

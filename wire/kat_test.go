@@ -157,11 +157,20 @@ func TestMerkleRoot(t *testing.T) {
 		}
 	}
 
-	// BlockMerkleRoot is MerkleRoot over the txids.
+	// BlockMerkleRoot is MerkleRoot over the tx hashes, which include the
+	// signatures: changing a signature changes the root.
 	txs := []*MsgTx{fxCoinbase(), fxTx()}
-	want := node(txs[0].TxID(), txs[1].TxID())
+	want := node(DoubleHashH(txs[0].Serialize()), DoubleHashH(txs[1].Serialize()))
 	if got := BlockMerkleRoot(txs); got != want {
 		t.Errorf("BlockMerkleRoot got %v, want %v", got, want)
+	}
+	mutated := fxTx()
+	mutated.TxIn[0].Signature[0] ^= 1
+	if BlockMerkleRoot([]*MsgTx{fxCoinbase(), mutated}) == want {
+		t.Errorf("BlockMerkleRoot does not commit to signatures")
+	}
+	if mutated.TxID() != txs[1].TxID() || mutated.TxHash() == txs[1].TxHash() {
+		t.Errorf("a signature must change the tx hash but not the txid")
 	}
 	blk := MsgBlock{Transactions: txs}
 	ids := blk.TxIDs()

@@ -34,11 +34,14 @@ func MerkleRoot(hashes []Hash) Hash {
 	return level[0]
 }
 
-// BlockMerkleRoot returns the merkle root of the txids of txs.
+// BlockMerkleRoot returns the merkle root of the tx hashes (signatures
+// included) of txs: the root a block header carries. Committing to the
+// signatures, not only to the txids, means a block hash names exactly one
+// block body, so a node may mark a hash invalid when its body fails any rule.
 func BlockMerkleRoot(txs []*MsgTx) Hash {
-	ids := make([]Hash, len(txs))
+	hashes := make([]Hash, len(txs))
 	for i, tx := range txs {
-		ids[i] = tx.TxID()
+		hashes[i] = tx.TxHash()
 	}
-	return MerkleRoot(ids)
+	return MerkleRoot(hashes)
 }

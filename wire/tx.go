@@ -20,7 +20,8 @@ import (
 //	payload    varint length + bytes        1-9 + length
 //
 // The txid is the double SHA-256 of the same bytes without the signatures, so
-// a signature cannot change the id of the transaction it signs.
+// a signature cannot change the id of the transaction it signs. The tx hash
+// is the double SHA-256 of all the bytes; blocks commit to tx hashes.
 
 const (
 	// TxVersion is the current transaction version.
@@ -144,6 +145,21 @@ func (tx *MsgTx) TxID() Hash {
 		buf = make([]byte, 0, size)
 	}
 	return DoubleHashH(tx.appendTx(buf, false))
+}
+
+// TxHash returns the hash of the whole transaction, signatures included:
+// the double SHA-256 of its encoding. The block merkle root is built from
+// these, so a block hash commits to every signature and nobody can alter a
+// relayed block's signatures without changing its hash. Outpoints use the
+// TxID, which signatures cannot malleate.
+func (tx *MsgTx) TxHash() Hash {
+	size := tx.SerializeSize()
+	var stack [512]byte
+	buf := stack[:0]
+	if size > len(stack) {
+		buf = make([]byte, 0, size)
+	}
+	return DoubleHashH(tx.appendTx(buf, true))
 }
 
 // Deserialize decodes a transaction from b, which must hold exactly one
