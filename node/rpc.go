@@ -188,9 +188,17 @@ func (r rpcMempool) FetchTransaction(txID *wire.Hash) (*wire.MsgTx, bool) {
 	return r.s.TxPool().FetchTransaction(txID)
 }
 
+// ProcessTransaction adds a transaction from sendrawtransaction to the pool
+// and announces what entered it to every peer: the sync manager relays only
+// what peers send, so without this a transaction submitted over RPC would
+// never leave the node.
 func (r rpcMempool) ProcessTransaction(tx *wire.MsgTx) error {
-	_, _, err := r.s.TxPool().ProcessTransaction(tx, false)
-	return err
+	accepted, _, err := r.s.TxPool().ProcessTransaction(tx, false)
+	if err != nil {
+		return err
+	}
+	r.s.RelayTransactions(accepted)
+	return nil
 }
 
 func (r rpcMempool) Count() int    { return r.s.TxPool().Count() }
