@@ -7,7 +7,7 @@ FUZZTIME  ?= 2s
 BENCHTIME ?= 1s
 PKGS      := ./...
 
-.PHONY: all build run test check fmt vet race fuzz fuzz-long bench install clean
+.PHONY: all build run test fmt vet race fuzz bench install clean
 
 all: build
 
