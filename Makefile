@@ -38,6 +38,13 @@ race:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) GO=$(GO) sh scripts/fuzz.sh
 
+# The long variants of the multi-process tests in integration/: a minute of
+# mining in the mesh and the transaction load, a 20,000-block DAG for the
+# late joiner and the kill test.
+.PHONY: integration-long
+integration-long:
+	SOTERD_LONG=1 $(GO) test -race -count=1 -timeout 60m -v ./integration
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 
