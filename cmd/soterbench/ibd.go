@@ -45,6 +45,9 @@ type ibdOptions struct {
 	network            string
 	timeout            time.Duration
 	profile            string
+	cpuProfile         string
+	profileSeconds     int
+	heapProfile        string
 }
 
 // ibdResult is the outcome of one measured download.
@@ -77,6 +80,12 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
+	fs.StringVar(&opts.cpuProfile, "cpuprofile", "", "write a CPU profile of the syncing node to this file: "+
+		"-profileseconds from its start, the nodes kept running until it is written")
+	fs.IntVar(&opts.profileSeconds, "profileseconds", 10, "length of the -cpuprofile profile in seconds; "+
+		"make it longer than the download (1..3600)")
+	fs.StringVar(&opts.heapProfile, "heapprofile", "", "write a heap profile of the syncing node to this "+
+		"file, taken when the download is complete")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +99,10 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if opts.timeout <= 0 {
 		return usageError{fmt.Sprintf("-timeout must be positive, got %v", opts.timeout)}
+	}
+	if opts.profileSeconds < 1 || opts.profileSeconds > maxProfileSeconds {
+		return usageError{fmt.Sprintf("-profileseconds must be in 1..%d, got %d",
+			maxProfileSeconds, opts.profileSeconds)}
 	}
 	binary, err := findSoterd(opts.soterd)
 	if err != nil {
@@ -169,13 +182,23 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		NoListen:  true,
 		ExtraArgs: []string{"--connect=" + source.P2PAddr()},
 	}
-	if opts.profile != "" {
-		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--profile="+opts.profile)
+	profile := opts.profile
+	if profile == "" && (opts.cpuProfile != "" || opts.heapProfile != "") {
+		if profile, err = freeLoopbackAddr(); err != nil {
+			return nil, fmt.Errorf("a port for the profiler: %w", err)
+		}
+	}
+	if profile != "" {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--profile="+profile)
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)
 	if err != nil {
 		return nil, fmt.Errorf("start the syncing node: %w", err)
+	}
+	var cpuProf *cpuProfile
+	if opts.cpuProfile != "" {
+		cpuProf = startCPUProfile(ctx, profile, opts.cpuProfile, opts.profileSeconds)
 	}
 	if err := waitSynced(ctx, syncer, want, opts.timeout); err != nil {
 		return nil, err
@@ -197,6 +220,19 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		res.cpuSeconds = cpu.Seconds()
 	}
 	res.loadAvg = loadAverage()
+	// The heap profile is taken after the figures, so its own cost is
+	// not in them.
+	if opts.heapProfile != "" {
+		if err := fetchToFile(ctx, profileURL(profile, "heap"), opts.heapProfile); err != nil {
+			return nil, fmt.Errorf("heap profile: %w", err)
+		}
+	}
+	if cpuProf != nil {
+		fmt.Fprintf(stderr, "soterbench: waiting for the %ds CPU profile\n", opts.profileSeconds)
+		if err := cpuProf.wait(ctx); err != nil {
+			return nil, fmt.Errorf("CPU profile: %w", err)
+		}
+	}
 	return res, nil
 }
 

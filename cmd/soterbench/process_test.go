@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -86,5 +87,25 @@ func TestIBDCanceled(t *testing.T) {
 	code := run(ctx, []string{"ibd", "-n", "20", "-soterd", soterd}, &stdout, &stderr)
 	if code != 1 || !bytes.Contains(stderr.Bytes(), []byte("interrupted")) {
 		t.Errorf("got exit code %d and %q, want 1 and an interruption", code, stderr.String())
+	}
+}
+
+// TestIBDProfiles checks that -cpuprofile and -heapprofile write profiles
+// of the syncing node.
+func TestIBDProfiles(t *testing.T) {
+	soterd := buildSoterd(t)
+	dir := t.TempDir()
+	cpu, heap := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "heap.pprof")
+	var stdout, stderr bytes.Buffer
+	args := []string{"ibd", "-n", "30", "-soterd", soterd, "-cpuprofile", cpu,
+		"-profileseconds", "1", "-heapprofile", heap}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, path := range []string{cpu, heap} {
+		info, err := os.Stat(path)
+		if err != nil || info.Size() == 0 {
+			t.Errorf("%s: %v, want a profile", path, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -58,11 +59,21 @@ func cmdSchnorr(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	dur := time.Duration(*seconds * float64(time.Second))
+	cpuBefore, cpuErr := processCPUTime(os.Getpid())
 	count, elapsed, err := measureSchnorr(ctx, samples, *cpu, dur)
 	if err != nil {
 		return err
 	}
 	rate := float64(count) / elapsed.Seconds()
+	// On a shared machine the rate per CPU-second is the figure other
+	// load does not change; soterbench ibd reports the node's the same
+	// way.
+	if cpuAfter, err := processCPUTime(os.Getpid()); err == nil && cpuErr == nil && cpuAfter > cpuBefore {
+		used := (cpuAfter - cpuBefore).Seconds()
+		fmt.Fprintf(stderr, "soterbench: %.2f CPU-seconds (%.2f cores on average; load average %s): "+
+			"%.0f verifies per CPU-second\n", used, used/elapsed.Seconds(), loadAverage(),
+			float64(count)/used)
+	}
 	fmt.Fprintf(stdout, "schnorr cpu=%d seconds=%.2f verifies=%d verifies_per_s=%.0f\n",
 		*cpu, elapsed.Seconds(), count, rate)
 	return nil

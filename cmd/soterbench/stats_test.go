@@ -39,3 +39,18 @@ func TestPercentile(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileURL checks the pprof URLs of --profile values.
+func TestProfileURL(t *testing.T) {
+	tests := []struct {
+		profile, want string
+	}{
+		{profile: "6060", want: "http://127.0.0.1:6060/debug/pprof/heap"},
+		{profile: "127.0.0.1:6061", want: "http://127.0.0.1:6061/debug/pprof/heap"},
+	}
+	for _, test := range tests {
+		if got := profileURL(test.profile, "heap"); got != test.want {
+			t.Errorf("%s: got %s, want %s", test.profile, got, test.want)
+		}
+	}
+}
