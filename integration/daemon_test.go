@@ -84,6 +84,17 @@ func TestDaemon(t *testing.T) {
 	if err != nil || blk.Hash != hashes[50] {
 		t.Fatalf("block 50 after restart: %v, %v", blk, err)
 	}
+
+	// The stop RPC ends the process cleanly too.
+	soterctl(t, n2, "stop")
+	select {
+	case <-n2.Done():
+	case <-time.After(cleanStopLimit):
+		t.Fatalf("soterd still running %v after the stop RPC", cleanStopLimit)
+	}
+	if code, _ := n2.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d after the stop RPC, want 0", code)
+	}
 }
 
 // sameDAGInfo compares the fields of getdaginfo that describe the DAG.
