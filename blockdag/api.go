@@ -27,8 +27,10 @@ type BlockInfo struct {
 	// IsChainBlock is set for blocks on the virtual's selected chain.
 	IsChainBlock bool
 	// IsBlue is the block's color in the coloring of the chain block that
-	// merged it (true for chain blocks); false while no chain block has
-	// merged it.
+	// merged it (true for chain blocks); for a block only the virtual
+	// merges (a tip, or a block in a tip's mergeset) it is the virtual's
+	// coloring, which can still change when new blocks arrive, but which
+	// is the one the virtual's blue score counts.
 	IsBlue bool
 	// AcceptingBlock is the chain block that merged it, zero if none yet.
 	AcceptingBlock wire.Hash
@@ -201,7 +203,7 @@ func (d *BlockDAG) BlockInfo(hash *wire.Hash) (*BlockInfo, error) {
 		info.AcceptingBlock = acc.hash
 		info.IsBlue = info.IsChainBlock || acc.isBlue(n)
 	} else {
-		info.IsBlue = info.IsChainBlock
+		info.IsBlue = info.IsChainBlock || d.virtual.isBlue(n)
 	}
 	return info, nil
 }
@@ -403,7 +405,7 @@ func (d *BlockDAG) Order(start uint64, max int) ([]OrderedBlock, error) {
 					ob.AcceptingBlock = acc.hash
 					ob.IsBlue = acc.isBlue(n)
 				} else {
-					ob.IsBlue = n == d.virtual.selectedParent
+					ob.IsBlue = d.virtual.isBlue(n)
 				}
 				out = append(out, ob)
 			}

@@ -508,3 +508,36 @@ func TestInvalidDropsOrphans(t *testing.T) {
 		t.Fatalf("orphan of an invalid block not remembered as invalid")
 	}
 }
+
+// TestVirtualColoring checks that blocks only the virtual merges carry the
+// virtual's coloring in BlockInfo and Order, so the blues of the order add
+// up to the virtual's blue score.
+func TestVirtualColoring(t *testing.T) {
+	c := newTestChain(t, testParams())
+	c.mine("A", "genesis")
+	c.mine("B", "genesis")
+	c.mine("C", "B")
+	order, err := c.dag.Order(0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blues := 0
+	for _, ob := range order {
+		if ob.IsBlue {
+			blues++
+		}
+	}
+	if vi := c.dag.VirtualInfo(); uint64(blues) != vi.BlueScore {
+		t.Errorf("order has %d blues, virtual blue score is %d", blues, vi.BlueScore)
+	}
+	for _, name := range []string{"A", "B", "C"} {
+		h := c.hash(name)
+		info, err := c.dag.BlockInfo(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !info.IsBlue {
+			t.Errorf("%s: got red, want blue (K allows a 1-block anticone)", name)
+		}
+	}
+}
