@@ -72,12 +72,34 @@ type sourceInfo struct {
 	Tips           []wire.Hash `json:"tips"`
 	UTXOCommitment wire.Hash   `json:"utxocommitment"`
 	Seconds        float64     `json:"seconds"`
+
+	// Builder identifies the soterbench executable that built the DAG.
+	// Consensus code changes between builds (a new merkle rule, say)
+	// would make an old DAG invalid to a new soterd, so a DAG is reused
+	// only by the executable that built it.
+	Builder string `json:"builder"`
 }
 
-// matches reports whether a stored build is the one cfg asks for.
+// matches reports whether a stored build is the one cfg asks for, made by
+// this executable.
 func (s *sourceInfo) matches(cfg *buildConfig) bool {
 	return s.Network == cfg.Params.Name && s.Blocks == cfg.Blocks &&
-		s.TxsPerBlock == cfg.TxsPerBlock && s.Width == cfg.Width
+		s.TxsPerBlock == cfg.TxsPerBlock && s.Width == cfg.Width &&
+		s.Builder != "" && s.Builder == builderID()
+}
+
+// builderID names this executable by path, size and modification time,
+// which change with every rebuild; "" when they cannot be read.
+func builderID() string {
+	path, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", path, info.Size(), info.ModTime().UnixNano())
 }
 
 // checkBuildConfig returns an error naming the option that is out of range.
@@ -168,6 +190,7 @@ func buildInto(ctx context.Context, cfg *buildConfig, db *database.DB) (*sourceI
 	}
 
 	info := &sourceInfo{
+		Builder:     builderID(),
 		Network:     cfg.Params.Name,
 		Blocks:      cfg.Blocks,
 		TxsPerBlock: cfg.TxsPerBlock,

@@ -23,7 +23,8 @@
 //
 // where peak_rss_mb is the syncing process's VmHWM in MiB. With -dir the
 // node homes are kept and a source DAG built there before with the same
-// shape is reused, which saves the build on repeated runs.
+// shape by the same soterbench executable is reused, which saves the build
+// on repeated runs.
 //
 // propagate starts K soterd processes in a line, each connected to the
 // next, subscribes to blockconnected notifications on every node's
