@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btclog"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/database"
+	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/wire"
 )
@@ -318,4 +320,39 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// syncedPairWithTx mines a matured coinbase on a node, syncs a second node
+// to it and returns both with a signed transaction spending that coinbase,
+// not yet submitted anywhere.
+func syncedPairWithTx(t *testing.T) (a, b *testNode, tx *wire.MsgTx) {
+	t.Helper()
+	a = newTestNode(t, nodeOptions{})
+	priv, pub, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := a.mineTo(1, pub)[0]
+	a.mine(int(testParams().CoinbaseMaturity)+1, 0)
+	b = newTestNode(t, nodeOptions{})
+	b.connectTo(a)
+	waitFor(t, 30*time.Second, "sync", func() bool {
+		return sameState(a, b) && !b.SyncManager().InSyncMode()
+	})
+
+	block, err := a.DAG().BlockByHash(&first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coinbase := block.Transactions[0]
+	prevOut := coinbase.TxOut[0]
+	tx = &wire.MsgTx{
+		Version: wire.TxVersion,
+		TxIn:    []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: coinbase.TxID()}}},
+		TxOut:   []wire.TxOut{{Value: prevOut.Value - 100_000, PubKey: minerKey(7)}},
+	}
+	if err := keys.SignTx(tx, []wire.TxOut{prevOut}, []*btcec.PrivateKey{priv}); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, tx
 }

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/soterdag/soterd/blockdag"
-	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -204,33 +202,7 @@ func TestInvalidBlockBans(t *testing.T) {
 // TestTxRelay sends a transaction into one node's pool: it reaches the
 // other node through inv, getdata and tx, and a mempool request lists it.
 func TestTxRelay(t *testing.T) {
-	a := newTestNode(t, nodeOptions{})
-	priv, pub, err := keys.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := a.mineTo(1, pub)[0]
-	a.mine(int(testParams().CoinbaseMaturity)+1, 0)
-	b := newTestNode(t, nodeOptions{})
-	b.connectTo(a)
-	waitFor(t, 30*time.Second, "sync", func() bool {
-		return sameState(a, b) && !b.SyncManager().InSyncMode()
-	})
-
-	block, err := a.DAG().BlockByHash(&first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	coinbase := block.Transactions[0]
-	prevOut := coinbase.TxOut[0]
-	tx := &wire.MsgTx{
-		Version: wire.TxVersion,
-		TxIn:    []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: coinbase.TxID()}}},
-		TxOut:   []wire.TxOut{{Value: prevOut.Value - 100_000, PubKey: minerKey(7)}},
-	}
-	if err := keys.SignTx(tx, []wire.TxOut{prevOut}, []*btcec.PrivateKey{priv}); err != nil {
-		t.Fatal(err)
-	}
+	a, b, tx := syncedPairWithTx(t)
 	accepted, _, err := a.TxPool().ProcessTransaction(tx, false)
 	if err != nil {
 		t.Fatalf("ProcessTransaction: %v", err)
