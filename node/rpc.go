@@ -153,7 +153,9 @@ func (r rpcConns) PingAll() {
 	r.s.peersMtx.RLock()
 	defer r.s.peersMtx.RUnlock()
 	for _, sp := range r.s.peers {
-		sp.QueueMessage(&wire.MsgPing{Nonce: rand.Uint64()}, nil)
+		// The peer records the round trip of any ping it writes; a zero
+		// nonce would mean "none outstanding", hence the low bit.
+		sp.QueueMessage(&wire.MsgPing{Nonce: rand.Uint64() | 1}, nil)
 	}
 }
 
