@@ -1,6 +1,3 @@
-// Command soterd is the soterd full node daemon: it loads the configuration,
-// opens the data directory, starts the node and runs until SIGINT or
-// SIGTERM (or the stop RPC), then shuts down in order and exits.
 package main
 
 import (
