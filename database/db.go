@@ -19,7 +19,8 @@ import (
 type Bucket byte
 
 // These constants are the buckets of the store. Their values are part of the
-// on-disk format: changing one requires a new SchemaVersion.
+// on-disk format: changing one requires a new SchemaVersion. Adding one does
+// not, since an older reader never looks under a prefix it does not know.
 const (
 	BucketMeta         Bucket = 0x01 // schema version and other metadata
 	BucketBlocks       Bucket = 0x02 // block hash -> serialized wire.MsgBlock
@@ -31,6 +32,7 @@ const (
 	BucketVirtual      Bucket = 0x08 // virtual state records
 	BucketOrder        Bucket = 0x09 // GHOSTDAG order records
 	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
+	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The
