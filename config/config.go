@@ -207,6 +207,7 @@ type Config struct {
 	MaxOrphanTxs    int    `long:"maxorphantx" description:"Most orphan transactions kept in memory (0..100000)"`
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Database block cache in MiB (1..65536)"`
+	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`

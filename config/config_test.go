@@ -80,6 +80,7 @@ func TestDefaults(t *testing.T) {
 		{"maxorphantx", cfg.MaxOrphanTxs, 100},
 		{"maxorphanblocks", cfg.MaxOrphanBlocks, DefaultMaxOrphanBlocks},
 		{"dbcache", cfg.DBCache, DefaultDBCacheMiB},
+		{"txindex", cfg.TxIndex, false},
 		{"profile", cfg.Profile, ""},
 	}
 	for _, test := range tests {
@@ -175,6 +176,10 @@ func TestPrecedence(t *testing.T) {
 			func(c *Config) any { return c.Params.Name }, "regtest"},
 		{"bool file and flag", "generate=1\n", []string{"--generate"},
 			func(c *Config) any { return c.Generate }, true},
+		{"txindex file", "txindex=1\n", nil,
+			func(c *Config) any { return c.TxIndex }, true},
+		{"txindex flag", "", []string{"--txindex"},
+			func(c *Config) any { return c.TxIndex }, true},
 		{"path file", "datadir=/srv/a\n", nil,
 			func(c *Config) any { return c.DataDir }, filepath.Join("/srv/a", "mainnet")},
 		{"path flag over file", "datadir=/srv/a\n", []string{"-b", "/srv/b"},
