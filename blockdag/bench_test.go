@@ -178,9 +178,19 @@ const txBlockSize = 1000
 // BenchmarkProcessBlockTxs measures ProcessBlock, store included, on blocks
 // of 1,000 signed 1-in/1-out transactions on a chain; the tx/s metric is to
 // be read next to BenchmarkSchnorrVerify's.
-func BenchmarkProcessBlockTxs(b *testing.B) {
+func BenchmarkProcessBlockTxs(b *testing.B) { benchProcessBlockTxs(b, false) }
+
+// BenchmarkProcessBlockTxsTxIndex is BenchmarkProcessBlockTxs with the
+// transaction index on: the difference is the index's cost per block.
+func BenchmarkProcessBlockTxsTxIndex(b *testing.B) { benchProcessBlockTxs(b, true) }
+
+func benchProcessBlockTxs(b *testing.B, txIndex bool) {
 	params := RegressionNetParams()
 	c := newTestChain(b, params)
+	if txIndex {
+		c.cfg.TxIndex = true
+		c.reopen()
+	}
 	c.now = time.Unix(1<<40, 0)
 	// Funding blocks whose coinbases have 1,000 outputs each, then enough
 	// blocks for them to mature.

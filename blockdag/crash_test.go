@@ -83,7 +83,8 @@ func TestCrashChild(t *testing.T) {
 	}
 	params := testParams()
 	now := time.UnixMilli(params.GenesisBlock.Header.Timestamp).Add(time.Hour)
-	dag, err := New(&Config{DB: db, Params: params, TimeSource: func() time.Time { return now }})
+	dag, err := New(&Config{DB: db, Params: params, TimeSource: func() time.Time { return now },
+		TxIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestCrashRecovery(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: reopen store: %v", rounds, err)
 			}
-			dag, err := New(&Config{DB: db, Params: testParams()})
+			dag, err := New(&Config{DB: db, Params: testParams(), TxIndex: true})
 			if err != nil {
 				db.Close()
 				t.Fatalf("round %d: reopen DAG: %v", rounds, err)
@@ -188,6 +189,9 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			if diff := stateOf(t, dag).equal(want); diff != "" {
 				t.Fatalf("round %d (%d blocks): %s", rounds, count, diff)
+			}
+			if err := checkTxIndex(dag); err != nil {
+				t.Fatalf("round %d (%d blocks): %v", rounds, count, err)
 			}
 			if count == lastCount {
 				maxDelay *= 2

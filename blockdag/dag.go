@@ -41,6 +41,12 @@ type Config struct {
 	// UTXOCacheEntries bounds the in-memory cache of UTXO entries; zero
 	// means DefaultUTXOCacheEntries.
 	UTXOCacheEntries int
+
+	// TxIndex keeps a transaction index (txid -> containing block) for
+	// FindTransaction, written in each block's batch. Turning it on for a
+	// store built without it makes New index the stored blocks first;
+	// turning it off leaves the records but marks the index incomplete.
+	TxIndex bool
 }
 
 // Cache sizes.
@@ -92,6 +98,7 @@ type BlockDAG struct {
 	params     *Params
 	db         *database.DB
 	timeSource func() time.Time
+	txIndex    bool
 
 	processLock sync.Mutex
 	notifyLock  sync.Mutex
@@ -170,6 +177,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		params:     c.Params,
 		db:         c.DB,
 		timeSource: c.TimeSource,
+		txIndex:    c.TxIndex,
 		index:      make(map[wire.Hash]*blockNode),
 		utxo: &utxoSet{
 			db:       c.DB,
@@ -203,6 +211,9 @@ func New(cfg *Config) (*BlockDAG, error) {
 		log.Infof("Loaded %d blocks in %v (max height %d, virtual blue score %d)",
 			d.blockCount, time.Since(start).Round(time.Millisecond), d.maxHeightLocked(),
 			d.virtual.blueScore)
+		if err := d.prepareTxIndex(); err != nil {
+			return nil, fmt.Errorf("blockdag: transaction index in %s: %w", d.db.Path(), err)
+		}
 	case errors.Is(err, database.ErrNotFound):
 		if err := d.initGenesis(); err != nil {
 			return nil, fmt.Errorf("blockdag: store the genesis block: %w", err)
@@ -298,6 +309,12 @@ func (d *BlockDAG) initGenesis() error {
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
 	batch.Put(virtualGenesisKey, hash[:])
+	if d.txIndex {
+		if _, err := d.indexBlockTxs(batch, &hash, block.TxIDs(), nil); err != nil {
+			return err
+		}
+		batch.Put(txIndexCompleteKey, []byte{1})
+	}
 	if err := d.db.Write(batch); err != nil {
 		return err
 	}

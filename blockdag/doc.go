@@ -3,7 +3,8 @@
 // coloring and a reachability index, the GHOSTDAG total order, the virtual
 // block with its UTXO set, per-block undo diffs for moving the virtual's
 // selected chain, an incremental UTXO commitment, difficulty adjustment,
-// a bounded orphan pool and notifications to subscribers. It also holds the
+// a bounded orphan pool, notifications to subscribers and an optional
+// transaction index (Config.TxIndex, FindTransaction). It also holds the
 // network parameters.
 //
 // A BlockDAG is built over an open database.DB by New and is safe for

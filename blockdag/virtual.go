@@ -173,6 +173,14 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.utxo.commit(net.diff, batch)
 		batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
 	}
+	if d.txIndex {
+		// The writers are serialized and each writes its batch before
+		// the next starts, so the store is the only pending state.
+		if _, err := d.indexBlockTxs(batch, &hash, txids, nil); err != nil {
+			d.fail(err)
+			return nil, err
+		}
+	}
 
 	d.stateLock.Lock()
 	if err := d.db.Write(batch); err != nil {
