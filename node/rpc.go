@@ -21,6 +21,12 @@ import (
 func (n *Node) setupRPC() error {
 	rc := n.cfg.RPC
 	s := n.server
+	// Without the index the locator stays nil, so getrawtransaction says
+	// it has no information instead of asking a DAG that always misses.
+	var txLocator rpcserver.TxLocator
+	if n.cfg.Server.TxIndex {
+		txLocator = s.DAG()
+	}
 	rpc, err := rpcserver.New(&rpcserver.Config{
 		ListenAddrs:       rc.ListenAddrs,
 		NoTLS:             rc.NoTLS,
@@ -43,6 +49,7 @@ func (n *Node) setupRPC() error {
 		ConnMgr:           rpcConns{s},
 		Mempool:           rpcMempool{s},
 		Miner:             rpcMiner{n.miner},
+		TxLocator:         txLocator,
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)

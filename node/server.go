@@ -128,6 +128,10 @@ type Config struct {
 	// UserAgentComments are added to our user agent.
 	UserAgentComments []string
 
+	// TxIndex keeps the DAG's transaction index, through which the RPC
+	// server's getrawtransaction finds any transaction in a stored block.
+	TxIndex bool
+
 	// TimeSource returns the current time; nil means time.Now.
 	TimeSource func() time.Time
 
@@ -255,7 +259,8 @@ func New(cfg *Config) (*Server, error) {
 		allPeers:         make(map[*serverPeer]struct{}),
 	}
 
-	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource})
+	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
+		TxIndex: c.TxIndex})
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}

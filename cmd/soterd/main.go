@@ -175,6 +175,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MinRelayTxFee:     cfg.MinRelayTxFeeUnits,
 			MaxOrphanTxs:      cfg.MaxOrphanTxs,
 			UserAgentComments: cfg.UserAgentComments,
+			TxIndex:           cfg.TxIndex,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,
