@@ -128,6 +128,10 @@ type Config struct {
 	// UserAgentComments are added to our user agent.
 	UserAgentComments []string
 
+	// MaxOrphanBlocks bounds the DAG's orphan pool (blockdag's default
+	// when zero).
+	MaxOrphanBlocks int
+
 	// TxIndex keeps the DAG's transaction index, through which the RPC
 	// server's getrawtransaction finds any transaction in a stored block.
 	TxIndex bool
@@ -260,7 +264,7 @@ func New(cfg *Config) (*Server, error) {
 	}
 
 	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex})
+		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks})
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}

@@ -176,6 +176,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanTxs:      cfg.MaxOrphanTxs,
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
+			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,
