@@ -415,11 +415,13 @@ func (sm *SyncManager) endSync(reason string) {
 		sm.closeRange(old, r)
 	}
 	sm.syncPeer = nil
-	sm.syncMode.Store(false)
-	sm.syncPeerID.Store(0)
 	ourMax := sm.cfg.DAG.MaxHeight()
 	log.Infof("Sync with peer %s ended (%s) at max height %d", old.peer.Addr(), reason, ourMax)
 
+	// The public flags change last: a caller that sees sync mode end
+	// must also see its effects (deferred blocks requested, tips
+	// announced, the snapshot refreshed). Between two sync peers they
+	// never read false.
 	sm.startSync()
 	if sm.syncPeer != nil {
 		return
@@ -442,6 +444,8 @@ func (sm *SyncManager) endSync(reason string) {
 	}
 	sm.announceTips()
 	sm.updateState()
+	sm.syncPeerID.Store(0)
+	sm.syncMode.Store(false)
 }
 
 // announceTips announces our tips to every peer not known to have them, so
