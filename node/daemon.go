@@ -42,17 +42,16 @@ type MiningConfig struct {
 
 // RPCConfig configures the JSON-RPC server. A nil *RPCConfig turns RPC off.
 type RPCConfig struct {
-	ListenAddrs                []string
-	NoTLS                      bool
-	Cert, Key                  string
-	CertHosts                  []string
-	User, Pass                 string
-	LimitUser, LimitPass       string
-	MaxClients                 int
-	MaxWebsockets              int
-	MaxConcurrentReqs          int
-	Version                    int32
-	ExtraListenAddrsForGetinfo []string
+	ListenAddrs          []string
+	NoTLS                bool
+	Cert, Key            string
+	CertHosts            []string
+	User, Pass           string
+	LimitUser, LimitPass string
+	MaxClients           int
+	MaxWebsockets        int
+	MaxConcurrentReqs    int
+	Version              int32
 }
 
 // NodeConfig is the whole configuration of a full node.
@@ -74,9 +73,10 @@ type Node struct {
 	payTo     [wire.PubKeySize]byte
 	started   time.Time
 
-	startOnce sync.Once
-	stopOnce  sync.Once
-	shutdown  chan struct{}
+	startOnce    sync.Once
+	stopOnce     sync.Once
+	shutdownOnce sync.Once
+	shutdown     chan struct{}
 }
 
 // NewNode builds a full node from cfg. Nothing runs until Start.
@@ -206,16 +206,14 @@ func (n *Node) Start() {
 	})
 }
 
-// requestShutdown closes the shutdown channel once.
+// requestShutdown closes the shutdown channel once; the RPC watcher and
+// Stop may call it at the same time.
 func (n *Node) requestShutdown() {
-	select {
-	case <-n.shutdown:
-	default:
-		close(n.shutdown)
-	}
+	n.shutdownOnce.Do(func() { close(n.shutdown) })
 }
 
-// RequestedShutdown is closed when an RPC client asked the node to stop.
+// RequestedShutdown is closed when an RPC client asked the node to stop, and
+// at the latest when Stop runs.
 func (n *Node) RequestedShutdown() <-chan struct{} {
 	return n.shutdown
 }
@@ -231,13 +229,9 @@ func (n *Node) Stop() {
 			n.rpc.Stop()
 		}
 		n.server.Stop()
-		n.stopShutdownWatcher()
+		// Lets the goroutine watching for an RPC stop exit.
+		n.requestShutdown()
 	})
-}
-
-// stopShutdownWatcher lets the goroutine watching for an RPC stop exit.
-func (n *Node) stopShutdownWatcher() {
-	n.requestShutdown()
 }
 
 // Server returns the P2P core.
