@@ -106,10 +106,11 @@ func (m *realMiner) Generate(n uint32) ([]wire.Hash, error) {
 	return out, nil
 }
 
-// TestRealDAG runs the DAG methods against a real BlockDAG on regtest, with
-// blocks mined through generate and submitblock, and checks websocket
-// notifications fed by the DAG's own notifications.
-func TestRealDAG(t *testing.T) {
+// newRealDAG opens a regtest BlockDAG in a temporary store, with a clock
+// an hour past genesis, and a miner that builds real blocks on it. Both are
+// closed when the test ends.
+func newRealDAG(t *testing.T, txIndex bool) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
+	t.Helper()
 	params := blockdag.RegressionNetParams()
 	db, err := database.Open(filepath.Join(t.TempDir(), "db"), &database.Options{NoSync: true})
 	if err != nil {
@@ -118,13 +119,20 @@ func TestRealDAG(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	clock := &testClock{now: params.GenesisBlock.Header.Time().Add(time.Hour)}
 	dag, err := blockdag.New(&blockdag.Config{DB: db, Params: params, TimeSource: clock.Now,
-		SigVerifyWorkers: 1})
+		SigVerifyWorkers: 1, TxIndex: txIndex})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dag.Close() })
 	_, pub := testKey(9)
-	miner := &realMiner{dag: dag, clock: clock, pub: pub}
+	return params, dag, &realMiner{dag: dag, clock: clock, pub: pub}
+}
+
+// TestRealDAG runs the DAG methods against a real BlockDAG on regtest, with
+// blocks mined through generate and submitblock, and checks websocket
+// notifications fed by the DAG's own notifications.
+func TestRealDAG(t *testing.T) {
+	params, dag, miner := newRealDAG(t, false)
 
 	ts := newTestServer(t, func(c *Config, _ *fakes) {
 		c.Params = params
@@ -294,7 +302,7 @@ func TestRealDAG(t *testing.T) {
 	}
 	var out rpcmodel.GetTxOutResult
 	ts.result(t, &out, "gettxout", fb.Transactions[0].TxID().String(), 0)
-	if out.Value != 50 || !out.Coinbase || out.PubKey != hex.EncodeToString(pub[:]) || out.BlueScore != 1 {
+	if out.Value != 50 || !out.Coinbase || out.PubKey != hex.EncodeToString(miner.pub[:]) || out.BlueScore != 1 {
 		t.Errorf("gettxout: %+v", out)
 	}
 	var rawTx rpcmodel.TxRawResult

@@ -2,12 +2,8 @@ package rpcserver
 
 import (
 	"encoding/hex"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/soterdag/soterd/blockdag"
-	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
@@ -16,21 +12,7 @@ import (
 // the transaction index on: a confirmed transaction is found without the
 // client naming its block.
 func TestRealDAGTxIndex(t *testing.T) {
-	params := blockdag.RegressionNetParams()
-	db, err := database.Open(filepath.Join(t.TempDir(), "db"), &database.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clock := &testClock{now: params.GenesisBlock.Header.Time().Add(time.Hour)}
-	dag, err := blockdag.New(&blockdag.Config{DB: db, Params: params, TimeSource: clock.Now,
-		SigVerifyWorkers: 1, TxIndex: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dag.Close() })
-	_, pub := testKey(9)
-	miner := &realMiner{dag: dag, clock: clock, pub: pub}
+	params, dag, miner := newRealDAG(t, true)
 	ts := newTestServer(t, func(c *Config, _ *fakes) {
 		c.Params = params
 		c.DAG = dag
