@@ -190,38 +190,36 @@ func TestNetParams() *Params {
 // hashes meet it, so a block takes a couple of tries.
 var localPowLimit = wire.CompactToBig(0x207fffff)
 
+// localParams returns the parameters the local test networks share:
+// instant mining at a fixed difficulty, relay of non-standard transactions
+// and local addresses in the address book.
+func localParams(name string, net wire.SoterNet, port, rpcPort string,
+	halving uint64, nonce uint64) *Params {
+
+	p := baseParams()
+	p.Name = name
+	p.Net = net
+	p.DefaultPort = port
+	p.RPCPort = rpcPort
+	p.PowLimit = localPowLimit
+	p.NoDifficultyAdjustment = true
+	p.SubsidyHalvingInterval = halving
+	p.RelayNonStdTxs = true
+	p.AllowLocalAddrs = true
+	p.GenesisBlock = newGenesis("soterd "+name+" genesis", 0x207fffff, nonce)
+	return finish(&p)
+}
+
 // RegressionNetParams returns the parameters of the regression test network:
 // instant mining, fixed difficulty, short halving interval.
 func RegressionNetParams() *Params {
-	p := baseParams()
-	p.Name = "regtest"
-	p.Net = wire.RegTest
-	p.DefaultPort = "18931"
-	p.RPCPort = "18932"
-	p.PowLimit = localPowLimit
-	p.NoDifficultyAdjustment = true
-	p.SubsidyHalvingInterval = 150
-	p.RelayNonStdTxs = true
-	p.AllowLocalAddrs = true
-	p.GenesisBlock = newGenesis("soterd regtest genesis", 0x207fffff, regTestGenesisNonce)
-	return finish(&p)
+	return localParams("regtest", wire.RegTest, "18931", "18932", 150, regTestGenesisNonce)
 }
 
 // SimNetParams returns the parameters of the simulation network, for local
 // multi-node setups: instant mining, fixed difficulty.
 func SimNetParams() *Params {
-	p := baseParams()
-	p.Name = "simnet"
-	p.Net = wire.SimNet
-	p.DefaultPort = "18941"
-	p.RPCPort = "18942"
-	p.PowLimit = localPowLimit
-	p.NoDifficultyAdjustment = true
-	p.SubsidyHalvingInterval = 210_000
-	p.RelayNonStdTxs = true
-	p.AllowLocalAddrs = true
-	p.GenesisBlock = newGenesis("soterd simnet genesis", 0x207fffff, simNetGenesisNonce)
-	return finish(&p)
+	return localParams("simnet", wire.SimNet, "18941", "18942", 210_000, simNetGenesisNonce)
 }
 
 // ParamsForNet returns the parameters of the network with that magic.
