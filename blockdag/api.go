@@ -1,6 +1,7 @@
 package blockdag
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -83,11 +84,14 @@ type TemplateInfo struct {
 	Height       uint32
 }
 
-// HaveBlock reports whether the block is in the DAG (orphans excluded).
+// HaveBlock reports whether the block is in the DAG (orphans excluded). A
+// store failure reads as absent and is logged.
 func (d *BlockDAG) HaveBlock(hash *wire.Hash) bool {
-	d.stateLock.RLock()
-	defer d.stateLock.RUnlock()
-	_, ok := d.index[*hash]
+	ok, err := d.nodes.has(*hash)
+	if err != nil {
+		log.Warnf("Looking up block %s: %v", hash, err)
+		return false
+	}
 	return ok
 }
 
@@ -152,77 +156,131 @@ func (d *BlockDAG) BlockByHash(hash *wire.Hash) (*wire.MsgBlock, error) {
 func (d *BlockDAG) HeaderByHash(hash *wire.Hash) (*wire.BlockHeader, error) {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	n, ok := d.index[*hash]
-	if !ok {
+	n, err := d.nodes.lookup(*hash)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
 		return nil, notFound(hash)
 	}
 	h := n.header()
 	return &h, nil
 }
 
-// acceptingChainIndex returns the index in d.chain of the chain block that
-// merged n, or -1 when none has (n is merged only by the virtual, or not
-// at all). The chain is ordered by past, so a binary search finds the
+// acceptingChainEntry returns the chain block that merged n and its
+// position, or ok false when none has (n is merged only by the virtual, or
+// not at all). The chain is ordered by past, so a binary search finds the
 // lowest chain block whose past holds n. The state lock must be held.
-func (d *BlockDAG) acceptingChainIndex(n *blockNode) int {
-	i := sort.Search(len(d.chain), func(i int) bool { return isAncestor(n, d.chain[i]) })
-	if i == len(d.chain) {
-		return -1
+func (d *BlockDAG) acceptingChainBlock(n *blockNode) (*blockNode, bool, error) {
+	var found *blockNode
+	pos, err := d.chain.search(0, d.chain.length, func(e chainEntry) (bool, error) {
+		c, err := d.nodes.node(e.hash)
+		if err != nil {
+			return false, err
+		}
+		return isAncestor(d.nodes, n, c)
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	return i
+	if pos == d.chain.length {
+		return nil, false, nil
+	}
+	h, err := d.chain.hashAt(pos)
+	if err != nil {
+		return nil, false, err
+	}
+	if found, err = d.nodes.node(h); err != nil {
+		return nil, false, err
+	}
+	return found, true, nil
+}
+
+// childrenOf returns a block's children from the store.
+func (d *BlockDAG) childrenOf(h *wire.Hash) ([]wire.Hash, error) {
+	prefix := database.Key(database.BucketChildren, h[:])
+	it := d.db.NewIterator(prefix)
+	defer it.Release()
+	var out []wire.Hash
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+2*wire.HashSize {
+			return nil, ruleError(ErrCorruptState, "child key of the wrong size")
+		}
+		out = append(out, wire.Hash(k[1+wire.HashSize:]))
+	}
+	return out, it.Err()
 }
 
 // BlockInfo returns what the DAG knows about a block.
 func (d *BlockDAG) BlockInfo(hash *wire.Hash) (*BlockInfo, error) {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	n, ok := d.index[*hash]
-	if !ok {
+	n, err := d.nodes.lookup(*hash)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
 		return nil, notFound(hash)
 	}
+	children, err := d.childrenOf(hash)
+	if err != nil {
+		return nil, err
+	}
 	info := &BlockInfo{
-		Hash:          n.hash,
-		Header:        n.header(),
-		Height:        n.height,
-		BlueScore:     n.blueScore,
-		BlueWork:      new(big.Int).Set(n.blueWork),
-		Parents:       n.parentHashes(),
-		Children:      hashesOf(n.children),
-		MergeSetBlues: hashesOf(n.blues),
-		MergeSetReds:  hashesOf(n.reds),
-		Size:          int(n.size),
-		TxCount:       int(n.txCount),
-		Status:        n.status.String(),
+		Hash:           n.hash,
+		Header:         n.header(),
+		Height:         n.height,
+		BlueScore:      n.blueScore,
+		BlueWork:       new(big.Int).Set(n.blueWork),
+		SelectedParent: n.selectedParent,
+		Parents:        append([]wire.Hash(nil), n.parents...),
+		Children:       children,
+		MergeSetBlues:  append([]wire.Hash(nil), n.blues...),
+		MergeSetReds:   append([]wire.Hash(nil), n.reds...),
+		Size:           int(n.size),
+		TxCount:        int(n.txCount),
+		Status:         n.status.String(),
 	}
-	if n.selectedParent != nil {
-		info.SelectedParent = n.selectedParent.hash
+	vsp, err := d.nodes.node(d.virtual.selectedParent)
+	if err != nil {
+		return nil, err
 	}
-	info.IsChainBlock = isTreeAncestorOrSelf(n, d.virtual.selectedParent)
-	if i := d.acceptingChainIndex(n); i >= 0 {
-		acc := d.chain[i]
+	info.IsChainBlock = isTreeAncestorOrSelf(n, vsp)
+	acc, ok, err := d.acceptingChainBlock(n)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		info.AcceptingBlock = acc.hash
-		info.IsBlue = info.IsChainBlock || acc.isBlue(n)
+		info.IsBlue = info.IsChainBlock || acc.isBlue(n.hash)
 	} else {
-		info.IsBlue = info.IsChainBlock || d.virtual.isBlue(n)
+		info.IsBlue = info.IsChainBlock || d.virtual.isBlue(n.hash)
 	}
 	return info, nil
 }
 
 // Tips returns the blocks without children, by blue work descending, ties
-// by hash descending (so the first is the virtual's selected parent).
+// by hash descending (so the first is usually the virtual's selected parent;
+// a tip that breaks the finality rule may come before it). A store failure
+// is logged and returns the tips unsorted.
 func (d *BlockDAG) Tips() []wire.Hash {
 	d.stateLock.RLock()
-	tips := append([]*blockNode(nil), d.tips...)
-	d.stateLock.RUnlock()
-	sort.Slice(tips, func(i, j int) bool { return blockLess(tips[j], tips[i]) })
-	return hashesOf(tips)
+	defer d.stateLock.RUnlock()
+	nodes, err := d.nodes.nodes(d.tips)
+	if err != nil {
+		log.Warnf("Reading the tips: %v", err)
+		return append([]wire.Hash(nil), d.tips...)
+	}
+	sort.Slice(nodes, func(i, j int) bool { return blockLess(nodes[j], nodes[i]) })
+	return hashesOf(nodes)
 }
 
 // MaxHeight returns the highest block height.
 func (d *BlockDAG) MaxHeight() uint32 {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	return d.maxHeightLocked()
+	return d.maxHeight
 }
 
 // BlockCount returns the number of blocks in the DAG, genesis included.
@@ -232,14 +290,22 @@ func (d *BlockDAG) BlockCount() uint64 {
 	return d.blockCount
 }
 
-// BlockHashesAtHeight returns the blocks at a height, sorted by hash.
+// BlockHashesAtHeight returns the blocks at a height, sorted by hash. A
+// store failure is logged and returns what was read.
 func (d *BlockDAG) BlockHashesAtHeight(height uint32) []wire.Hash {
-	d.stateLock.RLock()
-	defer d.stateLock.RUnlock()
-	if int(height) >= len(d.byHeight) {
-		return nil
+	it := d.db.NewIterator(heightPrefix(height))
+	defer it.Release()
+	var out []wire.Hash
+	for it.Next() {
+		k := it.Key()
+		if len(k) == 1+4+wire.HashSize {
+			out = append(out, wire.Hash(k[5:]))
+		}
 	}
-	return hashesOf(d.byHeight[height])
+	if err := it.Err(); err != nil {
+		log.Warnf("Reading the blocks at height %d: %v", height, err)
+	}
+	return out
 }
 
 // LocateBlocks returns inventory for getblocks: every block with height >=
@@ -250,25 +316,53 @@ func (d *BlockDAG) LocateBlocks(startHeight uint32, endHash *wire.Hash, max int)
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
 	var end *blockNode
-	top := d.maxHeightLocked()
+	top := d.maxHeight
 	if endHash != nil && !endHash.IsZero() {
-		n, ok := d.index[*endHash]
-		if !ok {
+		n, err := d.nodes.lookup(*endHash)
+		if err != nil {
+			return nil, err
+		}
+		if n == nil {
 			return nil, notFound(endHash)
 		}
 		end, top = n, n.height
 	}
+	if max <= 0 || startHeight > top {
+		return nil, nil
+	}
+	var limit []byte
+	if top < ^uint32(0) {
+		limit = heightPrefix(top + 1)
+	} else {
+		limit = []byte{byte(database.BucketHeights) + 1}
+	}
+	it := d.db.NewRangeIterator(heightPrefix(startHeight), limit)
+	defer it.Release()
 	var out []wire.InvVect
-	for h := uint64(startHeight); h <= uint64(top) && len(out) < max; h++ {
-		for _, n := range d.byHeight[h] {
-			if end != nil && !isAncestorOrSelf(n, end) {
+	for it.Next() && len(out) < max {
+		k := it.Key()
+		if len(k) != 1+4+wire.HashSize {
+			return nil, ruleError(ErrCorruptState, "height key of the wrong size")
+		}
+		h := wire.Hash(k[5:])
+		height := binary.BigEndian.Uint32(k[1:])
+		if end != nil {
+			n, err := d.nodes.node(h)
+			if err != nil {
+				return nil, err
+			}
+			in, err := isAncestorOrSelf(d.nodes, n, end)
+			if err != nil {
+				return nil, err
+			}
+			if !in {
 				continue
 			}
-			out = append(out, wire.InvVect{Type: wire.InvTypeBlock, Hash: n.hash, Height: n.height})
-			if len(out) >= max {
-				break
-			}
 		}
+		out = append(out, wire.InvVect{Type: wire.InvTypeBlock, Hash: h, Height: height})
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -279,8 +373,8 @@ func (d *BlockDAG) VirtualInfo() *VirtualInfo {
 	defer d.stateLock.RUnlock()
 	vs := d.virtual
 	return &VirtualInfo{
-		Parents:        hashesOf(vs.parents),
-		SelectedParent: vs.selectedParent.hash,
+		Parents:        append([]wire.Hash(nil), vs.parents...),
+		SelectedParent: vs.selectedParent,
 		BlueScore:      vs.blueScore,
 		BlueWork:       new(big.Int).Set(vs.blueWork),
 		PastMedianTime: vs.pmt,
@@ -288,7 +382,7 @@ func (d *BlockDAG) VirtualInfo() *VirtualInfo {
 		UTXOCount:      vs.count,
 		UTXOCommitment: vs.multiset.hash(),
 		Difficulty:     difficultyRatio(vs.requiredBits, d.params),
-		ChainHeight:    uint64(len(d.chain)),
+		ChainHeight:    d.chain.length,
 	}
 }
 
@@ -300,7 +394,7 @@ func (d *BlockDAG) TemplateInfo() *TemplateInfo {
 	defer d.stateLock.RUnlock()
 	vs := d.virtual
 	return &TemplateInfo{
-		Parents:      hashesOf(vs.parents),
+		Parents:      append([]wire.Hash(nil), vs.parents...),
 		BlueScore:    vs.blueScore,
 		Bits:         vs.requiredBits,
 		MinTimestamp: vs.pmt + 1,
@@ -351,9 +445,14 @@ const isCurrentSlack = time.Minute
 // best block is older, is syncing.
 func (d *BlockDAG) IsCurrent() bool {
 	d.stateLock.RLock()
-	sp := d.virtual.selectedParent
+	sph := d.virtual.selectedParent
+	sp, err := d.nodes.node(sph)
 	d.stateLock.RUnlock()
-	if sp == d.genesis {
+	if err != nil {
+		log.Warnf("Reading the virtual's selected parent: %v", err)
+		return false
+	}
+	if sph == d.params.GenesisHash {
 		return false
 	}
 	limit := 10*d.params.TargetTimePerBlock + isCurrentSlack
@@ -365,11 +464,11 @@ func (d *BlockDAG) IsCurrent() bool {
 func (d *BlockDAG) SelectedChainBlock(index uint64) (wire.Hash, error) {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	if index >= uint64(len(d.chain)) {
+	if index >= d.chain.length {
 		return wire.Hash{}, ruleError(ErrBlockNotFound, fmt.Sprintf(
-			"selected chain index %d is beyond the chain's %d blocks", index, len(d.chain)))
+			"selected chain index %d is beyond the chain's %d blocks", index, d.chain.length))
 	}
-	return d.chain[index].hash, nil
+	return d.chain.hashAt(index)
 }
 
 // Order returns blocks of the virtual's past in GHOSTDAG total order, from
@@ -382,30 +481,50 @@ func (d *BlockDAG) Order(start uint64, max int) ([]OrderedBlock, error) {
 	if max <= 0 {
 		return nil, nil
 	}
-	// segment j (1 <= j < len(chain)) is chain[j]'s mergeset, starting at
-	// chainPrefix[j-1]; segment len(chain) is the virtual's.
-	last := len(d.chain) - 1
-	j := sort.Search(len(d.chainPrefix), func(i int) bool { return d.chainPrefix[i] > start })
-	// chainPrefix[j-1] <= start: the position is in segment j.
+	// Segment j (1 <= j < length) is chain block j's mergeset, starting at
+	// the prefix of chain block j-1; segment length is the virtual's.
+	length := d.chain.length
+	j, err := d.chain.search(0, length, func(e chainEntry) (bool, error) { return e.prefix > start, nil })
+	if err != nil {
+		return nil, err
+	}
+	if j == 0 {
+		return nil, ruleError(ErrCorruptState, "the genesis block's order position is not zero")
+	}
+	prev, err := d.chain.get(j - 1)
+	if err != nil {
+		return nil, err
+	}
 	var out []OrderedBlock
-	pos := d.chainPrefix[j-1]
-	for ; j <= last+1 && len(out) < max; j++ {
-		var ms []*blockNode
+	pos := prev.prefix
+	for ; j <= length && len(out) < max; j++ {
+		var gd *ghostdagData
 		var acc *blockNode
-		if j <= last {
-			acc = d.chain[j]
-			ms = acc.orderedMergeSet()
+		if j < length {
+			h, err := d.chain.hashAt(j)
+			if err != nil {
+				return nil, err
+			}
+			if acc, err = d.nodes.node(h); err != nil {
+				return nil, err
+			}
+			gd = &acc.ghostdagData
 		} else {
-			ms = d.virtual.orderedMergeSet()
+			gd = &d.virtual.ghostdagData
+		}
+		if pos+uint64(gd.mergeSetSize()) <= start {
+			pos += uint64(gd.mergeSetSize())
+			continue
+		}
+		ms, err := orderedMergeSet(d.nodes, gd)
+		if err != nil {
+			return nil, err
 		}
 		for _, n := range ms {
 			if pos >= start && len(out) < max {
-				ob := OrderedBlock{Hash: n.hash, Index: pos}
+				ob := OrderedBlock{Hash: n.hash, Index: pos, IsBlue: gd.isBlue(n.hash)}
 				if acc != nil {
 					ob.AcceptingBlock = acc.hash
-					ob.IsBlue = acc.isBlue(n)
-				} else {
-					ob.IsBlue = d.virtual.isBlue(n)
 				}
 				out = append(out, ob)
 			}

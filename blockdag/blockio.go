@@ -8,12 +8,16 @@ import (
 	"github.com/soterdag/soterd/wire"
 )
 
-// Block records.
+// Block records. Every record of a block is written in the batch that
+// accepts the block; records that change later (reachability, tips, the
+// selected chain, the state record) are rewritten in the batch of the block
+// that changed them. So the store is consistent after every batch, and a
+// start reads only the virtual, the state record and the tips: no scan.
 //
 // BucketBlocks: key bucket 0x02 | block hash 32; value the serialized
 // wire.MsgBlock, the bytes served to peers as they are.
 //
-// BucketBlockIndex: key bucket 0x03 | block hash 32; value:
+// BucketBlockIndex: key bucket 0x03 | block hash 32; value (never changes):
 //
 //	field            type                                   size
 //	header length    varint                                 1-9
@@ -28,11 +32,38 @@ import (
 //	reds             varint count + hashes                  1-9 + 32n
 //	anticone sizes   varint count + (hash 32, uint32 4)     1-9 + 36n
 //
-// BucketHeights is not used: loading reads the whole index and sorts it by
-// height in memory, which costs less than a key per block.
+// BucketReachability: key bucket 0x04 | block hash 32; value (rewritten
+// when the block gains a tree child or a covering block, or a reindex
+// moves its interval):
 //
-// BucketTips is not used: the tips are the blocks without children, which
-// loading the index finds without another record to keep in step.
+//	field            type                                   size
+//	interval start   uint64 little-endian                   8
+//	interval end     uint64 little-endian                   8
+//	tree children    varint count + hashes, in order        1-9 + 32n
+//	future covering  varint count + hashes, by start        1-9 + 32n
+//
+// BucketHeights: key bucket 0x0a | height uint32 big-endian | hash 32,
+// empty value. Big-endian heights iterate in height order, which
+// LocateBlocks and the transaction index build need.
+//
+// BucketChildren: key bucket 0x0c | parent hash 32 | child hash 32, empty
+// value: a block's children are one prefix scan, and adding a child never
+// rewrites a record.
+//
+// BucketTips: key bucket 0x07 | hash 32, empty value: the blocks without
+// children, loaded at start.
+//
+// BucketOrder: key bucket 0x09 | position uint64 big-endian; value, for the
+// block at that position of the virtual's selected chain (genesis at 0):
+//
+//	field            type                                   size
+//	hash             wire.Hash                              32
+//	order position   uint64 little-endian                   8
+//	blue score       uint64 little-endian                   8
+//
+// The order position of chain block i is where the mergeset of chain block
+// i+1 starts in the GHOSTDAG order (chainPrefix in the code); blue scores
+// grow along the chain, so the finality point is a binary search.
 //
 // BucketVirtual: key bucket 0x08 | "state":
 //
@@ -42,9 +73,11 @@ import (
 //	utxo count       uint64 little-endian                   8
 //	utxo total       uint64 little-endian                   8
 //
-// and key bucket 0x08 | "genesis": the genesis hash (32 bytes), which ties
-// the store to its network. The virtual's own diff is the past diff stored
-// under the past key of the virtual's parents.
+// key bucket 0x08 | "dag": block count uint64, max height uint32, selected
+// chain length uint64, finality point position uint64 (all little-endian,
+// 28 bytes); and key bucket 0x08 | "genesis": the genesis hash (32 bytes),
+// which ties the store to its network. The virtual's own diff is the past
+// diff stored under the past key of the virtual's parents.
 
 // maxBlueWorkBytes bounds the stored blue work: 2^512 is far beyond any sum
 // of 2^256-bounded work values.
@@ -53,6 +86,7 @@ const maxBlueWorkBytes = 64
 var (
 	virtualStateKey   = database.Key(database.BucketVirtual, []byte("state"))
 	virtualGenesisKey = database.Key(database.BucketVirtual, []byte("genesis"))
+	dagStateKey       = database.Key(database.BucketVirtual, []byte("dag"))
 )
 
 func blockKey(hash *wire.Hash) []byte {
@@ -61,6 +95,48 @@ func blockKey(hash *wire.Hash) []byte {
 
 func indexKey(hash *wire.Hash) []byte {
 	return database.Key(database.BucketBlockIndex, hash[:])
+}
+
+func reachKey(hash *wire.Hash) []byte {
+	return database.Key(database.BucketReachability, hash[:])
+}
+
+func tipKey(hash *wire.Hash) []byte {
+	return database.Key(database.BucketTips, hash[:])
+}
+
+// heightKey returns the height index key of a block.
+func heightKey(height uint32, hash *wire.Hash) []byte {
+	k := make([]byte, 1+4+wire.HashSize)
+	k[0] = byte(database.BucketHeights)
+	binary.BigEndian.PutUint32(k[1:], height)
+	copy(k[5:], hash[:])
+	return k
+}
+
+// heightPrefix returns the prefix of the height index keys at a height.
+func heightPrefix(height uint32) []byte {
+	k := make([]byte, 1+4)
+	k[0] = byte(database.BucketHeights)
+	binary.BigEndian.PutUint32(k[1:], height)
+	return k
+}
+
+// childKey returns the key that records child as a child of parent.
+func childKey(parent, child *wire.Hash) []byte {
+	k := make([]byte, 1+2*wire.HashSize)
+	k[0] = byte(database.BucketChildren)
+	copy(k[1:], parent[:])
+	copy(k[1+wire.HashSize:], child[:])
+	return k
+}
+
+// chainKey returns the key of a selected chain position.
+func chainKey(pos uint64) []byte {
+	k := make([]byte, 1+8)
+	k[0] = byte(database.BucketOrder)
+	binary.BigEndian.PutUint64(k[1:], pos)
+	return k
 }
 
 // encodeIndexRecord encodes a node's index record.
@@ -80,93 +156,189 @@ func encodeIndexRecord(n *blockNode) []byte {
 	b = binary.LittleEndian.AppendUint64(b, n.blueScore)
 	b = wire.AppendVarInt(b, uint64(len(bw)))
 	b = append(b, bw...)
-	b = wire.AppendVarInt(b, uint64(len(n.blues)))
-	for _, x := range n.blues {
-		b = append(b, x.hash[:]...)
-	}
-	b = wire.AppendVarInt(b, uint64(len(n.reds)))
-	for _, x := range n.reds {
-		b = append(b, x.hash[:]...)
-	}
+	b = appendHashes(b, n.blues)
+	b = appendHashes(b, n.reds)
 	b = wire.AppendVarInt(b, uint64(len(n.anticoneSizes)))
 	for _, a := range n.anticoneSizes {
-		b = append(b, a.node.hash[:]...)
+		b = append(b, a.hash[:]...)
 		b = binary.LittleEndian.AppendUint32(b, a.size)
 	}
 	return b
 }
 
-// indexRecord is a decoded index record whose links are still hashes.
-type indexRecord struct {
-	header        wire.BlockHeader
-	height        uint32
-	status        blockStatus
-	size          uint32
-	txCount       uint32
-	blueScore     uint64
-	blueWork      *big.Int
-	blues         []wire.Hash
-	reds          []wire.Hash
-	anticoneNodes []wire.Hash
-	anticoneSizes []uint32
+// appendHashes appends a varint count and the hashes.
+func appendHashes(b []byte, hashes []wire.Hash) []byte {
+	b = wire.AppendVarInt(b, uint64(len(hashes)))
+	for i := range hashes {
+		b = append(b, hashes[i][:]...)
+	}
+	return b
 }
 
-// decodeIndexRecord decodes an index record.
-func decodeIndexRecord(b []byte) (*indexRecord, error) {
+// readHashes reads a varint count and that many hashes.
+func (r *byteReader) hashes(what string) []wire.Hash {
+	n := r.count(what, wire.HashSize)
+	if n == 0 {
+		return nil
+	}
+	out := make([]wire.Hash, n)
+	for i := range out {
+		out[i] = r.hash(what)
+	}
+	return out
+}
+
+// decodeIndexRecord decodes an index record into a node without its hash,
+// past key and reachability data, which the caller sets.
+func decodeIndexRecord(b []byte) (*blockNode, error) {
 	r := &byteReader{b: b}
-	rec := &indexRecord{}
+	n := &blockNode{}
 	hlen := r.count("header length", 1)
 	if hdr := r.take(hlen, "header"); hdr != nil {
-		if err := rec.header.Deserialize(hdr); err != nil {
+		var h wire.BlockHeader
+		if err := h.Deserialize(hdr); err != nil {
 			r.fail("header does not decode: " + err.Error())
 		}
+		n.version = h.Version
+		n.merkleRoot = h.MerkleRoot
+		n.timestamp = h.Timestamp
+		n.bits = h.Bits
+		n.nonce = h.Nonce
+		n.parents = h.Parents
 	}
-	rec.height = r.uint32()
+	n.height = r.uint32()
 	if st := r.take(1, "status"); st != nil {
-		rec.status = blockStatus(st[0])
+		n.status = blockStatus(st[0])
 	}
-	rec.size = r.uint32()
-	rec.txCount = r.uint32()
-	rec.blueScore = r.uint64()
+	n.size = r.uint32()
+	n.txCount = r.uint32()
+	n.blueScore = r.uint64()
 	bwLen := r.count("blue work length", 1)
 	if bwLen > maxBlueWorkBytes {
 		r.fail("blue work is too long")
 	}
+	n.blueWork = new(big.Int)
 	if bw := r.take(bwLen, "blue work"); bw != nil {
 		if len(bw) > 0 && bw[0] == 0 {
 			r.fail("blue work has a leading zero byte")
 		}
-		rec.blueWork = new(big.Int).SetBytes(bw)
+		n.blueWork.SetBytes(bw)
 	}
-	readHashes := func(what string) []wire.Hash {
-		n := r.count(what, wire.HashSize)
-		if n == 0 {
-			return nil
-		}
-		out := make([]wire.Hash, n)
-		for i := range out {
-			out[i] = r.hash(what)
-		}
-		return out
-	}
-	rec.blues = readHashes("blues")
-	rec.reds = readHashes("reds")
-	n := r.count("anticone sizes", wire.HashSize+4)
-	if n > 0 {
-		rec.anticoneNodes = make([]wire.Hash, n)
-		rec.anticoneSizes = make([]uint32, n)
-		for i := 0; i < n; i++ {
-			rec.anticoneNodes[i] = r.hash("anticone block")
-			rec.anticoneSizes[i] = r.uint32()
+	n.blues = r.hashes("blues")
+	n.reds = r.hashes("reds")
+	count := r.count("anticone sizes", wire.HashSize+4)
+	if count > 0 {
+		n.anticoneSizes = make([]anticoneSize, count)
+		for i := range n.anticoneSizes {
+			n.anticoneSizes[i].hash = r.hash("anticone block")
+			n.anticoneSizes[i].size = r.uint32()
 		}
 	}
 	if err := r.finish("index record"); err != nil {
 		return nil, err
 	}
-	if rec.status != statusValid {
+	if n.status != statusValid {
 		return nil, ruleError(ErrCorruptState, "index record has an unknown status")
 	}
-	return rec, nil
+	switch {
+	case len(n.parents) == 0 && len(n.blues) != 0:
+		return nil, ruleError(ErrCorruptState, "index record of a block without parents has blues")
+	case len(n.parents) != 0 && len(n.blues) == 0:
+		return nil, ruleError(ErrCorruptState, "index record has no selected parent")
+	}
+	if len(n.blues) > 0 {
+		n.selectedParent = n.blues[0]
+	}
+	return n, nil
+}
+
+// encodeReachRecord encodes a node's reachability record.
+func encodeReachRecord(r *reachData) []byte {
+	b := make([]byte, 0, 16+18+(len(r.treeChildren)+len(r.fcs))*wire.HashSize)
+	b = binary.LittleEndian.AppendUint64(b, r.start)
+	b = binary.LittleEndian.AppendUint64(b, r.end)
+	b = appendHashes(b, r.treeChildren)
+	return appendHashes(b, r.fcs)
+}
+
+// decodeReachRecord decodes a reachability record into r.
+func decodeReachRecord(b []byte, r *reachData) error {
+	br := &byteReader{b: b}
+	r.start = br.uint64()
+	r.end = br.uint64()
+	r.treeChildren = br.hashes("tree children")
+	r.fcs = br.hashes("future covering set")
+	if err := br.finish("reachability record"); err != nil {
+		return err
+	}
+	if br.err == nil && r.start > r.end {
+		return ruleError(ErrCorruptState, "reachability record has an empty interval")
+	}
+	return nil
+}
+
+// chainEntry is one position of the virtual's selected chain.
+type chainEntry struct {
+	hash wire.Hash
+	// prefix is the order position where the next chain block's mergeset
+	// starts (chainPrefix).
+	prefix    uint64
+	blueScore uint64
+}
+
+// chainEntrySize is the size of an encoded chain record.
+const chainEntrySize = wire.HashSize + 8 + 8
+
+func encodeChainEntry(e *chainEntry) []byte {
+	b := make([]byte, 0, chainEntrySize)
+	b = append(b, e.hash[:]...)
+	b = binary.LittleEndian.AppendUint64(b, e.prefix)
+	return binary.LittleEndian.AppendUint64(b, e.blueScore)
+}
+
+func decodeChainEntry(b []byte) (chainEntry, error) {
+	if len(b) != chainEntrySize {
+		return chainEntry{}, ruleError(ErrCorruptState, "selected chain record of the wrong size")
+	}
+	return chainEntry{
+		hash:      wire.Hash(b[:wire.HashSize]),
+		prefix:    binary.LittleEndian.Uint64(b[wire.HashSize:]),
+		blueScore: binary.LittleEndian.Uint64(b[wire.HashSize+8:]),
+	}, nil
+}
+
+// dagStateRecord holds the counters a start needs without a scan.
+type dagStateRecord struct {
+	blockCount  uint64
+	maxHeight   uint32
+	chainLen    uint64
+	finalityPos uint64
+}
+
+const dagStateSize = 8 + 4 + 8 + 8
+
+func encodeDAGState(s *dagStateRecord) []byte {
+	b := make([]byte, 0, dagStateSize)
+	b = binary.LittleEndian.AppendUint64(b, s.blockCount)
+	b = binary.LittleEndian.AppendUint32(b, s.maxHeight)
+	b = binary.LittleEndian.AppendUint64(b, s.chainLen)
+	return binary.LittleEndian.AppendUint64(b, s.finalityPos)
+}
+
+func decodeDAGState(b []byte) (*dagStateRecord, error) {
+	if len(b) != dagStateSize {
+		return nil, ruleError(ErrCorruptState, "DAG state record of the wrong size")
+	}
+	s := &dagStateRecord{
+		blockCount:  binary.LittleEndian.Uint64(b),
+		maxHeight:   binary.LittleEndian.Uint32(b[8:]),
+		chainLen:    binary.LittleEndian.Uint64(b[12:]),
+		finalityPos: binary.LittleEndian.Uint64(b[20:]),
+	}
+	if s.chainLen == 0 || s.finalityPos >= s.chainLen || s.blockCount == 0 {
+		return nil, ruleError(ErrCorruptState, "DAG state record is inconsistent")
+	}
+	return s, nil
 }
 
 // virtualRecord is the stored virtual state.
@@ -180,10 +352,7 @@ type virtualRecord struct {
 // encodeVirtualRecord encodes the virtual state record.
 func encodeVirtualRecord(v *virtualRecord) []byte {
 	b := make([]byte, 0, 9+len(v.parents)*wire.HashSize+multisetWords*8+16)
-	b = wire.AppendVarInt(b, uint64(len(v.parents)))
-	for i := range v.parents {
-		b = append(b, v.parents[i][:]...)
-	}
+	b = appendHashes(b, v.parents)
 	b = append(b, v.multiset.bytes()...)
 	b = binary.LittleEndian.AppendUint64(b, v.count)
 	return binary.LittleEndian.AppendUint64(b, v.total)
@@ -193,13 +362,9 @@ func encodeVirtualRecord(v *virtualRecord) []byte {
 func decodeVirtualRecord(b []byte) (*virtualRecord, error) {
 	r := &byteReader{b: b}
 	v := &virtualRecord{}
-	n := r.count("virtual parent count", wire.HashSize)
-	if n == 0 && r.err == nil {
+	v.parents = r.hashes("virtual parent")
+	if len(v.parents) == 0 && r.err == nil {
 		r.fail("virtual has no parents")
-	}
-	v.parents = make([]wire.Hash, n)
-	for i := range v.parents {
-		v.parents[i] = r.hash("virtual parent")
 	}
 	if ms := r.take(multisetWords*8, "multiset"); ms != nil {
 		v.multiset.setBytes(ms)

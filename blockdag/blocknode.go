@@ -27,15 +27,18 @@ func (s blockStatus) String() string {
 // blues are in the anticone of a blue block. GHOSTDAG keeps every such count
 // at most K.
 type anticoneSize struct {
-	node *blockNode
+	hash wire.Hash
 	size uint32
 }
 
 // ghostdagData is the GHOSTDAG result of one block (or of the virtual).
+// Blocks are named by hash, never by pointer: the index lives in the store
+// and only a bounded working set of it is in memory (nodestore.go), so a
+// pointer from one node to another would keep the whole past alive.
 type ghostdagData struct {
 	// selectedParent is the parent with the most blue work (ties: the
-	// larger hash); nil for genesis.
-	selectedParent *blockNode
+	// larger hash); the zero hash for genesis.
+	selectedParent wire.Hash
 
 	// blueScore is the number of blue blocks in the block's past and
 	// blueWork the sum of their work.
@@ -45,8 +48,8 @@ type ghostdagData struct {
 	// blues are the blue blocks of the mergeset: the selected parent
 	// first, then the others in ascending (blue work, hash) order. reds
 	// are the red blocks of the mergeset in the same order.
-	blues []*blockNode
-	reds  []*blockNode
+	blues []wire.Hash
+	reds  []wire.Hash
 
 	// anticoneSizes holds the blue anticone size, within this block's blue
 	// set, of each of its mergeset blues and of every older blue whose
@@ -55,56 +58,37 @@ type ghostdagData struct {
 	anticoneSizes []anticoneSize
 }
 
+// isGenesis reports whether the data is genesis's (no selected parent).
+func (g *ghostdagData) isGenesis() bool {
+	return g.selectedParent.IsZero()
+}
+
 // mergeSetSize returns the number of blocks in the mergeset, selected parent
 // included.
 func (g *ghostdagData) mergeSetSize() int {
 	return len(g.blues) + len(g.reds)
 }
 
-// orderedMergeSet returns the mergeset in GHOSTDAG order: the selected
-// parent, then the other blues and the reds merged in ascending (blue work,
-// hash) order. Both input lists are already in that order.
-func (g *ghostdagData) orderedMergeSet() []*blockNode {
-	if len(g.blues) == 0 {
-		return nil
-	}
-	out := make([]*blockNode, 0, g.mergeSetSize())
-	out = append(out, g.blues[0])
-	blues, reds := g.blues[1:], g.reds
-	for len(blues) > 0 && len(reds) > 0 {
-		if blockLess(blues[0], reds[0]) {
-			out = append(out, blues[0])
-			blues = blues[1:]
-		} else {
-			out = append(out, reds[0])
-			reds = reds[1:]
-		}
-	}
-	out = append(out, blues...)
-	return append(out, reds...)
-}
-
-// isBlue reports whether n is one of the mergeset blues.
-func (g *ghostdagData) isBlue(n *blockNode) bool {
-	for _, b := range g.blues {
-		if b == n {
+// isBlue reports whether h is one of the mergeset blues.
+func (g *ghostdagData) isBlue(h wire.Hash) bool {
+	for i := range g.blues {
+		if g.blues[i] == h {
 			return true
 		}
 	}
 	return false
 }
 
-// blockNode is one block of the DAG as the in-memory index keeps it. Nodes
-// are created only for valid blocks and never removed. Fields set at
-// creation never change; children, the reachability data and the scratch
-// fields change under the DAG's state lock (see BlockDAG).
+// blockNode is one block of the DAG as the index keeps it: the header
+// fields, the GHOSTDAG data and the reachability data. It is the decoded
+// form of the block's index and reachability records; the node store
+// (nodestore.go) keeps a bounded set of them in memory. Fields set at
+// creation never change; the reachability data changes under the DAG's
+// state lock, and every change is written in the batch of the block that
+// caused it (see nodeStore.markDirty).
 type blockNode struct {
 	hash    wire.Hash
-	parents []*blockNode // in header order (ascending hash)
-
-	// children are the blocks that name this block as a parent, in the
-	// order they were accepted.
-	children []*blockNode
+	parents []wire.Hash // in header order (ascending hash)
 
 	// Header fields other than the parents and hash.
 	version    int32
@@ -126,10 +110,6 @@ type blockNode struct {
 	ghostdagData
 
 	reach reachData
-
-	// visit is a scratch mark for graph walks, compared with a walk's
-	// epoch; only the goroutine holding the process lock uses it.
-	visit uint64
 }
 
 // header rebuilds the block header from the node.
@@ -142,21 +122,18 @@ func (n *blockNode) header() wire.BlockHeader {
 		Nonce:      n.nonce,
 	}
 	if len(n.parents) > 0 {
-		h.Parents = make([]wire.Hash, len(n.parents))
-		for i, p := range n.parents {
-			h.Parents[i] = p.hash
-		}
+		h.Parents = append([]wire.Hash(nil), n.parents...)
 	}
 	return h
 }
 
-// parentHashes returns the hashes of the node's parents.
-func (n *blockNode) parentHashes() []wire.Hash {
-	out := make([]wire.Hash, len(n.parents))
-	for i, p := range n.parents {
-		out[i] = p.hash
-	}
-	return out
+// memSize estimates the node's memory in bytes, for the node cache's
+// bound: the struct, its slices and big.Int, and the cache's map entry.
+func (n *blockNode) memSize() int {
+	const fixed = 400 // struct, blue work, map entry and slice headers
+	return fixed + wire.HashSize*(len(n.parents)+len(n.blues)+len(n.reds)+
+		len(n.reach.treeChildren)+len(n.reach.fcs)) +
+		(wire.HashSize+4)*len(n.anticoneSizes)
 }
 
 // blockLess orders blocks by (blue work, hash) ascending, the order in which
@@ -176,11 +153,11 @@ func blockCmp(a, b *blockNode) int {
 
 // pastKeyOf returns the key that identifies the past of a block with the
 // given parents (sorted ascending): the double SHA-256 of their hashes.
-func pastKeyOf(parents []*blockNode) wire.Hash {
+func pastKeyOf(parents []wire.Hash) wire.Hash {
 	var stack [10 * wire.HashSize]byte
 	buf := stack[:0]
-	for _, p := range parents {
-		buf = append(buf, p.hash[:]...)
+	for i := range parents {
+		buf = append(buf, parents[i][:]...)
 	}
 	return wire.DoubleHashH(buf)
 }

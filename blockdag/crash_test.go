@@ -193,6 +193,9 @@ func TestCrashRecovery(t *testing.T) {
 			if err := checkTxIndex(dag); err != nil {
 				t.Fatalf("round %d (%d blocks): %v", rounds, count, err)
 			}
+			if err := checkStoredIndex(dag); err != nil {
+				t.Fatalf("round %d (%d blocks): stored index: %v", rounds, count, err)
+			}
 			if count == lastCount {
 				maxDelay *= 2
 			}

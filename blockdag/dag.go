@@ -1,13 +1,10 @@
 package blockdag
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math/big"
 	"runtime"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -38,8 +35,14 @@ type Config struct {
 	// zero means runtime.NumCPU().
 	SigVerifyWorkers int
 
-	// UTXOCacheEntries bounds the in-memory cache of UTXO entries; zero
-	// means DefaultUTXOCacheEntries.
+	// CacheBytes bounds the memory of the DAG's caches together: block
+	// index nodes, UTXO entries, past diffs and block bodies; zero means
+	// DefaultCacheBytes. Nothing else the DAG keeps in memory grows with
+	// the number of blocks it holds.
+	CacheBytes int
+
+	// UTXOCacheEntries, when not zero, bounds the in-memory cache of UTXO
+	// entries instead of its share of CacheBytes.
 	UTXOCacheEntries int
 
 	// TxIndex keeps a transaction index (txid -> containing block) for
@@ -51,28 +54,32 @@ type Config struct {
 
 // Cache sizes.
 const (
-	// DefaultUTXOCacheEntries is the default bound of the UTXO cache,
-	// about 25 MB: recent outputs are the ones spent soonest.
-	DefaultUTXOCacheEntries = 200_000
+	// DefaultCacheBytes is the default bound of the DAG's caches. Its
+	// shares (cacheShares) hold the working set of a node at one block a
+	// second many times over: the difficulty window and the blocks near
+	// the tips, the outputs spent soonest, the diffs of the recent chain.
+	DefaultCacheBytes = 64 << 20
 
-	// diffCacheBytes bounds the past diffs kept in memory, so that the
-	// common virtual moves need no disk reads beyond the inputs.
-	diffCacheBytes = 64 << 20
+	// MinCacheBytes is the smallest CacheBytes accepted.
+	MinCacheBytes = 16 << 20
 
-	// blockCacheBytes bounds the block bodies kept for acceptance and
-	// notifications.
-	blockCacheBytes = 32 << 20
+	// utxoEntryMemSize estimates a cached UTXO entry with its map slot.
+	utxoEntryMemSize = 160
 
 	// maxSigVerifyWorkers bounds Config.SigVerifyWorkers.
 	maxSigVerifyWorkers = 1024
 )
+
+// cacheShares splits CacheBytes: block index nodes, UTXO entries, past
+// diffs, block bodies, in parts of eight.
+var cacheShares = [4]int{3, 3, 1, 1}
 
 // virtualState is the virtual block: the current tips (up to MaxParents by
 // blue work) as parents, its GHOSTDAG data, the diff that takes the UTXO
 // state of its selected parent's past to its own, and the commitment of
 // its UTXO set.
 type virtualState struct {
-	parents []*blockNode // ascending hash
+	parents []wire.Hash // ascending
 	ghostdagData
 	key          wire.Hash
 	diff         *pastDiff
@@ -87,6 +94,10 @@ type virtualState struct {
 // BlockDAG is the consensus core: the block index with GHOSTDAG data and
 // reachability, the virtual block and its UTXO set, validation, orphans and
 // notifications. It is safe for concurrent access.
+//
+// The block index, reachability, heights, children, tips and the selected
+// chain are in the store; memory holds bounded caches of them (nodestore.go,
+// chain.go), so neither memory nor start-up time grows with the DAG.
 //
 // Locking: processLock serializes the writers (ProcessBlock,
 // CheckBlockTemplate), so a writer may read shared state without other
@@ -104,25 +115,27 @@ type BlockDAG struct {
 	notifyLock  sync.Mutex
 	stateLock   sync.RWMutex
 
+	// nodes is safe for concurrent use.
+	nodes *nodeStore
+
 	// Guarded by stateLock.
-	index       map[wire.Hash]*blockNode
-	byHeight    [][]*blockNode // each level sorted by hash
-	tips        []*blockNode
-	genesis     *blockNode
+	tips        []wire.Hash
 	virtual     *virtualState
-	chain       []*blockNode // the virtual's selected chain, genesis first
-	chainPrefix []uint64     // chainPrefix[i] is chain[i]'s position in the order
+	chain       chainStore
+	finalityPos uint64
 	utxo        *utxoSet
 	blockCount  uint64
+	maxHeight   uint32
 	fatalErr    error
 	closed      bool
 
 	// Used only under processLock.
-	gd         ghostdagState
-	reachStats reachStats
-	diffCache  *lruCache[wire.Hash, *pastDiff]
+	gd             ghostdagState
+	conflictWarned wire.Hash
+	reachStats     reachStats
+	diffCache      *lruCache[wire.Hash, *pastDiff]
 
-	blockCache *lruCache[*blockNode, *blockData]
+	blockCache *lruCache[wire.Hash, *blockData]
 	orphans    *orphanPool
 	invalid    *invalidSet
 	pool       *workerPool
@@ -138,7 +151,8 @@ func asRuleError(err error, re *RuleError) bool {
 
 // New returns a BlockDAG over cfg.DB: it loads the stored DAG or, on an
 // empty store, stores the network's genesis block. The store must belong
-// to the same network.
+// to the same network. Loading reads the virtual, the tips and the newest
+// part of the selected chain, whatever the size of the DAG.
 func New(cfg *Config) (*BlockDAG, error) {
 	if cfg == nil || cfg.DB == nil || cfg.Params == nil {
 		return nil, errors.New("blockdag: config needs a database and network parameters")
@@ -169,8 +183,16 @@ func New(cfg *Config) (*BlockDAG, error) {
 	if c.UTXOCacheEntries < 0 {
 		return nil, errors.New("blockdag: UTXOCacheEntries must not be negative")
 	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = DefaultCacheBytes
+	}
+	if c.CacheBytes < MinCacheBytes {
+		return nil, fmt.Errorf("blockdag: CacheBytes %d is below the minimum of %d",
+			c.CacheBytes, MinCacheBytes)
+	}
+	share := func(i int) int { return c.CacheBytes / 8 * cacheShares[i] }
 	if c.UTXOCacheEntries == 0 {
-		c.UTXOCacheEntries = DefaultUTXOCacheEntries
+		c.UTXOCacheEntries = share(1) / utxoEntryMemSize
 	}
 
 	d := &BlockDAG{
@@ -178,7 +200,8 @@ func New(cfg *Config) (*BlockDAG, error) {
 		db:         c.DB,
 		timeSource: c.TimeSource,
 		txIndex:    c.TxIndex,
-		index:      make(map[wire.Hash]*blockNode),
+		nodes:      newNodeStore(c.DB, share(0)),
+		chain:      chainStore{db: c.DB},
 		utxo: &utxoSet{
 			db:       c.DB,
 			cache:    make(map[wire.OutPoint]*UTXOEntry),
@@ -186,15 +209,16 @@ func New(cfg *Config) (*BlockDAG, error) {
 			fetched:  make(map[wire.OutPoint]*UTXOEntry),
 			maxCache: c.UTXOCacheEntries,
 		},
-		gd: ghostdagState{
-			k:          c.Params.K,
-			mergeLimit: c.Params.MergeSetSizeLimit,
-			workCache:  make(map[uint32]*big.Int),
-		},
-		diffCache:  newLRUCache[wire.Hash](diffCacheBytes, (*pastDiff).cost),
-		blockCache: newLRUCache[*blockNode](blockCacheBytes, blockDataCost),
+		diffCache:  newLRUCache[wire.Hash](share(2), (*pastDiff).cost),
+		blockCache: newLRUCache[wire.Hash](share(3), blockDataCost),
 		orphans:    newOrphanPool(c.MaxOrphans, c.MaxOrphanBytes, c.OrphanTTL),
 		invalid:    newInvalidSet(),
+	}
+	d.gd = ghostdagState{
+		src:        d.nodes,
+		k:          c.Params.K,
+		mergeLimit: c.Params.MergeSetSizeLimit,
+		workCache:  make(map[uint32]*big.Int),
 	}
 
 	stored, err := d.db.Get(virtualGenesisKey)
@@ -208,8 +232,8 @@ func New(cfg *Config) (*BlockDAG, error) {
 		if err := d.load(); err != nil {
 			return nil, fmt.Errorf("blockdag: load the DAG from %s: %w", d.db.Path(), err)
 		}
-		log.Infof("Loaded %d blocks in %v (max height %d, virtual blue score %d)",
-			d.blockCount, time.Since(start).Round(time.Millisecond), d.maxHeightLocked(),
+		log.Infof("Loaded the DAG in %v: %d blocks, max height %d, virtual blue score %d",
+			time.Since(start).Round(time.Millisecond), d.blockCount, d.maxHeight,
 			d.virtual.blueScore)
 		if err := d.prepareTxIndex(); err != nil {
 			return nil, fmt.Errorf("blockdag: transaction index in %s: %w", d.db.Path(), err)
@@ -249,14 +273,15 @@ func (d *BlockDAG) Params() *Params {
 	return d.params
 }
 
-// genesisNode builds the node of the genesis block.
-func (d *BlockDAG) newNode(block *wire.MsgBlock, hash wire.Hash, parents []*blockNode,
+// newNode builds the node of a block with the given parent nodes (nil for
+// genesis) and GHOSTDAG data.
+func newNode(block *wire.MsgBlock, hash wire.Hash, parents []*blockNode,
 	gd *ghostdagData, size int) *blockNode {
 
 	h := &block.Header
 	n := &blockNode{
 		hash:       hash,
-		parents:    parents,
+		parents:    append([]wire.Hash(nil), h.Parents...),
 		version:    h.Version,
 		merkleRoot: h.MerkleRoot,
 		timestamp:  h.Timestamp,
@@ -265,7 +290,7 @@ func (d *BlockDAG) newNode(block *wire.MsgBlock, hash wire.Hash, parents []*bloc
 		status:     statusValid,
 		size:       uint32(size),
 		txCount:    uint32(len(block.Transactions)),
-		pastKey:    pastKeyOf(parents),
+		pastKey:    pastKeyOf(h.Parents),
 	}
 	for _, p := range parents {
 		n.height = max(n.height, p.height+1)
@@ -280,12 +305,9 @@ func (d *BlockDAG) initGenesis() error {
 	block := d.params.GenesisBlock
 	hash := d.params.GenesisHash
 	size := block.SerializeSize()
-	g := d.newNode(block, hash, nil, &ghostdagData{blueWork: new(big.Int)}, size)
+	g := newNode(block, hash, nil, &ghostdagData{blueWork: new(big.Int)}, size)
 	initReachRoot(g)
-	d.linkNode(g)
-	d.genesis = g
-	d.chain = []*blockNode{g}
-	d.chainPrefix = []uint64{0}
+	d.nodes.addFresh(g)
 
 	vparents := []*blockNode{g}
 	vgd, err := d.gd.ghostdag(vparents)
@@ -294,17 +316,25 @@ func (d *BlockDAG) initGenesis() error {
 	}
 	view := newUTXOView(d.utxo)
 	d.cacheBlockData(g, block, block.TxIDs())
-	vpd, err := d.computePastDiff(view, vgd, pastKeyOf(vparents))
+	vkey := pastKeyOf(hashesOf(vparents))
+	vpd, err := d.computePastDiff(view, vgd, vkey)
 	if err != nil {
 		return err
 	}
-	vs := &virtualState{parents: vparents, ghostdagData: *vgd, key: vpd.key, diff: vpd}
+	vs := &virtualState{parents: hashesOf(vparents), ghostdagData: *vgd, key: vpd.key, diff: vpd}
 	d.applyCommitment(vs, vpd.diff)
-	d.finishVirtual(vs)
+	if err := d.finishVirtual(vs); err != nil {
+		return err
+	}
+	update := &chainUpdate{added: []chainEntry{{hash: hash}}}
 
 	batch := d.db.NewBatch()
 	batch.Put(blockKey(&hash), block.Serialize())
-	batch.Put(indexKey(&hash), encodeIndexRecord(g))
+	d.nodes.flushDirty(batch)
+	batch.Put(heightKey(0, &hash), nil)
+	batch.Put(tipKey(&hash), nil)
+	d.chain.write(update, batch)
+	batch.Put(dagStateKey, encodeDAGState(&dagStateRecord{blockCount: 1, chainLen: 1}))
 	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
@@ -318,10 +348,14 @@ func (d *BlockDAG) initGenesis() error {
 	if err := d.db.Write(batch); err != nil {
 		return err
 	}
+	d.nodes.clearDirty()
+	d.chain.apply(update)
 	vpd.stored = true
 	d.diffCache.put(vpd.key, vpd)
 	d.utxo.updateCache(vpd.diff)
 	d.virtual = vs
+	d.tips = []wire.Hash{hash}
+	d.blockCount = 1
 	log.Infof("Stored the %s genesis block %s", d.params.Name, hash)
 	return nil
 }
@@ -329,7 +363,7 @@ func (d *BlockDAG) initGenesis() error {
 // record returns the stored form of the virtual state.
 func (vs *virtualState) record() *virtualRecord {
 	return &virtualRecord{
-		parents:  hashesOf(vs.parents),
+		parents:  vs.parents,
 		multiset: vs.multiset,
 		count:    vs.count,
 		total:    vs.total,
@@ -337,178 +371,78 @@ func (vs *virtualState) record() *virtualRecord {
 }
 
 // finishVirtual computes the derived fields of a virtual state.
-func (d *BlockDAG) finishVirtual(vs *virtualState) {
-	vs.pmt = pastMedianTime(&vs.ghostdagData, d.params)
-	vs.requiredBits = requiredBits(&vs.ghostdagData, d.params)
+func (d *BlockDAG) finishVirtual(vs *virtualState) error {
+	var err error
+	if vs.pmt, err = pastMedianTime(d.nodes, &vs.ghostdagData, d.params); err != nil {
+		return err
+	}
+	if vs.requiredBits, err = requiredBits(d.nodes, &vs.ghostdagData, d.params); err != nil {
+		return err
+	}
 	vs.height = 0
-	for _, p := range vs.parents {
+	for _, h := range vs.parents {
+		p, err := d.nodes.node(h)
+		if err != nil {
+			return err
+		}
 		vs.height = max(vs.height, p.height+1)
 	}
+	return nil
 }
 
-// linkNode adds n to the index structures: the hash map, its height level,
-// its parents' children and the tips. It must be called with the state lock
-// held for writing (or before the DAG is shared).
-func (d *BlockDAG) linkNode(n *blockNode) {
-	d.index[n.hash] = n
-	for int(n.height) >= len(d.byHeight) {
-		d.byHeight = append(d.byHeight, nil)
-	}
-	level := d.byHeight[n.height]
-	i := sort.Search(len(level), func(i int) bool { return level[i].hash.Compare(&n.hash) > 0 })
-	level = append(level, nil)
-	copy(level[i+1:], level[i:])
-	level[i] = n
-	d.byHeight[n.height] = level
-
-	for _, p := range n.parents {
-		p.children = append(p.children, n)
-	}
-	tips := d.tips[:0]
-	for _, t := range d.tips {
-		if len(t.children) == 0 {
-			tips = append(tips, t)
-		}
-	}
-	d.tips = append(tips, n)
-	d.blockCount++
-}
-
-// load rebuilds the in-memory DAG from the store: the index in height
-// order, the reachability tree, the virtual and its selected chain.
+// load reads the stored DAG's state: the counters, the tips, the newest
+// part of the selected chain and the virtual. Everything else is read on
+// demand.
 func (d *BlockDAG) load() error {
-	type loaded struct {
-		hash wire.Hash
-		rec  *indexRecord
+	b, err := d.db.Get(dagStateKey)
+	if err != nil {
+		if errors.Is(err, database.ErrNotFound) {
+			return ruleError(ErrCorruptState, "the DAG state record is missing")
+		}
+		return err
 	}
-	var records []loaded
-	it := d.db.NewIterator([]byte{byte(database.BucketBlockIndex)})
+	st, err := decodeDAGState(b)
+	if err != nil {
+		return err
+	}
+	d.blockCount, d.maxHeight, d.finalityPos = st.blockCount, st.maxHeight, st.finalityPos
+	if err := d.chain.load(st.chainLen); err != nil {
+		return err
+	}
+	genesis, err := d.chain.hashAt(0)
+	if err != nil {
+		return err
+	}
+	if genesis != d.params.GenesisHash {
+		return ruleError(ErrCorruptState, "the selected chain does not start at the genesis block")
+	}
+
+	it := d.db.NewIterator([]byte{byte(database.BucketTips)})
 	for it.Next() {
 		key := it.Key()
 		if len(key) != 1+wire.HashSize {
 			it.Release()
-			return ruleError(ErrCorruptState, "index key of the wrong size")
+			return ruleError(ErrCorruptState, "tip key of the wrong size")
 		}
-		rec, err := decodeIndexRecord(it.Value())
-		if err != nil {
-			it.Release()
-			return err
-		}
-		records = append(records, loaded{wire.Hash(key[1:]), rec})
+		d.tips = append(d.tips, wire.Hash(key[1:]))
 	}
 	it.Release()
 	if err := it.Err(); err != nil {
 		return err
 	}
-	// Height order is topological: parents and mergesets come first.
-	slices.SortFunc(records, func(a, b loaded) int {
-		if a.rec.height != b.rec.height {
-			return cmp.Compare(a.rec.height, b.rec.height)
-		}
-		return a.hash.Compare(&b.hash)
-	})
-
-	resolve := func(hashes []wire.Hash) ([]*blockNode, error) {
-		if len(hashes) == 0 {
-			return nil, nil
-		}
-		out := make([]*blockNode, len(hashes))
-		for i := range hashes {
-			n, ok := d.index[hashes[i]]
-			if !ok {
-				return nil, ruleError(ErrCorruptState, fmt.Sprintf(
-					"index refers to block %s, which is not loaded before it", hashes[i]))
-			}
-			out[i] = n
-		}
-		return out, nil
+	if len(d.tips) == 0 {
+		return ruleError(ErrCorruptState, "the store has no tips")
 	}
 
-	for _, l := range records {
-		hash, rec := l.hash, l.rec
-		parents, err := resolve(rec.header.Parents)
-		if err != nil {
-			return err
-		}
-		blues, err := resolve(rec.blues)
-		if err != nil {
-			return err
-		}
-		reds, err := resolve(rec.reds)
-		if err != nil {
-			return err
-		}
-		acNodes, err := resolve(rec.anticoneNodes)
-		if err != nil {
-			return err
-		}
-		gd := ghostdagData{
-			blueScore: rec.blueScore,
-			blueWork:  rec.blueWork,
-			blues:     blues,
-			reds:      reds,
-		}
-		if rec.blueWork == nil {
-			gd.blueWork = new(big.Int)
-		}
-		if len(blues) > 0 {
-			gd.selectedParent = blues[0]
-		}
-		gd.anticoneSizes = make([]anticoneSize, len(acNodes))
-		for i := range acNodes {
-			gd.anticoneSizes[i] = anticoneSize{node: acNodes[i], size: rec.anticoneSizes[i]}
-		}
-		n := &blockNode{
-			hash:       hash,
-			parents:    parents,
-			version:    rec.header.Version,
-			merkleRoot: rec.header.MerkleRoot,
-			timestamp:  rec.header.Timestamp,
-			bits:       rec.header.Bits,
-			nonce:      rec.header.Nonce,
-			height:     rec.height,
-			status:     rec.status,
-			size:       rec.size,
-			txCount:    rec.txCount,
-			pastKey:    pastKeyOf(parents),
-		}
-		n.ghostdagData = gd
-		if len(parents) == 0 {
-			if hash != d.params.GenesisHash || d.genesis != nil {
-				return ruleError(ErrCorruptState, fmt.Sprintf("block %s has no parents", hash))
-			}
-			d.genesis = n
-			initReachRoot(n)
-		} else {
-			if gd.selectedParent == nil {
-				return ruleError(ErrCorruptState, fmt.Sprintf("block %s has no selected parent", hash))
-			}
-			if err := addReachability(n, &d.reachStats); err != nil {
-				return err
-			}
-		}
-		for _, p := range parents {
-			if p.height >= n.height {
-				return ruleError(ErrCorruptState, fmt.Sprintf(
-					"block %s is not above its parent %s", hash, p.hash))
-			}
-		}
-		d.linkNode(n)
-	}
-	if d.genesis == nil {
-		return ruleError(ErrCorruptState, "the genesis block is not in the index")
-	}
-
-	// The virtual.
-	b, err := d.db.Get(virtualStateKey)
+	vb, err := d.db.Get(virtualStateKey)
 	if err != nil {
 		return err
 	}
-	rec, err := decodeVirtualRecord(b)
+	rec, err := decodeVirtualRecord(vb)
 	if err != nil {
 		return err
 	}
-	vparents, err := resolve(rec.parents)
+	vparents, err := d.nodes.nodes(rec.parents)
 	if err != nil {
 		return err
 	}
@@ -517,9 +451,9 @@ func (d *BlockDAG) load() error {
 		return err
 	}
 	vs := &virtualState{
-		parents:      vparents,
+		parents:      rec.parents,
 		ghostdagData: *vgd,
-		key:          pastKeyOf(vparents),
+		key:          pastKeyOf(rec.parents),
 		multiset:     rec.multiset,
 		count:        rec.count,
 		total:        rec.total,
@@ -531,41 +465,31 @@ func (d *BlockDAG) load() error {
 	if vs.diff == nil {
 		return ruleError(ErrCorruptState, "the virtual's past diff is missing")
 	}
-	d.finishVirtual(vs)
+	if err := d.finishVirtual(vs); err != nil {
+		return err
+	}
+	last, err := d.chain.last()
+	if err != nil {
+		return err
+	}
+	if last.hash != vs.selectedParent {
+		return ruleError(ErrCorruptState, "the selected chain does not end at the virtual's selected parent")
+	}
 	d.virtual = vs
-
-	// The selected chain and the order positions.
-	var chain []*blockNode
-	for n := vs.selectedParent; n != nil; n = n.selectedParent {
-		chain = append(chain, n)
-	}
-	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
-		chain[i], chain[j] = chain[j], chain[i]
-	}
-	d.chain = chain
-	d.chainPrefix = make([]uint64, len(chain))
-	for i := 1; i < len(chain); i++ {
-		d.chainPrefix[i] = d.chainPrefix[i-1] + uint64(chain[i].mergeSetSize())
-	}
+	d.nodes.endWrite()
 	return nil
-}
-
-// maxHeightLocked returns the highest block height. The state lock must be
-// held.
-func (d *BlockDAG) maxHeightLocked() uint32 {
-	return uint32(len(d.byHeight) - 1)
 }
 
 // cacheBlockData keeps a block body for acceptance and notifications.
 func (d *BlockDAG) cacheBlockData(n *blockNode, msg *wire.MsgBlock, txids []wire.Hash) *blockData {
 	bd := &blockData{msg: msg, txids: txids, size: int(n.size)}
-	d.blockCache.put(n, bd)
+	d.blockCache.put(n.hash, bd)
 	return bd
 }
 
 // blockDataOf returns a block's body and txids, from the cache or the store.
 func (d *BlockDAG) blockDataOf(n *blockNode) (*blockData, error) {
-	if bd, ok := d.blockCache.get(n); ok {
+	if bd, ok := d.blockCache.get(n.hash); ok {
 		return bd, nil
 	}
 	b, err := d.db.Get(blockKey(&n.hash))
@@ -603,15 +527,55 @@ func (d *BlockDAG) loadPastDiff(key wire.Hash) (*pastDiff, error) {
 		stored:   true,
 	}
 	for i := range s.blocks {
-		n, ok := d.index[s.blocks[i]]
-		if !ok {
-			return nil, ruleError(ErrCorruptState, fmt.Sprintf(
-				"past diff names unknown block %s", s.blocks[i]))
-		}
-		pd.accepted[i] = blockAcceptance{node: n, txCount: s.txCount[i], bits: s.bits[i]}
+		pd.accepted[i] = blockAcceptance{hash: s.blocks[i], txCount: s.txCount[i], bits: s.bits[i]}
 	}
 	d.diffCache.put(key, pd)
 	return pd, nil
+}
+
+// orderedMergeSet returns the mergeset of a block with GHOSTDAG data gd in
+// GHOSTDAG order: the selected parent, then the other blues and the reds
+// merged in ascending (blue work, hash) order. Both lists are already in
+// that order.
+func orderedMergeSet(src nodeSource, gd *ghostdagData) ([]*blockNode, error) {
+	if len(gd.blues) == 0 {
+		return nil, nil
+	}
+	blues, err := resolveAll(src, gd.blues)
+	if err != nil {
+		return nil, err
+	}
+	reds, err := resolveAll(src, gd.reds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*blockNode, 0, len(blues)+len(reds))
+	out = append(out, blues[0])
+	blues = blues[1:]
+	for len(blues) > 0 && len(reds) > 0 {
+		if blockLess(blues[0], reds[0]) {
+			out = append(out, blues[0])
+			blues = blues[1:]
+		} else {
+			out = append(out, reds[0])
+			reds = reds[1:]
+		}
+	}
+	out = append(out, blues...)
+	return append(out, reds...), nil
+}
+
+// resolveAll resolves hashes through src.
+func resolveAll(src nodeSource, hashes []wire.Hash) ([]*blockNode, error) {
+	out := make([]*blockNode, len(hashes))
+	for i := range hashes {
+		n, err := src.node(hashes[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // computePastDiff computes the past diff of a block (or the virtual) with
@@ -620,7 +584,10 @@ func (d *BlockDAG) loadPastDiff(key wire.Hash) (*pastDiff, error) {
 // view is left unchanged; the result's diff is relative to it.
 func (d *BlockDAG) computePastDiff(view *utxoView, gd *ghostdagData, key wire.Hash) (*pastDiff, error) {
 	child := newUTXOView(view)
-	ms := gd.orderedMergeSet()
+	ms, err := orderedMergeSet(d.nodes, gd)
+	if err != nil {
+		return nil, err
+	}
 	pd := &pastDiff{key: key, accepted: make([]blockAcceptance, len(ms))}
 	var entries []*UTXOEntry
 	for i, m := range ms {
@@ -629,7 +596,7 @@ func (d *BlockDAG) computePastDiff(view *utxoView, gd *ghostdagData, key wire.Ha
 			return nil, err
 		}
 		txs := bd.msg.Transactions
-		acc := blockAcceptance{node: m, txCount: len(txs), bits: make([]byte, (len(txs)+7)/8)}
+		acc := blockAcceptance{hash: m.hash, txCount: len(txs), bits: make([]byte, (len(txs)+7)/8)}
 		for j, tx := range txs {
 			var ok bool
 			ok, entries, err = acceptTx(child, tx, bd.txids[j], m.blueScore, d.params, entries)

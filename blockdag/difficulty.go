@@ -30,29 +30,36 @@ import (
 
 // blueWindow appends to dst, newest first, up to n blue blocks of the past
 // of the block with GHOSTDAG data gd.
-func blueWindow(gd *ghostdagData, n int, dst []*blockNode) []*blockNode {
+func blueWindow(src nodeSource, gd *ghostdagData, n int, dst []*blockNode) ([]*blockNode, error) {
 	for data := gd; len(dst) < n; {
 		for i := len(data.blues) - 1; i >= 1 && len(dst) < n; i-- {
-			dst = append(dst, data.blues[i])
+			b, err := src.node(data.blues[i])
+			if err != nil {
+				return nil, err
+			}
+			dst = append(dst, b)
 		}
-		sp := data.selectedParent
-		if sp == nil || len(dst) >= n {
+		if data.isGenesis() || len(dst) >= n {
 			break
+		}
+		sp, err := src.node(data.selectedParent)
+		if err != nil {
+			return nil, err
 		}
 		dst = append(dst, sp)
 		data = &sp.ghostdagData
 	}
-	return dst
+	return dst, nil
 }
 
 // pastMedianTime returns the median timestamp (ms) of the
 // PastMedianTimeWindow newest blues of the past of a block with data gd. A
 // block's timestamp must be above it.
-func pastMedianTime(gd *ghostdagData, params *Params) int64 {
+func pastMedianTime(src nodeSource, gd *ghostdagData, params *Params) (int64, error) {
 	var stack [64]*blockNode
-	window := blueWindow(gd, params.PastMedianTimeWindow, stack[:0])
-	if len(window) == 0 {
-		return 0
+	window, err := blueWindow(src, gd, params.PastMedianTimeWindow, stack[:0])
+	if err != nil || len(window) == 0 {
+		return 0, err
 	}
 	var tstack [64]int64
 	ts := tstack[:0]
@@ -60,19 +67,22 @@ func pastMedianTime(gd *ghostdagData, params *Params) int64 {
 		ts = append(ts, n.timestamp)
 	}
 	slices.Sort(ts)
-	return ts[len(ts)/2]
+	return ts[len(ts)/2], nil
 }
 
 // requiredBits returns the bits a block with data gd must carry; see the
 // formula above.
-func requiredBits(gd *ghostdagData, params *Params) uint32 {
+func requiredBits(src nodeSource, gd *ghostdagData, params *Params) (uint32, error) {
 	if params.NoDifficultyAdjustment {
-		return params.PowLimitBits
+		return params.PowLimitBits, nil
 	}
 	n := params.DifficultyWindowSize
-	window := blueWindow(gd, n, make([]*blockNode, 0, n))
+	window, err := blueWindow(src, gd, n, make([]*blockNode, 0, n))
+	if err != nil {
+		return 0, err
+	}
 	if len(window) < n || n < 2 {
-		return params.PowLimitBits
+		return params.PowLimitBits, nil
 	}
 	sum := new(big.Int)
 	minTs, maxTs := window[0].timestamp, window[0].timestamp
@@ -83,7 +93,7 @@ func requiredBits(gd *ghostdagData, params *Params) uint32 {
 	}
 	expected := int64(len(window)-1) * params.TargetTimePerBlock.Milliseconds()
 	if expected <= 0 {
-		return params.PowLimitBits
+		return params.PowLimitBits, nil
 	}
 	actual := maxTs - minTs
 	actual = max(actual, expected/4)
@@ -101,7 +111,7 @@ func requiredBits(gd *ghostdagData, params *Params) uint32 {
 	if target.Sign() <= 0 {
 		target.SetInt64(1)
 	}
-	return wire.BigToCompact(target)
+	return wire.BigToCompact(target), nil
 }
 
 // difficultyRatio returns how many times harder than the proof-of-work

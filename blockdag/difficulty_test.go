@@ -11,7 +11,7 @@ import (
 // synthChain builds a chain of n blocks after genesis with the given bits
 // and timestamps spaced by spacing ms, and returns the GHOSTDAG data a
 // block on its tip would have.
-func synthChain(t *testing.T, n int, bits uint32, spacing int64) *ghostdagData {
+func synthChain(t *testing.T, n int, bits uint32, spacing int64) (*synthDAG, *ghostdagData) {
 	s := newSynthDAG(t, 18)
 	prev := "G"
 	for i := 0; i < n; i++ {
@@ -25,7 +25,17 @@ func synthChain(t *testing.T, n int, bits uint32, spacing int64) *ghostdagData {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gd
+	return s, gd
+}
+
+// mustBits is requiredBits for tests.
+func mustBits(t *testing.T, s *synthDAG, gd *ghostdagData, p *Params) uint32 {
+	t.Helper()
+	b, err := requiredBits(s, gd, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestRequiredBits checks the difficulty formula: the window's average
@@ -58,19 +68,19 @@ func TestRequiredBits(t *testing.T) {
 		{"clamped slow", 30, 10000, scaled(4, 1)},
 	}
 	for _, test := range tests {
-		gd := synthChain(t, test.blocks, bits, test.spacing)
-		if got := requiredBits(gd, p); got != test.want {
+		s, gd := synthChain(t, test.blocks, bits, test.spacing)
+		if got := mustBits(t, s, gd, p); got != test.want {
 			t.Errorf("%s: got %08x, want %08x", test.name, got, test.want)
 		}
 	}
 	// Regtest never adjusts.
-	gd := synthChain(t, 30, bits, 1)
-	if got := requiredBits(gd, RegressionNetParams()); got != RegressionNetParams().PowLimitBits {
+	s, gd := synthChain(t, 30, bits, 1)
+	if got := mustBits(t, s, gd, RegressionNetParams()); got != RegressionNetParams().PowLimitBits {
 		t.Errorf("regtest: got %08x", got)
 	}
 	// Easier than the limit is capped.
-	gd = synthChain(t, 30, p.PowLimitBits, 10000)
-	if got := requiredBits(gd, p); wire.CompactToBig(got).Cmp(p.PowLimit) > 0 {
+	s, gd = synthChain(t, 30, p.PowLimitBits, 10000)
+	if got := mustBits(t, s, gd, p); wire.CompactToBig(got).Cmp(p.PowLimit) > 0 {
 		t.Errorf("target above the limit: %08x", got)
 	}
 }
@@ -87,8 +97,12 @@ func TestPastMedianTime(t *testing.T) {
 		{40, 1_000_000 + (39-13)*1000},
 	}
 	for _, test := range tests {
-		gd := synthChain(t, test.blocks, p.PowLimitBits, 1000)
-		if got := pastMedianTime(gd, p); got != test.want {
+		s, gd := synthChain(t, test.blocks, p.PowLimitBits, 1000)
+		got, err := pastMedianTime(s, gd, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != test.want {
 			t.Errorf("%d blocks: got %d, want %d", test.blocks, got, test.want)
 		}
 	}

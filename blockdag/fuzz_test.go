@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/soterdag/soterd/wire"
+	"github.com/soterdag/soterd/database"
 )
 
 // The stored records are read back only by this package, but a damaged
@@ -18,6 +18,13 @@ import (
 
 // seedRecords returns real encodings of each record kind from a small DAG.
 func seedRecords(t testing.TB) (index, diffs, virtuals [][]byte) {
+	recs := seedRecordKinds(t)
+	return recs["index"], recs["diff"], recs["virtual"]
+}
+
+// seedRecordKinds returns real encodings of every stored record kind from a
+// small DAG, read from its store.
+func seedRecordKinds(t testing.TB) map[string][][]byte {
 	c := newTestChain(t, testParams())
 	c.mine("A", "genesis")
 	c.mine("B", "A")
@@ -25,26 +32,30 @@ func seedRecords(t testing.TB) (index, diffs, virtuals [][]byte) {
 	tx := spendTx(t, []spendable{c.coinbaseOut("A", 0)}, 1000, 2000)
 	c.mineWith("D", withTxs(tx), "B", "C")
 	d := c.dag
-	d.stateLock.RLock()
-	defer d.stateLock.RUnlock()
-	for _, n := range d.index {
-		index = append(index, encodeIndexRecord(n))
-		if pd, err := d.loadPastDiff(n.pastKey); err == nil && pd != nil {
-			diffs = append(diffs, encodePastDiff(pd))
+	out := map[string][][]byte{}
+	for kind, bucket := range map[string]database.Bucket{
+		"index": database.BucketBlockIndex,
+		"reach": database.BucketReachability,
+		"diff":  database.BucketUndo,
+		"chain": database.BucketOrder,
+	} {
+		it := d.db.NewIterator([]byte{byte(bucket)})
+		for it.Next() {
+			out[kind] = append(out[kind], it.Value())
+		}
+		it.Release()
+		if err := it.Err(); err != nil {
+			t.Fatal(err)
 		}
 	}
-	virtuals = append(virtuals, encodeVirtualRecord(d.virtual.record()))
-	return index, diffs, virtuals
-}
-
-// fakeNode returns a node standing for a hash, for re-encoding.
-func fakeNode(nodes map[wire.Hash]*blockNode, h wire.Hash) *blockNode {
-	if n, ok := nodes[h]; ok {
-		return n
+	for kind, key := range map[string][]byte{"virtual": virtualStateKey, "dag": dagStateKey} {
+		v, err := d.db.Get(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[kind] = append(out[kind], v)
 	}
-	n := &blockNode{hash: h}
-	nodes[h] = n
-	return n
+	return out
 }
 
 func FuzzDecodeIndexRecord(f *testing.F) {
@@ -53,46 +64,48 @@ func FuzzDecodeIndexRecord(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rec, err := decodeIndexRecord(b)
+		n, err := decodeIndexRecord(b)
 		if err != nil {
 			return
 		}
-		if again := encodeIndexRecord(nodeFromRecord(rec)); !bytes.Equal(again, b) {
+		if again := encodeIndexRecord(n); !bytes.Equal(again, b) {
 			t.Fatalf("round trip differs")
 		}
 	})
 }
 
-// nodeFromRecord builds a node from a decoded index record, with stand-in
-// nodes for the blocks it names.
-func nodeFromRecord(rec *indexRecord) *blockNode {
-	nodes := map[wire.Hash]*blockNode{}
-	n := &blockNode{
-		version:    rec.header.Version,
-		merkleRoot: rec.header.MerkleRoot,
-		timestamp:  rec.header.Timestamp,
-		bits:       rec.header.Bits,
-		nonce:      rec.header.Nonce,
-		height:     rec.height,
-		status:     rec.status,
-		size:       rec.size,
-		txCount:    rec.txCount,
+func FuzzDecodeReachRecord(f *testing.F) {
+	for _, s := range seedRecordKinds(f)["reach"] {
+		f.Add(s)
 	}
-	for _, p := range rec.header.Parents {
-		n.parents = append(n.parents, fakeNode(nodes, p))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r reachData
+		if err := decodeReachRecord(b, &r); err != nil {
+			return
+		}
+		if again := encodeReachRecord(&r); !bytes.Equal(again, b) {
+			t.Fatalf("round trip differs")
+		}
+	})
+}
+
+func FuzzDecodeDAGState(f *testing.F) {
+	recs := seedRecordKinds(f)
+	for _, s := range append(recs["dag"], recs["chain"]...) {
+		f.Add(s)
 	}
-	n.blueScore = rec.blueScore
-	n.blueWork = rec.blueWork
-	for _, h := range rec.blues {
-		n.blues = append(n.blues, fakeNode(nodes, h))
-	}
-	for _, h := range rec.reds {
-		n.reds = append(n.reds, fakeNode(nodes, h))
-	}
-	for i, h := range rec.anticoneNodes {
-		n.anticoneSizes = append(n.anticoneSizes, anticoneSize{fakeNode(nodes, h), rec.anticoneSizes[i]})
-	}
-	return n
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if st, err := decodeDAGState(b); err == nil {
+			if again := encodeDAGState(st); !bytes.Equal(again, b) {
+				t.Fatalf("DAG state round trip differs")
+			}
+		}
+		if e, err := decodeChainEntry(b); err == nil {
+			if again := encodeChainEntry(&e); !bytes.Equal(again, b) {
+				t.Fatalf("chain entry round trip differs")
+			}
+		}
+	})
 }
 
 func FuzzDecodePastDiff(f *testing.F) {
@@ -105,11 +118,10 @@ func FuzzDecodePastDiff(f *testing.F) {
 		if err != nil {
 			return
 		}
-		nodes := map[wire.Hash]*blockNode{}
 		pd := &pastDiff{diff: &utxoDiff{removed: s.removed, added: s.added}}
 		for i, h := range s.blocks {
 			pd.accepted = append(pd.accepted, blockAcceptance{
-				node: fakeNode(nodes, h), txCount: s.txCount[i], bits: s.bits[i]})
+				hash: h, txCount: s.txCount[i], bits: s.bits[i]})
 		}
 		s2, err := decodePastDiff(encodePastDiff(pd))
 		if err != nil {
@@ -151,16 +163,22 @@ func FuzzDecodeVirtualRecord(f *testing.F) {
 // TestDecodersRejectDamage feeds truncated and altered records to the
 // decoders.
 func TestDecodersRejectDamage(t *testing.T) {
-	index, diffs, virtuals := seedRecords(t)
+	recs := seedRecordKinds(t)
 	for _, set := range []struct {
 		name   string
 		recs   [][]byte
 		decode func([]byte) error
 	}{
-		{"index", index, func(b []byte) error { _, err := decodeIndexRecord(b); return err }},
-		{"diff", diffs, func(b []byte) error { _, err := decodePastDiff(b); return err }},
-		{"virtual", virtuals, func(b []byte) error { _, err := decodeVirtualRecord(b); return err }},
+		{"index", recs["index"], func(b []byte) error { _, err := decodeIndexRecord(b); return err }},
+		{"reach", recs["reach"], func(b []byte) error { return decodeReachRecord(b, &reachData{}) }},
+		{"diff", recs["diff"], func(b []byte) error { _, err := decodePastDiff(b); return err }},
+		{"virtual", recs["virtual"], func(b []byte) error { _, err := decodeVirtualRecord(b); return err }},
+		{"dag", recs["dag"], func(b []byte) error { _, err := decodeDAGState(b); return err }},
+		{"chain", recs["chain"], func(b []byte) error { _, err := decodeChainEntry(b); return err }},
 	} {
+		if len(set.recs) == 0 {
+			t.Fatalf("%s: no records to test", set.name)
+		}
 		for _, rec := range set.recs {
 			if err := set.decode(rec); err != nil {
 				t.Fatalf("%s: valid record: %v", set.name, err)
@@ -196,11 +214,13 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if os.Getenv("BLOCKDAG_WRITE_FUZZ_SEEDS") == "" {
 		t.Skip("set BLOCKDAG_WRITE_FUZZ_SEEDS=1 to rewrite the seed corpus")
 	}
-	index, diffs, virtuals := seedRecords(t)
+	kinds := seedRecordKinds(t)
 	for name, recs := range map[string][][]byte{
-		"FuzzDecodeIndexRecord":   index[:min(3, len(index))],
-		"FuzzDecodePastDiff":      diffs[:min(3, len(diffs))],
-		"FuzzDecodeVirtualRecord": virtuals,
+		"FuzzDecodeIndexRecord":   kinds["index"][:min(3, len(kinds["index"]))],
+		"FuzzDecodeReachRecord":   kinds["reach"][:min(3, len(kinds["reach"]))],
+		"FuzzDecodePastDiff":      kinds["diff"][:min(3, len(kinds["diff"]))],
+		"FuzzDecodeVirtualRecord": kinds["virtual"],
+		"FuzzDecodeDAGState":      kinds["dag"],
 	} {
 		dir := filepath.Join("testdata", "fuzz", name)
 		if err := os.MkdirAll(dir, 0755); err != nil {

@@ -18,12 +18,13 @@ import (
 // block's blue score counts the blue blocks in its past and its blue work
 // sums their work.
 
-// ghostdagState holds what the GHOSTDAG computation reuses between blocks.
-// It is only used by the goroutine holding the process lock.
+// ghostdagState holds what the GHOSTDAG computation reuses between blocks
+// and where it finds blocks. It is only used by the goroutine holding the
+// process lock.
 type ghostdagState struct {
+	src        nodeSource
 	k          uint32
 	mergeLimit int
-	epoch      uint64
 	workCache  map[uint32]*big.Int
 }
 
@@ -70,33 +71,41 @@ func mergeSetTooBigError(limit int) error {
 // a walk. It fails with ErrMergeSetTooBig as soon as the set passes the
 // limit, so a block naming an ancient parent costs little to reject.
 func (s *ghostdagState) mergeSet(parents []*blockNode, sp *blockNode) ([]*blockNode, error) {
-	s.epoch++
-	epoch := s.epoch
 	var out []*blockNode
+	seen := make(map[wire.Hash]struct{}, 2*len(parents))
 	queue := make([]*blockNode, 0, len(parents))
 	for _, p := range parents {
-		if p != sp {
+		if p.hash != sp.hash {
 			queue = append(queue, p)
 		}
 	}
 	for len(queue) > 0 {
 		n := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		if n.visit == epoch {
+		if _, ok := seen[n.hash]; ok {
 			continue
 		}
-		n.visit = epoch
-		if isAncestorOrSelf(n, sp) {
+		seen[n.hash] = struct{}{}
+		inPast, err := isAncestorOrSelf(s.src, n, sp)
+		if err != nil {
+			return nil, err
+		}
+		if inPast {
 			continue
 		}
 		out = append(out, n)
 		if len(out)+1 > s.mergeLimit {
 			return nil, mergeSetTooBigError(s.mergeLimit)
 		}
-		for _, pp := range n.parents {
-			if pp.visit != epoch {
-				queue = append(queue, pp)
+		for _, h := range n.parents {
+			if _, ok := seen[h]; ok {
+				continue
 			}
+			pp, err := s.src.node(h)
+			if err != nil {
+				return nil, err
+			}
+			queue = append(queue, pp)
 		}
 	}
 	slices.SortFunc(out, blockCmp)
@@ -113,113 +122,149 @@ func (s *ghostdagState) ghostdag(parents []*blockNode) (*ghostdagData, error) {
 		return nil, err
 	}
 	gd := &ghostdagData{
-		selectedParent: sp,
-		blues:          make([]*blockNode, 1, 1+len(candidates)),
+		selectedParent: sp.hash,
+		blues:          make([]wire.Hash, 1, 1+len(candidates)),
 		anticoneSizes:  make([]anticoneSize, 1, 1+len(candidates)),
 	}
-	gd.blues[0] = sp
-	gd.anticoneSizes[0] = anticoneSize{node: sp}
+	gd.blues[0] = sp.hash
+	gd.anticoneSizes[0] = anticoneSize{hash: sp.hash}
+	// blueNodes are gd.blues resolved, for the reachability queries.
+	blueNodes := make([]*blockNode, 1, 1+len(candidates))
+	blueNodes[0] = sp
 
 	var touched []anticoneSize
 	for _, c := range candidates {
-		blue, count, err := s.checkBlue(gd, c, touched[:0])
+		blue, count, err := s.checkBlue(gd, blueNodes, c, touched[:0])
 		if err != nil {
 			return nil, err
 		}
 		touched = blue
 		if count < 0 {
-			gd.reds = append(gd.reds, c)
+			gd.reds = append(gd.reds, c.hash)
 			continue
 		}
-		gd.blues = append(gd.blues, c)
-		gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{node: c, size: uint32(count)})
+		gd.blues = append(gd.blues, c.hash)
+		blueNodes = append(blueNodes, c)
+		gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{hash: c.hash, size: uint32(count)})
 		// Each blue in c's anticone now has one more blue in its own
 		// anticone; record the new count in this block's data.
 		for _, t := range touched {
-			setAnticoneSize(gd, t.node, t.size+1)
+			setAnticoneSize(gd, t.hash, t.size+1)
 		}
 	}
 
 	gd.blueScore = sp.blueScore + uint64(len(gd.blues))
 	bw := new(big.Int).Set(sp.blueWork)
-	for _, b := range gd.blues {
+	for _, b := range blueNodes {
 		bw.Add(bw, s.work(b.bits))
 	}
 	gd.blueWork = bw
 	return gd, nil
 }
 
-// setAnticoneSize records size as n's blue anticone size in gd.
-func setAnticoneSize(gd *ghostdagData, n *blockNode, size uint32) {
+// setAnticoneSize records size as h's blue anticone size in gd.
+func setAnticoneSize(gd *ghostdagData, h wire.Hash, size uint32) {
 	for i := range gd.anticoneSizes {
-		if gd.anticoneSizes[i].node == n {
+		if gd.anticoneSizes[i].hash == h {
 			gd.anticoneSizes[i].size = size
 			return
 		}
 	}
-	gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{node: n, size: size})
+	gd.anticoneSizes = append(gd.anticoneSizes, anticoneSize{hash: h, size: size})
 }
 
-// checkBlue decides whether candidate c can join gd's blues. It walks the
-// selected chain from the new block down to the first chain block in c's
-// past, counting the blues in c's anticone. It returns count -1 when c must
-// be red; otherwise the number of blues in c's anticone, and in touched those
-// blues with their current anticone sizes.
-func (s *ghostdagState) checkBlue(gd *ghostdagData, c *blockNode,
+// checkBlue decides whether candidate c can join gd's blues (blueNodes
+// resolved). It walks the selected chain from the new block down to the
+// first chain block in c's past, counting the blues in c's anticone. It
+// returns count -1 when c must be red; otherwise the number of blues in c's
+// anticone, and in touched those blues with their current anticone sizes.
+func (s *ghostdagState) checkBlue(gd *ghostdagData, blueNodes []*blockNode, c *blockNode,
 	touched []anticoneSize) ([]anticoneSize, int, error) {
 
 	k := int(s.k)
 	count := 0
-	data := gd
-	var chainNode *blockNode // nil while data is the new block
-	for {
-		if chainNode != nil && isAncestorOrSelf(chainNode, c) {
+	// check counts b when it is in c's anticone; it reports whether c
+	// must be red.
+	check := func(b *blockNode) (bool, error) {
+		inPast, err := isAncestorOrSelf(s.src, b, c)
+		if err != nil || inPast {
+			return false, err
+		}
+		// b is in c's anticone: blocks colored earlier come before c
+		// in a topological order, and older chain blocks' blues are
+		// in the selected parent's past.
+		count++
+		if count > k {
+			return true, nil
+		}
+		size, err := s.blueAnticoneSize(gd, b.hash)
+		if err != nil {
+			return false, err
+		}
+		if size >= uint32(k) {
+			return true, nil
+		}
+		touched = append(touched, anticoneSize{hash: b.hash, size: size})
+		return false, nil
+	}
+	for _, b := range blueNodes {
+		red, err := check(b)
+		if err != nil {
+			return touched, 0, err
+		}
+		if red {
+			return touched, -1, nil
+		}
+	}
+	for h := gd.selectedParent; !h.IsZero(); {
+		chainNode, err := s.src.node(h)
+		if err != nil {
+			return touched, 0, err
+		}
+		inPast, err := isAncestorOrSelf(s.src, chainNode, c)
+		if err != nil {
+			return touched, 0, err
+		}
+		if inPast {
 			// Everything this chain block merged, and everything
 			// below it, is in c's past.
 			break
 		}
-		for _, b := range data.blues {
-			if isAncestorOrSelf(b, c) {
-				continue
-			}
-			// b is in c's anticone: blocks colored earlier come
-			// before c in a topological order, and older chain
-			// blocks' blues are in the selected parent's past.
-			count++
-			if count > k {
-				return touched, -1, nil
-			}
-			size, err := blueAnticoneSize(gd, b)
+		for _, bh := range chainNode.blues {
+			b, err := s.src.node(bh)
 			if err != nil {
 				return touched, 0, err
 			}
-			if size >= uint32(k) {
+			red, err := check(b)
+			if err != nil {
+				return touched, 0, err
+			}
+			if red {
 				return touched, -1, nil
 			}
-			touched = append(touched, anticoneSize{node: b, size: size})
 		}
-		if data.selectedParent == nil {
-			break
-		}
-		chainNode = data.selectedParent
-		data = &chainNode.ghostdagData
+		h = chainNode.selectedParent
 	}
 	return touched, count, nil
 }
 
 // blueAnticoneSize returns b's blue anticone size within gd's blue set: the
 // count recorded by the nearest block on gd's selected chain.
-func blueAnticoneSize(gd *ghostdagData, b *blockNode) (uint32, error) {
+func (s *ghostdagState) blueAnticoneSize(gd *ghostdagData, b wire.Hash) (uint32, error) {
 	for data := gd; ; {
 		for _, e := range data.anticoneSizes {
-			if e.node == b {
+			if e.hash == b {
 				return e.size, nil
 			}
 		}
-		if data.selectedParent == nil {
+		if data.isGenesis() {
 			return 0, ruleError(ErrCorruptState, fmt.Sprintf(
-				"no blue anticone size for block %s", b.hash))
+				"no blue anticone size for block %s", b))
 		}
-		data = &data.selectedParent.ghostdagData
+		n, err := s.src.node(data.selectedParent)
+		if err != nil {
+			return 0, err
+		}
+		data = &n.ghostdagData
 	}
 }

@@ -19,12 +19,70 @@ import (
 // GHOSTDAG and reachability can be tested on hand-drawn DAGs whose hashes
 // are chosen: a block's hash is its name, so ties go to the larger name.
 type synthDAG struct {
-	t     testing.TB
-	gs    ghostdagState
-	stats reachStats
-	nodes map[string]*blockNode
-	names map[*blockNode]string
-	all   []*blockNode
+	t        testing.TB
+	gs       ghostdagState
+	stats    reachStats
+	nodes    map[string]*blockNode
+	byHash   map[wire.Hash]*blockNode
+	names    map[*blockNode]string
+	children map[*blockNode][]*blockNode
+	all      []*blockNode
+}
+
+// node implements nodeSource.
+func (s *synthDAG) node(h wire.Hash) (*blockNode, error) {
+	n, ok := s.byHash[h]
+	if !ok {
+		return nil, fmt.Errorf("no block %s", h)
+	}
+	return n, nil
+}
+
+// markDirty implements nodeSource; the synthetic DAG has no store.
+func (s *synthDAG) markDirty(*blockNode) {}
+
+// get returns the node of a hash, failing the test when it is unknown.
+func (s *synthDAG) get(h wire.Hash) *blockNode {
+	s.t.Helper()
+	n, err := s.node(h)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// all resolves hashes.
+func (s *synthDAG) resolve(hashes []wire.Hash) []*blockNode {
+	out := make([]*blockNode, len(hashes))
+	for i, h := range hashes {
+		out[i] = s.get(h)
+	}
+	return out
+}
+
+// namesOfHashes names blocks given by hash.
+func (s *synthDAG) namesOfHashes(hashes []wire.Hash) string {
+	return s.namesOf(s.resolve(hashes))
+}
+
+// ancestor is isAncestor over the synthetic DAG.
+func (s *synthDAG) ancestor(a, b *blockNode) bool {
+	s.t.Helper()
+	ok, err := isAncestor(s, a, b)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return ok
+}
+
+// ancestorOrSelf is isAncestorOrSelf over the synthetic DAG.
+func (s *synthDAG) ancestorOrSelf(a, b *blockNode) bool {
+	s.t.Helper()
+	ok, err := isAncestorOrSelf(s, a, b)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return ok
 }
 
 func newSynthDAG(t testing.TB, k uint32) *synthDAG {
@@ -36,11 +94,14 @@ func newSynthDAG(t testing.TB, k uint32) *synthDAG {
 // reindexing frequent.
 func newSynthDAGSpace(t testing.TB, k uint32, space uint64) *synthDAG {
 	s := &synthDAG{
-		t:     t,
-		gs:    ghostdagState{k: k, mergeLimit: 1 << 20, workCache: make(map[uint32]*big.Int)},
-		nodes: make(map[string]*blockNode),
-		names: make(map[*blockNode]string),
+		t:        t,
+		gs:       ghostdagState{k: k, mergeLimit: 1 << 20, workCache: make(map[uint32]*big.Int)},
+		nodes:    make(map[string]*blockNode),
+		byHash:   make(map[wire.Hash]*blockNode),
+		names:    make(map[*blockNode]string),
+		children: make(map[*blockNode][]*blockNode),
 	}
+	s.gs.src = s
 	g := &blockNode{bits: 0x207fffff, ghostdagData: ghostdagData{blueWork: new(big.Int)}}
 	copy(g.hash[:], "G")
 	initReachRoot(g)
@@ -48,6 +109,7 @@ func newSynthDAGSpace(t testing.TB, k uint32, space uint64) *synthDAG {
 		g.reach.end = space
 	}
 	s.nodes["G"] = g
+	s.byHash[g.hash] = g
 	s.names[g] = "G"
 	s.all = append(s.all, g)
 	return s
@@ -63,21 +125,22 @@ func (s *synthDAG) add(name string, parentNames ...string) *blockNode {
 		}
 	}
 	sort.Slice(parents, func(i, j int) bool { return parents[i].hash.Compare(&parents[j].hash) < 0 })
-	if err := checkParentsIndependent(parents); err != nil {
+	if err := checkParentsIndependent(s, parents); err != nil {
 		s.t.Fatalf("block %s: %v", name, err)
 	}
 	gd, err := s.gs.ghostdag(parents)
 	if err != nil {
 		s.t.Fatalf("block %s: %v", name, err)
 	}
-	n := &blockNode{parents: parents, bits: 0x207fffff}
+	n := &blockNode{parents: hashesOf(parents), bits: 0x207fffff}
 	copy(n.hash[:], name)
 	n.ghostdagData = *gd
 	for _, p := range parents {
 		n.height = max(n.height, p.height+1)
-		p.children = append(p.children, n)
+		s.children[p] = append(s.children[p], n)
 	}
-	if err := addReachability(n, &s.stats); err != nil {
+	s.byHash[n.hash] = n
+	if err := addReachability(s, n, &s.stats); err != nil {
 		s.t.Fatalf("block %s: %v", name, err)
 	}
 	s.nodes[name] = n
@@ -96,14 +159,18 @@ func (s *synthDAG) namesOf(nodes []*blockNode) string {
 
 // pastOrder returns the GHOSTDAG order of a block's past, by the
 // definition: order(past(sp)), sp, then the rest of the mergeset.
-func pastOrder(n *blockNode) []*blockNode {
+func (s *synthDAG) pastOrder(n *blockNode) []*blockNode {
 	var chain []*blockNode
-	for x := n; x.selectedParent != nil; x = x.selectedParent {
+	for x := n; !x.isGenesis(); x = s.get(x.selectedParent) {
 		chain = append(chain, x)
 	}
 	var out []*blockNode
 	for i := len(chain) - 1; i >= 0; i-- {
-		out = append(out, chain[i].orderedMergeSet()...)
+		ms, err := orderedMergeSet(s, &chain[i].ghostdagData)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		out = append(out, ms...)
 	}
 	return out
 }
@@ -166,9 +233,9 @@ func runGHOSTDAGFile(t *testing.T, file string) string {
 				t.Fatalf("%s: unknown block %s", where, fields[1])
 			}
 			got := map[string]string{
-				"sp":    s.names[n.selectedParent],
-				"blues": s.namesOf(n.blues),
-				"reds":  s.namesOf(n.reds),
+				"sp":    s.names[s.byHash[n.selectedParent]],
+				"blues": s.namesOfHashes(n.blues),
+				"reds":  s.namesOfHashes(n.reds),
 				"score": strconv.FormatUint(n.blueScore, 10),
 			}
 			for _, kv := range fields[2:] {
@@ -180,12 +247,12 @@ func runGHOSTDAGFile(t *testing.T, file string) string {
 			fmt.Fprintf(&transcript, "%s %v\n", fields[1], got)
 		case "order":
 			n := s.nodes[fields[1]]
-			got := s.namesOf(pastOrder(n))
+			got := s.namesOf(s.pastOrder(n))
 			want := strings.Join(fields[2:], ",")
 			if got != want {
 				t.Errorf("%s: order of past(%s): got %s, want %s", where, fields[1], got, want)
 			}
-			checkTopological(t, s, pastOrder(n))
+			checkTopological(t, s, s.pastOrder(n))
 			fmt.Fprintf(&transcript, "order %s\n", got)
 		default:
 			t.Fatalf("%s: unknown directive %q", where, fields[0])
@@ -197,23 +264,23 @@ func runGHOSTDAGFile(t *testing.T, file string) string {
 // checkTopological fails unless every block comes after its parents.
 func checkTopological(t *testing.T, s *synthDAG, order []*blockNode) {
 	t.Helper()
-	pos := make(map[*blockNode]int)
+	pos := make(map[wire.Hash]int)
 	for i, n := range order {
-		pos[n] = i
+		pos[n.hash] = i
 	}
 	for i, n := range order {
 		for _, p := range n.parents {
 			if j, ok := pos[p]; ok && j > i {
-				t.Errorf("order puts %s before its parent %s", s.names[n], s.names[p])
+				t.Errorf("order puts %s before its parent %s", s.names[n], s.names[s.byHash[p]])
 			}
 		}
 	}
 }
 
 // naivePast returns the past of n by walking the DAG.
-func naivePast(n *blockNode) map[*blockNode]bool {
+func (s *synthDAG) naivePast(n *blockNode) map[*blockNode]bool {
 	past := make(map[*blockNode]bool)
-	stack := append([]*blockNode(nil), n.parents...)
+	stack := s.resolve(n.parents)
 	for len(stack) > 0 {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -221,7 +288,7 @@ func naivePast(n *blockNode) map[*blockNode]bool {
 			continue
 		}
 		past[x] = true
-		stack = append(stack, x.parents...)
+		stack = append(stack, s.resolve(x.parents)...)
 	}
 	return past
 }
@@ -230,10 +297,10 @@ func naivePast(n *blockNode) map[*blockNode]bool {
 // blues(past(n)) = blues(past(sp)) + sp, then each mergeset candidate in
 // (blue work, hash) order is blue iff at most k blues are in its anticone
 // and no blue would get more than k.
-func naiveGHOSTDAG(n *blockNode, k int, pasts map[*blockNode]map[*blockNode]bool,
+func (s *synthDAG) naiveGHOSTDAG(n *blockNode, k int, pasts map[*blockNode]map[*blockNode]bool,
 	blueSets map[*blockNode]map[*blockNode]bool) (blues, reds []*blockNode) {
 
-	sp := n.selectedParent
+	sp := s.get(n.selectedParent)
 	past := pasts[n]
 	blueSet := make(map[*blockNode]bool)
 	for b := range blueSets[sp] {
@@ -302,7 +369,7 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 			// would produce.
 			var tips []*blockNode
 			for _, n := range s.all {
-				if len(n.children) == 0 {
+				if len(s.children[n]) == 0 {
 					tips = append(tips, n)
 				}
 			}
@@ -323,7 +390,7 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 			for c := range chosen {
 				redundant := false
 				for o := range chosen {
-					if o != c && naivePast(o)[c] {
+					if o != c && s.naivePast(o)[c] {
 						redundant = true
 					}
 				}
@@ -333,11 +400,11 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 			}
 			name := fmt.Sprintf("B%04d", i)
 			n := s.add(name, parents...)
-			pasts[n] = naivePast(n)
-			blues, reds := naiveGHOSTDAG(n, k, pasts, blueSets)
-			if s.namesOf(blues) != s.namesOf(n.blues) || s.namesOf(reds) != s.namesOf(n.reds) {
+			pasts[n] = s.naivePast(n)
+			blues, reds := s.naiveGHOSTDAG(n, k, pasts, blueSets)
+			if s.namesOf(blues) != s.namesOfHashes(n.blues) || s.namesOf(reds) != s.namesOfHashes(n.reds) {
 				t.Fatalf("seed %d k %d block %s: blues %s reds %s, naive blues %s reds %s",
-					seed, k, name, s.namesOf(n.blues), s.namesOf(n.reds),
+					seed, k, name, s.namesOfHashes(n.blues), s.namesOfHashes(n.reds),
 					s.namesOf(blues), s.namesOf(reds))
 			}
 			if n.blueScore != uint64(len(blueSets[n])) {
@@ -348,7 +415,7 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 		for _, a := range s.all {
 			for _, b := range s.all {
 				want := pasts[b][a]
-				if got := isAncestor(a, b); got != want {
+				if got := s.ancestor(a, b); got != want {
 					t.Fatalf("seed %d: isAncestor(%s, %s) = %v, want %v",
 						seed, s.names[a], s.names[b], got, want)
 				}
@@ -357,7 +424,7 @@ func TestGHOSTDAGRandomAgainstNaive(t *testing.T) {
 		// The order of the last block's past is topological and covers
 		// the past exactly once.
 		last := s.all[len(s.all)-1]
-		order := pastOrder(last)
+		order := s.pastOrder(last)
 		if len(order) != len(pasts[last]) {
 			t.Fatalf("seed %d: order has %d blocks, past %d", seed, len(order), len(pasts[last]))
 		}
@@ -393,12 +460,12 @@ func TestReachabilityReindex(t *testing.T) {
 		t.Fatalf("no reindex happened")
 	}
 	for _, n := range s.all {
-		for _, c := range n.reach.treeChildren {
+		for _, c := range s.resolve(n.reach.treeChildren) {
 			if !isTreeAncestorOrSelf(n, c) || isTreeAncestorOrSelf(c, n) {
 				t.Fatalf("child %s not inside parent %s", s.names[c], s.names[n])
 			}
 		}
-		kids := n.reach.treeChildren
+		kids := s.resolve(n.reach.treeChildren)
 		for i := 1; i < len(kids); i++ {
 			if kids[i-1].reach.end >= kids[i].reach.start {
 				t.Fatalf("siblings %s %s overlap", s.names[kids[i-1]], s.names[kids[i]])
@@ -406,12 +473,15 @@ func TestReachabilityReindex(t *testing.T) {
 		}
 	}
 	tip := s.nodes[prev]
-	for x := tip; x != nil; x = x.selectedParent {
-		if !isAncestorOrSelf(x, tip) {
+	for x := tip; ; x = s.get(x.selectedParent) {
+		if !s.ancestorOrSelf(x, tip) {
 			t.Fatalf("chain block %s not an ancestor of the tip", s.names[x])
 		}
+		if x.isGenesis() {
+			break
+		}
 	}
-	if isAncestor(s.nodes["S00003"], tip) {
+	if s.ancestor(s.nodes["S00003"], tip) {
 		t.Fatalf("side leaf reported as an ancestor of the tip")
 	}
 	t.Logf("%d blocks, %d reindexes touching %d nodes", len(s.all), s.stats.reindexes, s.stats.nodesTouched)

@@ -141,8 +141,11 @@ func (d *BlockDAG) blockContext(parentHashes []wire.Hash) (uint64, uint32, int64
 	parents := make([]*blockNode, len(parentHashes))
 	height := uint32(0)
 	for i := range parentHashes {
-		n, ok := d.index[parentHashes[i]]
-		if !ok {
+		n, err := d.nodes.lookup(parentHashes[i])
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		if n == nil {
 			return 0, 0, 0, 0, notFound(&parentHashes[i])
 		}
 		parents[i] = n
@@ -152,7 +155,15 @@ func (d *BlockDAG) blockContext(parentHashes []wire.Hash) (uint64, uint32, int64
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
-	return gd.blueScore, requiredBits(gd, d.params), pastMedianTime(gd, d.params), height, nil
+	bits, err := requiredBits(d.nodes, gd, d.params)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	pmt, err := pastMedianTime(d.nodes, gd, d.params)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return gd.blueScore, bits, pmt, height, nil
 }
 
 // blockOpts changes a generated block.

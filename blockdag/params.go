@@ -44,6 +44,11 @@ type Params struct {
 	// parent included) a block may have.
 	MergeSetSizeLimit int
 
+	// FinalityDepth is the blue score below the virtual's at which the
+	// selected chain is final (finality.go): the virtual never moves off
+	// a chain block that deep, and a block forking below it is refused.
+	FinalityDepth uint64
+
 	// MaxBlockSize is the largest serialized block, at most
 	// wire.MaxBlockPayload.
 	MaxBlockSize int
@@ -99,6 +104,8 @@ const (
 	defaultMaxParents        = 10
 	defaultMergeSetLimit     = defaultK * 10
 	defaultMaxBlockSize      = 1_000_000
+	defaultFinalityDepth     = 86_400 // a day at one block a second
+	localFinalityDepth       = 1_000
 	defaultPastMedianWindow  = 27
 	defaultDifficultyWindow  = 263
 	defaultMaxTimeOffset     = 132 * time.Second
@@ -148,6 +155,7 @@ func baseParams() Params {
 		K:                     defaultK,
 		MaxParents:            defaultMaxParents,
 		MergeSetSizeLimit:     defaultMergeSetLimit,
+		FinalityDepth:         defaultFinalityDepth,
 		MaxBlockSize:          defaultMaxBlockSize,
 		TargetTimePerBlock:    defaultTargetTimePerBlck,
 		DifficultyWindowSize:  defaultDifficultyWindow,
@@ -203,6 +211,7 @@ func localParams(name string, net wire.SoterNet, port, rpcPort string,
 	p.RPCPort = rpcPort
 	p.PowLimit = localPowLimit
 	p.NoDifficultyAdjustment = true
+	p.FinalityDepth = localFinalityDepth
 	p.SubsidyHalvingInterval = halving
 	p.RelayNonStdTxs = true
 	p.AllowLocalAddrs = true

@@ -49,10 +49,12 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		d.processLock.Unlock()
 		return false, err
 	}
+	d.nodes.beginWrite()
 	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags)
 	if err == nil && !isOrphan {
 		notes = append(notes, d.processOrphans(hash)...)
 	}
+	d.nodes.endWrite()
 	d.notifyLock.Lock()
 	d.processLock.Unlock()
 	d.sendNotifications(notes)
@@ -139,11 +141,13 @@ func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txid
 func (d *BlockDAG) lookupParents(header *wire.BlockHeader) ([]*blockNode, bool, error) {
 	parents := make([]*blockNode, len(header.Parents))
 	missing := false
-	d.stateLock.RLock()
 	for i := range header.Parents {
-		parents[i] = d.index[header.Parents[i]]
+		n, err := d.nodes.lookup(header.Parents[i])
+		if err != nil {
+			return nil, false, err
+		}
+		parents[i] = n
 	}
-	d.stateLock.RUnlock()
 	for i := range header.Parents {
 		if parents[i] != nil {
 			continue
@@ -211,6 +215,8 @@ func (d *BlockDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
 	if err := d.writable(); err != nil {
 		return err
 	}
+	d.nodes.beginWrite()
+	defer d.nodes.endWrite()
 	parents, missing, err := d.lookupParents(&block.Header)
 	if err != nil {
 		return err
@@ -228,17 +234,20 @@ func (d *BlockDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
 func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
 	parents []*blockNode) (*ghostdagData, *pastDiff, *utxoView, wire.Hash, error) {
 
-	if err := checkParentsIndependent(parents); err != nil {
+	if err := checkParentsIndependent(d.nodes, parents); err != nil {
 		return nil, nil, nil, wire.Hash{}, err
 	}
 	gd, err := d.gd.ghostdag(parents)
 	if err != nil {
 		return nil, nil, nil, wire.Hash{}, err
 	}
-	if err := checkBlockContext(block, parents, gd, d.params); err != nil {
+	if err := d.checkFinality(selectParent(parents)); err != nil {
 		return nil, nil, nil, wire.Hash{}, err
 	}
-	key := pastKeyOf(parents)
+	if err := checkBlockContext(d.nodes, block, gd, d.params); err != nil {
+		return nil, nil, nil, wire.Hash{}, err
+	}
+	key := pastKeyOf(block.Header.Parents)
 	past, pd, err := d.pastView(gd, key)
 	if err != nil {
 		return nil, nil, nil, wire.Hash{}, err
@@ -259,7 +268,7 @@ func (d *BlockDAG) maybeAcceptBlock(block *wire.MsgBlock, hash wire.Hash, txids 
 	if err != nil {
 		return nil, err
 	}
-	node := d.newNode(block, hash, parents, gd, block.SerializeSize())
+	node := newNode(block, hash, parents, gd, block.SerializeSize())
 	return d.connectBlock(node, block, txids, pd, own.diff)
 }
 
@@ -276,13 +285,21 @@ func (d *BlockDAG) pastView(gd *ghostdagData, key wire.Hash) (*utxoView, *pastDi
 		return view, vs.diff, nil
 	}
 	view.applyInverse(vs.diff.diff)
-	if sp := vs.selectedParent; key == sp.pastKey {
+	sp, err := d.nodes.node(vs.selectedParent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if key == sp.pastKey {
 		// A sibling of the virtual's selected parent: same parents,
 		// same past.
 		pd, err := d.pastDiffFor(sp, nil)
 		return view, pd, err
 	}
-	if _, _, err := d.moveView(view, vs.selectedParent, gd.selectedParent); err != nil {
+	to, err := d.nodes.node(gd.selectedParent)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, _, err := d.moveView(view, sp, to); err != nil {
 		return nil, nil, err
 	}
 	pd, err := d.loadPastDiff(key)
@@ -317,15 +334,24 @@ func (d *BlockDAG) moveView(view *utxoView, from, to *blockNode) ([]chainStep, [
 	fork := to
 	for !isTreeAncestorOrSelf(fork, from) {
 		redo = append(redo, fork)
-		fork = fork.selectedParent
+		next, err := d.nodes.node(fork.selectedParent)
+		if err != nil {
+			return nil, nil, err
+		}
+		fork = next
 	}
 	var undone, redone []chainStep
-	for n := from; n != fork; n = n.selectedParent {
+	for n := from; n.hash != fork.hash; {
 		pd, err := d.pastDiffFor(n, nil)
 		if err != nil {
 			return nil, nil, err
 		}
 		undone = append(undone, chainStep{n, pd})
+		next, err := d.nodes.node(n.selectedParent)
+		if err != nil {
+			return nil, nil, err
+		}
+		n = next
 	}
 	// The lowest undone and redone blocks both sit on fork; when they
 	// have the same parents they have the same past diff, and undoing

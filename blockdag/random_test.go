@@ -16,17 +16,21 @@ func (d *BlockDAG) pastViewFor(parentHashes []wire.Hash) (*utxoView, uint64, err
 	defer d.processLock.Unlock()
 	parents := make([]*blockNode, len(parentHashes))
 	for i := range parentHashes {
-		parents[i] = d.index[parentHashes[i]]
-		if parents[i] == nil {
+		n, err := d.nodes.lookup(parentHashes[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		if n == nil {
 			return nil, 0, notFound(&parentHashes[i])
 		}
+		parents[i] = n
 	}
 	sort.Slice(parents, func(i, j int) bool { return parents[i].hash.Less(&parents[j].hash) })
 	gd, err := d.gd.ghostdag(parents)
 	if err != nil {
 		return nil, 0, err
 	}
-	view, _, err := d.pastView(gd, pastKeyOf(parents))
+	view, _, err := d.pastView(gd, pastKeyOf(hashesOf(parents)))
 	return view, gd.blueScore, err
 }
 
@@ -223,7 +227,10 @@ func TestRandomDAGConsistency(t *testing.T) {
 
 		// Another feeding order: a random topological order, with
 		// some blocks sent before their parents (orphans).
+		// Its node cache holds a few nodes, so nearly every lookup
+		// reads the store and generations turn over at every block.
 		other := newTestChain(t, testParams())
+		other.dag.nodes.genCost = 2000
 		for _, n := range names {
 			other.blocks[n] = c.blocks[n]
 			other.hashes[n] = c.hashes[n]
@@ -241,6 +248,9 @@ func TestRandomDAGConsistency(t *testing.T) {
 		}
 		if diff := stateOf(t, other.dag).equal(want); diff != "" {
 			t.Fatalf("seed %d: other feeding order: %s", seed, diff)
+		}
+		if err := checkStoredIndex(other.dag); err != nil {
+			t.Fatalf("seed %d: other feeding order: %v", seed, err)
 		}
 
 		c.reopen()

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"sort"
+
+	"github.com/soterdag/soterd/wire"
 )
 
 // Reachability answers "is block a in the past of block b" without walking
@@ -39,15 +40,17 @@ import (
 // Reindexing keeps the order of siblings, so the sorted future covering sets
 // stay sorted.
 //
-// The tree is rebuilt from the block index at startup rather than stored.
+// The data is stored per block (BucketReachability) and read on demand
+// through a nodeSource; every node a change touches is marked dirty so that
+// the accepting block's batch stores it.
 
-// reachData is a node's reachability state.
+// reachData is a node's reachability state. The tree parent is the
+// selected parent.
 type reachData struct {
 	start, end   uint64
-	treeParent   *blockNode
-	treeChildren []*blockNode
+	treeChildren []wire.Hash
 	// fcs is the future covering set, sorted by interval start.
-	fcs []*blockNode
+	fcs []wire.Hash
 	// subtree is scratch space for a reindex: the node's subtree size.
 	subtree uint64
 }
@@ -76,19 +79,41 @@ func isTreeAncestorOrSelf(a, b *blockNode) bool {
 }
 
 // isAncestorOrSelf reports whether a is b or in the past of b.
-func isAncestorOrSelf(a, b *blockNode) bool {
+func isAncestorOrSelf(src nodeSource, a, b *blockNode) (bool, error) {
 	if isTreeAncestorOrSelf(a, b) {
-		return true
+		return true, nil
 	}
 	fcs := a.reach.fcs
+	if len(fcs) == 0 {
+		return false, nil
+	}
+	// The covering blocks' intervals are disjoint and sorted: find the
+	// last one starting at or below b's start.
 	bs := b.reach.start
-	i := sort.Search(len(fcs), func(i int) bool { return fcs[i].reach.start > bs })
-	return i > 0 && isTreeAncestorOrSelf(fcs[i-1], b)
+	lo, hi := 0, len(fcs)
+	var cand *blockNode
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		m, err := src.node(fcs[mid])
+		if err != nil {
+			return false, err
+		}
+		if m.reach.start > bs {
+			hi = mid
+		} else {
+			cand = m
+			lo = mid + 1
+		}
+	}
+	return cand != nil && isTreeAncestorOrSelf(cand, b), nil
 }
 
 // isAncestor reports whether a is in the past of b (a != b).
-func isAncestor(a, b *blockNode) bool {
-	return a != b && isAncestorOrSelf(a, b)
+func isAncestor(src nodeSource, a, b *blockNode) (bool, error) {
+	if a.hash == b.hash {
+		return false, nil
+	}
+	return isAncestorOrSelf(src, a, b)
 }
 
 // initReachRoot gives genesis the whole label space.
@@ -99,25 +124,37 @@ func initReachRoot(genesis *blockNode) {
 
 // freeInterval returns the free space after the node's last tree child; it
 // is empty when lo > hi.
-func (n *blockNode) freeInterval() (lo, hi uint64) {
+func freeInterval(src nodeSource, n *blockNode) (lo, hi uint64, err error) {
 	lo = n.reach.start
 	if k := len(n.reach.treeChildren); k > 0 {
-		lo = n.reach.treeChildren[k-1].reach.end + 1
+		last, err := src.node(n.reach.treeChildren[k-1])
+		if err != nil {
+			return 0, 0, err
+		}
+		lo = last.reach.end + 1
 	}
-	return lo, n.reach.end - 1
+	return lo, n.reach.end - 1, nil
 }
 
 // addReachability inserts n, whose GHOSTDAG data is set, into the tree under
 // its selected parent and into the future covering sets of the rest of its
 // mergeset. It must be called with the state lock held for writing.
-func addReachability(n *blockNode, stats *reachStats) error {
-	p := n.selectedParent
-	lo, hi := p.freeInterval()
+func addReachability(src nodeSource, n *blockNode, stats *reachStats) error {
+	p, err := src.node(n.selectedParent)
+	if err != nil {
+		return err
+	}
+	lo, hi, err := freeInterval(src, p)
+	if err != nil {
+		return err
+	}
 	if lo > hi {
-		if err := reindex(p, stats); err != nil {
+		if err := reindex(src, p, stats); err != nil {
 			return err
 		}
-		lo, hi = p.freeInterval()
+		if lo, hi, err = freeInterval(src, p); err != nil {
+			return err
+		}
 		if lo > hi {
 			return ruleError(ErrCorruptState, "reachability reindex left no room")
 		}
@@ -125,36 +162,74 @@ func addReachability(n *blockNode, stats *reachStats) error {
 	free := hi - lo + 1
 	size := free - free/2 // the first half, rounded up
 	n.reach.start, n.reach.end = lo, lo+size-1
-	n.reach.treeParent = p
-	p.reach.treeChildren = append(p.reach.treeChildren, n)
+	p.reach.treeChildren = append(p.reach.treeChildren, n.hash)
+	src.markDirty(p)
+	src.markDirty(n)
 
-	for _, m := range n.blues[1:] {
-		insertFCS(m, n)
+	for _, h := range n.blues[1:] {
+		if err := insertFCS(src, h, n); err != nil {
+			return err
+		}
 	}
-	for _, m := range n.reds {
-		insertFCS(m, n)
+	for _, h := range n.reds {
+		if err := insertFCS(src, h, n); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// insertFCS adds c to m's future covering set at its sorted position.
-func insertFCS(m, c *blockNode) {
+// insertFCS adds c to the future covering set of block h at its sorted
+// position.
+func insertFCS(src nodeSource, h wire.Hash, c *blockNode) error {
+	m, err := src.node(h)
+	if err != nil {
+		return err
+	}
 	fcs := m.reach.fcs
-	i := sort.Search(len(fcs), func(i int) bool { return fcs[i].reach.start > c.reach.start })
-	fcs = append(fcs, nil)
-	copy(fcs[i+1:], fcs[i:])
-	fcs[i] = c
+	lo, hi := 0, len(fcs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		x, err := src.node(fcs[mid])
+		if err != nil {
+			return err
+		}
+		if x.reach.start > c.reach.start {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	fcs = append(fcs, wire.Hash{})
+	copy(fcs[lo+1:], fcs[lo:])
+	fcs[lo] = c.hash
 	m.reach.fcs = fcs
+	src.markDirty(m)
+	return nil
+}
+
+// treeChildren resolves a node's tree children.
+func treeChildren(src nodeSource, n *blockNode) ([]*blockNode, error) {
+	out := make([]*blockNode, len(n.reach.treeChildren))
+	for i, h := range n.reach.treeChildren {
+		c, err := src.node(h)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // countSubtree sets reach.subtree on every node of root's subtree and
 // returns root's subtree size.
-func countSubtree(root *blockNode, stats *reachStats) uint64 {
+func countSubtree(src nodeSource, root *blockNode, stats *reachStats) (uint64, error) {
 	// Iterative post-order: a node is finished when popped the second
 	// time.
 	type frame struct {
-		n    *blockNode
-		done bool
+		n        *blockNode
+		children []*blockNode
+		done     bool
 	}
 	stack := []frame{{n: root}}
 	for len(stack) > 0 {
@@ -162,19 +237,23 @@ func countSubtree(root *blockNode, stats *reachStats) uint64 {
 		stack = stack[:len(stack)-1]
 		if f.done {
 			s := uint64(1)
-			for _, c := range f.n.reach.treeChildren {
+			for _, c := range f.children {
 				s += c.reach.subtree
 			}
 			f.n.reach.subtree = s
 			stats.nodesTouched++
 			continue
 		}
-		stack = append(stack, frame{n: f.n, done: true})
-		for _, c := range f.n.reach.treeChildren {
+		kids, err := treeChildren(src, f.n)
+		if err != nil {
+			return 0, err
+		}
+		stack = append(stack, frame{n: f.n, children: kids, done: true})
+		for _, c := range kids {
 			stack = append(stack, frame{n: c})
 		}
 	}
-	return root.reach.subtree
+	return root.reach.subtree, nil
 }
 
 // mulDiv returns a*b/c without overflow; a*b/c must fit in 64 bits, which
@@ -207,8 +286,9 @@ func offPathSize(need uint64) uint64 {
 	return 2*need + offPathSlack
 }
 
-// reindex makes room under p for one more tree child.
-func reindex(p *blockNode, stats *reachStats) error {
+// reindex makes room under p for one more tree child. Every node whose
+// interval moves is marked dirty.
+func reindex(src nodeSource, p *blockNode, stats *reachStats) error {
 	stats.reindexes++
 
 	// Climb to the first ancestor whose interval is at least
@@ -216,19 +296,34 @@ func reindex(p *blockNode, stats *reachStats) error {
 	// child. path collects the nodes from p up to that ancestor; their
 	// subtree fields count the new child.
 	path := []*blockNode{p}
-	size := countSubtree(p, stats) + 1
+	size, err := countSubtree(src, p, stats)
+	if err != nil {
+		return err
+	}
+	size++
 	p.reach.subtree = size
 	u := p
 	for u.reach.intervalSize()/reindexMargin < size {
-		parent := u.reach.treeParent
-		if parent == nil {
+		if u.isGenesis() {
 			return ruleError(ErrCorruptState, fmt.Sprintf(
 				"reachability labels exhausted with %d blocks", size))
 		}
+		parent, err := src.node(u.selectedParent)
+		if err != nil {
+			return err
+		}
 		s := 1 + size
-		for _, c := range parent.reach.treeChildren {
-			if c != u {
-				s += countSubtree(c, stats)
+		kids, err := treeChildren(src, parent)
+		if err != nil {
+			return err
+		}
+		for _, c := range kids {
+			if c.hash != u.hash {
+				cs, err := countSubtree(src, c, stats)
+				if err != nil {
+					return err
+				}
+				s += cs
 			}
 		}
 		parent.reach.subtree = s
@@ -242,26 +337,33 @@ func reindex(p *blockNode, stats *reachStats) error {
 	// The margin guarantees the rest is at least the path child's need.
 	for i := len(path) - 1; i >= 0; i-- {
 		v := path[i]
-		var pathChild *blockNode
+		var pathChild wire.Hash
 		if i > 0 {
-			pathChild = path[i-1]
+			pathChild = path[i-1].hash
+		}
+		kids, err := treeChildren(src, v)
+		if err != nil {
+			return err
 		}
 		offTotal := uint64(0)
-		for _, c := range v.reach.treeChildren {
-			if c != pathChild {
+		for _, c := range kids {
+			if c.hash != pathChild {
 				offTotal += offPathSize(c.reach.subtree)
 			}
 		}
 		pathSize := v.reach.intervalSize() - 1 - offTotal
 		next := v.reach.start
-		for _, c := range v.reach.treeChildren {
-			if c == pathChild {
+		for _, c := range kids {
+			if i > 0 && c.hash == pathChild {
 				c.reach.start, c.reach.end = next, next+pathSize-1
+				src.markDirty(c)
 				next += pathSize
 				continue
 			}
 			sz := offPathSize(c.reach.subtree)
-			allocateSubtree(c, next, next+sz-1, stats)
+			if err := allocateSubtree(src, c, next, next+sz-1, stats); err != nil {
+				return err
+			}
 			next += sz
 		}
 	}
@@ -271,7 +373,7 @@ func reindex(p *blockNode, stats *reachStats) error {
 // allocateSubtree gives root the interval [start, end] and spreads it over
 // root's subtree in proportion to subtree sizes, so every node keeps the
 // same share of spare room. reach.subtree must be set on the subtree.
-func allocateSubtree(root *blockNode, start, end uint64, stats *reachStats) {
+func allocateSubtree(src nodeSource, root *blockNode, start, end uint64, stats *reachStats) error {
 	type frame struct {
 		n          *blockNode
 		start, end uint64
@@ -281,18 +383,26 @@ func allocateSubtree(root *blockNode, start, end uint64, stats *reachStats) {
 		f := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		n := f.n
-		n.reach.start, n.reach.end = f.start, f.end
+		if n.reach.start != f.start || n.reach.end != f.end {
+			n.reach.start, n.reach.end = f.start, f.end
+			src.markDirty(n)
+		}
 		stats.nodesTouched++
 		if len(n.reach.treeChildren) == 0 {
 			continue
 		}
+		kids, err := treeChildren(src, n)
+		if err != nil {
+			return err
+		}
 		total := n.reach.subtree
 		spare := n.reach.intervalSize() - total
 		next := f.start
-		for _, c := range n.reach.treeChildren {
+		for _, c := range kids {
 			sz := c.reach.subtree + mulDiv(spare, c.reach.subtree, total)
 			stack = append(stack, frame{c, next, next + sz - 1})
 			next += sz
 		}
 	}
+	return nil
 }

@@ -125,36 +125,44 @@ func (d *BlockDAG) buildTxIndex() error {
 	batch := d.db.NewBatch()
 	pending := make(map[wire.Hash]struct{})
 	var done, records uint64
-	for _, level := range d.byHeight {
-		for _, n := range level {
-			b, err := d.db.Get(blockKey(&n.hash))
-			if err != nil {
-				return fmt.Errorf("read block %s: %w", n.hash, err)
-			}
-			var msg wire.MsgBlock
-			if err := msg.Deserialize(b); err != nil {
-				return ruleError(ErrCorruptState, fmt.Sprintf(
-					"stored block %s does not decode: %v", n.hash, err))
-			}
-			added, err := d.indexBlockTxs(batch, &n.hash, msg.TxIDs(), pending)
-			if err != nil {
+	it := d.db.NewIterator([]byte{byte(database.BucketHeights)})
+	defer it.Release()
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+4+wire.HashSize {
+			return ruleError(ErrCorruptState, "height key of the wrong size")
+		}
+		hash := wire.Hash(k[5:])
+		b, err := d.db.Get(blockKey(&hash))
+		if err != nil {
+			return fmt.Errorf("read block %s: %w", hash, err)
+		}
+		var msg wire.MsgBlock
+		if err := msg.Deserialize(b); err != nil {
+			return ruleError(ErrCorruptState, fmt.Sprintf(
+				"stored block %s does not decode: %v", hash, err))
+		}
+		added, err := d.indexBlockTxs(batch, &hash, msg.TxIDs(), pending)
+		if err != nil {
+			return err
+		}
+		records += uint64(added)
+		done++
+		if batch.Len() >= txIndexFlushPuts {
+			if err := d.db.Write(batch); err != nil {
 				return err
 			}
-			records += uint64(added)
-			done++
-			if batch.Len() >= txIndexFlushPuts {
-				if err := d.db.Write(batch); err != nil {
-					return err
-				}
-				batch.Reset()
-				clear(pending)
-			}
-			if now := time.Now(); now.Sub(lastLog) >= txIndexProgressInterval {
-				log.Infof("Building the transaction index: %d of %d blocks (%.1f%%)",
-					done, total, 100*float64(done)/float64(total))
-				lastLog = now
-			}
+			batch.Reset()
+			clear(pending)
 		}
+		if now := time.Now(); now.Sub(lastLog) >= txIndexProgressInterval {
+			log.Infof("Building the transaction index: %d of %d blocks (%.1f%%)",
+				done, total, 100*float64(done)/float64(total))
+			lastLog = now
+		}
+	}
+	if err := it.Err(); err != nil {
+		return err
 	}
 	batch.Put(txIndexCompleteKey, []byte{1})
 	if err := d.db.Write(batch); err != nil {
@@ -192,18 +200,13 @@ func (d *BlockDAG) FindTransaction(txID *wire.Hash) (tx *wire.MsgTx, block wire.
 	}
 
 	// A recent block is likely in the cache with its txids.
-	d.stateLock.RLock()
-	n := d.index[block]
-	d.stateLock.RUnlock()
-	if n != nil {
-		if bd, cached := d.blockCache.get(n); cached {
-			if pos < len(bd.txids) && bd.txids[pos] == *txID {
-				return bd.msg.Transactions[pos], block, true
-			}
-			log.Warnf("The transaction index names block %s for transaction %s, "+
-				"which it does not hold", block, txID)
-			return nil, wire.Hash{}, false
+	if bd, cached := d.blockCache.get(block); cached {
+		if pos < len(bd.txids) && bd.txids[pos] == *txID {
+			return bd.msg.Transactions[pos], block, true
 		}
+		log.Warnf("The transaction index names block %s for transaction %s, "+
+			"which it does not hold", block, txID)
+		return nil, wire.Hash{}, false
 	}
 	b, err := d.db.Get(blockKey(&block))
 	if err != nil {

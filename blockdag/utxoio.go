@@ -116,7 +116,7 @@ func encodePastDiff(pd *pastDiff) []byte {
 	b := make([]byte, 0, size)
 	b = wire.AppendVarInt(b, uint64(len(pd.accepted)))
 	for _, a := range pd.accepted {
-		b = append(b, a.node.hash[:]...)
+		b = append(b, a.hash[:]...)
 		b = wire.AppendVarInt(b, uint64(a.txCount))
 		b = append(b, a.bits...)
 	}

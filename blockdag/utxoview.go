@@ -96,7 +96,7 @@ func (v *utxoView) applyInverse(d *utxoDiff) {
 
 // blockAcceptance says which transactions of a merged block were accepted.
 type blockAcceptance struct {
-	node    *blockNode
+	hash    wire.Hash
 	txCount int
 	bits    []byte
 }

@@ -163,15 +163,23 @@ func isMutationError(err error) bool {
 
 // checkBlockContext applies the rules that need the block's place in the
 // DAG. parents are the block's parent nodes; gd its GHOSTDAG data.
-func checkBlockContext(block *wire.MsgBlock, parents []*blockNode, gd *ghostdagData,
+func checkBlockContext(src nodeSource, block *wire.MsgBlock, gd *ghostdagData,
 	params *Params) error {
 
 	header := &block.Header
-	if bits := requiredBits(gd, params); header.Bits != bits {
+	bits, err := requiredBits(src, gd, params)
+	if err != nil {
+		return err
+	}
+	if header.Bits != bits {
 		return ruleError(ErrUnexpectedDifficulty, fmt.Sprintf(
 			"block bits %08x, required %08x", header.Bits, bits))
 	}
-	if pmt := pastMedianTime(gd, params); header.Timestamp <= pmt {
+	pmt, err := pastMedianTime(src, gd, params)
+	if err != nil {
+		return err
+	}
+	if header.Timestamp <= pmt {
 		return ruleError(ErrTimeTooOld, fmt.Sprintf(
 			"block timestamp %d is not above the past median time %d",
 			header.Timestamp, pmt))
@@ -205,10 +213,17 @@ func checkBlockContext(block *wire.MsgBlock, parents []*blockNode, gd *ghostdagD
 
 // checkParentsIndependent rejects a block one of whose parents is in the
 // past of another.
-func checkParentsIndependent(parents []*blockNode) error {
+func checkParentsIndependent(src nodeSource, parents []*blockNode) error {
 	for i, a := range parents {
 		for j, b := range parents {
-			if i != j && isAncestor(a, b) {
+			if i == j {
+				continue
+			}
+			anc, err := isAncestor(src, a, b)
+			if err != nil {
+				return err
+			}
+			if anc {
 				return ruleError(ErrParentIsAncestor, fmt.Sprintf(
 					"parent %s is an ancestor of parent %s", a.hash, b.hash))
 			}

@@ -1,6 +1,7 @@
 package blockdag
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -12,23 +13,45 @@ import (
 // mergeset walk per tip.
 const maxVirtualCandidates = 64
 
-// selectVirtualParents picks the virtual's parents from tips: the tip with
-// the most blue work, then the others by blue work (descending, ties by
-// larger hash) while there are fewer than MaxParents and the mergeset stays
-// within its limit. The result is sorted by hash, as a header lists parents.
-func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
+// selectVirtualParents picks the virtual's parents from tips: first the
+// tip with the most blue work among those whose selected chain holds the
+// finality point (the finality rule, finality.go), then the others that
+// have less blue work than it (so it stays the selected parent), by blue
+// work descending, while there are fewer than MaxParents and the mergeset
+// stays within its limit. The result is sorted by hash, as a header lists
+// parents. fp is the finality point.
+func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*blockNode, error) {
 	sorted := append([]*blockNode(nil), tips...)
 	slices.SortFunc(sorted, func(a, b *blockNode) int { return blockCmp(b, a) })
+	first := -1
+	for i, t := range sorted {
+		if isTreeAncestorOrSelf(fp, t) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return nil, ruleError(ErrCorruptState, "no tip has the finality point on its selected chain")
+	}
+	if first > 0 {
+		d.warnFinalityConflict(sorted[0], fp)
+	}
+	sorted = sorted[first:]
 	if len(sorted) > maxVirtualCandidates {
 		sorted = sorted[:maxVirtualCandidates]
 	}
+	byHash := func(a, b *blockNode) int { return a.hash.Compare(&b.hash) }
 	// Usually all of them fit: try that first, with one mergeset walk.
 	if n := min(len(sorted), d.params.MaxParents); n > 1 {
 		all := sorted[:n:n]
-		if _, err := d.gd.mergeSet(all, all[0]); err == nil {
+		_, err := d.gd.mergeSet(all, all[0])
+		if err == nil {
 			chosen := append([]*blockNode(nil), all...)
-			slices.SortFunc(chosen, func(a, b *blockNode) int { return a.hash.Compare(&b.hash) })
-			return chosen
+			slices.SortFunc(chosen, byHash)
+			return chosen, nil
+		}
+		if !errors.Is(err, ErrMergeSetTooBig) {
+			return nil, err
 		}
 	}
 	chosen := []*blockNode{sorted[0]}
@@ -38,19 +61,23 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode) []*blockNode {
 		}
 		candidate := append(chosen[:len(chosen):len(chosen)], t)
 		if _, err := d.gd.mergeSet(candidate, chosen[0]); err != nil {
+			if !errors.Is(err, ErrMergeSetTooBig) {
+				return nil, err
+			}
 			continue
 		}
 		chosen = candidate
 	}
-	slices.SortFunc(chosen, func(a, b *blockNode) int { return a.hash.Compare(&b.hash) })
-	return chosen
+	slices.SortFunc(chosen, byHash)
+	return chosen, nil
 }
 
 // connectBlock adds a validated block to the DAG and moves the virtual, in
-// one store batch: block body, index record, past diffs, UTXO changes and
-// the virtual record. Tips are not stored: a block without
-// children in the index is a tip. pd is the block's past diff and own
-// the change its own transactions make to the state of its past.
+// one store batch: block body, index and reachability records (the new
+// block's and those its insertion changed), height, children and tips
+// records, past diffs, UTXO changes, the selected chain, and the virtual
+// and DAG state records. pd is the block's past diff and own the change
+// its own transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	pd *pastDiff, own *utxoDiff) ([]*Notification, error) {
 
@@ -61,40 +88,44 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	// index. Readers query reachability, so take the lock for the
 	// insertion (a reindex rewrites intervals).
 	d.stateLock.Lock()
-	err := addReachability(node, &d.reachStats)
+	d.nodes.addFresh(node)
+	err := addReachability(d.nodes, node, &d.reachStats)
 	d.stateLock.Unlock()
 	if err != nil {
-		d.fail(err)
-		return nil, err
+		return nil, d.fail(err)
 	}
 
 	// The new virtual.
 	old := d.virtual
-	tips := make([]*blockNode, 0, len(d.tips)+1)
+	tips := make([]wire.Hash, 0, len(d.tips)+1)
 	for _, t := range d.tips {
-		isParent := false
-		for _, p := range node.parents {
-			if p == t {
-				isParent = true
-				break
-			}
-		}
-		if !isParent {
+		if !slices.Contains(node.parents, t) {
 			tips = append(tips, t)
 		}
 	}
-	tips = append(tips, node)
-	vparents := d.selectVirtualParents(tips)
+	tips = append(tips, node.hash)
+	tipNodes, err := d.nodes.nodes(tips)
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	fp, err := d.finalityPoint()
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	vparentNodes, err := d.selectVirtualParents(tipNodes, fp)
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	vparents := hashesOf(vparentNodes)
 	vkey := pastKeyOf(vparents)
 
 	net := newUTXOView(d.utxo)
 	var removed, added []chainStep
 	vs := old
 	if vkey != old.key {
-		vgd, err := d.gd.ghostdag(vparents)
+		vgd, err := d.gd.ghostdag(vparentNodes)
 		if err != nil {
-			d.fail(err)
-			return nil, err
+			return nil, d.fail(err)
 		}
 		vs = &virtualState{
 			parents:      vparents,
@@ -104,7 +135,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			count:        old.count,
 			total:        old.total,
 		}
-		if vgd.selectedParent == node && node.selectedParent == old.selectedParent &&
+		if vgd.selectedParent == node.hash && node.selectedParent == old.selectedParent &&
 			node.pastKey == old.key {
 			// The common case: the block extends the virtual's
 			// selected chain and names all the virtual's parents,
@@ -112,15 +143,22 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			added = []chainStep{{node, pd}}
 		} else {
 			net.applyInverse(old.diff.diff)
-			removed, added, err = d.moveView(net, old.selectedParent, vgd.selectedParent)
+			from, err := d.nodes.node(old.selectedParent)
 			if err != nil {
-				d.fail(err)
-				return nil, err
+				return nil, d.fail(err)
+			}
+			to, err := d.nodes.node(vgd.selectedParent)
+			if err != nil {
+				return nil, d.fail(err)
+			}
+			removed, added, err = d.moveView(net, from, to)
+			if err != nil {
+				return nil, d.fail(err)
 			}
 		}
 		// The virtual's own diff. When it merges only the new block,
 		// that is the block's own change, all of it accepted.
-		if vgd.selectedParent == node && len(vgd.blues) == 1 && len(vgd.reds) == 0 {
+		if vgd.selectedParent == node.hash && len(vgd.blues) == 1 && len(vgd.reds) == 0 {
 			bits := make([]byte, (len(block.Transactions)+7)/8)
 			for i := range block.Transactions {
 				bits[i/8] |= 1 << (i % 8)
@@ -128,7 +166,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			vs.diff = &pastDiff{
 				key:      vkey,
 				diff:     own,
-				accepted: []blockAcceptance{{node: node, txCount: len(block.Transactions), bits: bits}},
+				accepted: []blockAcceptance{{hash: node.hash, txCount: len(block.Transactions), bits: bits}},
 			}
 			d.diffCache.put(vkey, vs.diff)
 		} else {
@@ -140,20 +178,45 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 				vs.diff, err = d.computePastDiff(net, vgd, vkey)
 			}
 			if err != nil {
-				d.fail(err)
-				return nil, err
+				return nil, d.fail(err)
 			}
 		}
 		net.applyDiff(vs.diff.diff)
 		d.applyCommitment(vs, net.diff)
-		d.finishVirtual(vs)
+		if err := d.finishVirtual(vs); err != nil {
+			return nil, d.fail(err)
+		}
+	}
+
+	// The selected chain's new end and the finality point on it.
+	update, err := d.chainUpdateFor(removed, added)
+	if err != nil {
+		return nil, d.fail(err)
+	}
+	newFinality, err := d.advanceFinality(update, vs.blueScore)
+	if err != nil {
+		return nil, d.fail(err)
 	}
 
 	// The batch.
 	hash := node.hash
 	batch := d.db.NewBatch()
 	batch.Put(blockKey(&hash), block.Serialize())
-	batch.Put(indexKey(&hash), encodeIndexRecord(node))
+	d.nodes.flushDirty(batch)
+	batch.Put(heightKey(node.height, &hash), nil)
+	newTips := tips[:0:0]
+	for _, t := range d.tips {
+		if slices.Contains(node.parents, t) {
+			batch.Delete(tipKey(&t))
+		} else {
+			newTips = append(newTips, t)
+		}
+	}
+	newTips = append(newTips, hash)
+	batch.Put(tipKey(&hash), nil)
+	for i := range node.parents {
+		batch.Put(childKey(&node.parents[i], &hash), nil)
+	}
 	var newDiffs []*pastDiff
 	if !pd.stored {
 		batch.Put(undoKey(pd.key), encodePastDiff(pd))
@@ -173,37 +236,42 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.utxo.commit(net.diff, batch)
 		batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
 	}
+	d.chain.write(update, batch)
+	state := dagStateRecord{
+		blockCount:  d.blockCount + 1,
+		maxHeight:   max(d.maxHeight, node.height),
+		chainLen:    d.chain.newLength(update),
+		finalityPos: newFinality,
+	}
+	batch.Put(dagStateKey, encodeDAGState(&state))
 	if d.txIndex {
 		// The writers are serialized and each writes its batch before
 		// the next starts, so the store is the only pending state.
 		if _, err := d.indexBlockTxs(batch, &hash, txids, nil); err != nil {
-			d.fail(err)
-			return nil, err
+			return nil, d.fail(err)
 		}
 	}
 
 	d.stateLock.Lock()
 	if err := d.db.Write(batch); err != nil {
 		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
+		d.nodes.dropDirty()
 		d.stateLock.Unlock()
 		log.Errorf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
+	d.nodes.clearDirty()
 	for _, x := range newDiffs {
 		x.stored = true
 	}
-	d.linkNode(node)
+	d.tips = newTips
+	d.blockCount = state.blockCount
+	d.maxHeight = state.maxHeight
+	d.chain.apply(update)
+	d.finalityPos = newFinality
 	if vs != old {
 		d.utxo.updateCache(net.diff)
 		d.virtual = vs
-		n := len(d.chain) - len(removed)
-		d.chain = d.chain[:n]
-		d.chainPrefix = d.chainPrefix[:n]
-		for _, s := range added {
-			d.chain = append(d.chain, s.node)
-			d.chainPrefix = append(d.chainPrefix, d.chainPrefix[len(d.chainPrefix)-1]+
-				uint64(s.node.mergeSetSize()))
-		}
 	}
 	d.stateLock.Unlock()
 
@@ -224,21 +292,43 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	return notes, nil
 }
 
+// chainUpdateFor turns the chain blocks a virtual move removed and added
+// into the change of the stored selected chain.
+func (d *BlockDAG) chainUpdateFor(removed, added []chainStep) (*chainUpdate, error) {
+	u := &chainUpdate{removed: len(removed)}
+	if len(added) == 0 {
+		return u, nil
+	}
+	base, err := d.chain.get(d.chain.length - uint64(len(removed)) - 1)
+	if err != nil {
+		return nil, err
+	}
+	prefix := base.prefix
+	u.added = make([]chainEntry, len(added))
+	for i, s := range added {
+		prefix += uint64(s.node.mergeSetSize())
+		u.added[i] = chainEntry{hash: s.node.hash, prefix: prefix, blueScore: s.node.blueScore}
+	}
+	return u, nil
+}
+
 // fail records an internal failure after which the in-memory DAG may no
-// longer match the store; writers refuse to continue.
-func (d *BlockDAG) fail(err error) {
+// longer match the store; writers refuse to continue. It returns err.
+func (d *BlockDAG) fail(err error) error {
 	d.stateLock.Lock()
 	if d.fatalErr == nil {
 		d.fatalErr = fmt.Errorf("blockdag: internal failure, restart the node: %w", err)
 	}
+	d.nodes.dropDirty()
 	d.stateLock.Unlock()
 	log.Errorf("DAG state failure: %v", err)
+	return err
 }
 
 // virtualChanged builds the notification of a virtual move from old to vs.
 func (d *BlockDAG) virtualChanged(old, vs *virtualState, removed, added []chainStep) (*VirtualChangedData, error) {
 	data := &VirtualChangedData{
-		VirtualParents:   hashesOf(vs.parents),
+		VirtualParents:   append([]wire.Hash(nil), vs.parents...),
 		VirtualBlueScore: vs.blueScore,
 		VirtualBlueWork:  vs.blueWork,
 	}
@@ -282,7 +372,11 @@ func (d *BlockDAG) virtualChanged(old, vs *virtualState, removed, added []chainS
 				continue
 			}
 			for _, a := range pd.accepted {
-				bd, err := d.blockDataOf(a.node)
+				n, err := d.nodes.node(a.hash)
+				if err != nil {
+					return nil, err
+				}
+				bd, err := d.blockDataOf(n)
 				if err != nil {
 					return nil, err
 				}

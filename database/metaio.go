@@ -8,7 +8,14 @@ import (
 // SchemaVersion is the version of the store's layout (buckets and the
 // encodings of their records) that this software writes and reads. A change
 // that an older or newer node would misread bumps it.
-const SchemaVersion uint32 = 1
+//
+// Version 2 keeps the block index's reachability data, the height index,
+// children, tips and the virtual's selected chain in the store, where
+// version 1 rebuilt them in memory at every start; a version 1 store is
+// refused with the advice to resync from peers (no public network has
+// version 1 data worth an upgrade path), and a version 1 node refuses a
+// version 2 store rather than letting the new records fall out of step.
+const SchemaVersion uint32 = 2
 
 // The schema version record in BucketMeta:
 //

@@ -2,6 +2,7 @@ package database
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,14 +45,14 @@ func TestSchemaMismatch(t *testing.T) {
 		name:  "newer",
 		value: encodeSchemaVersion(SchemaVersion + 1),
 		kind:  ErrSchemaVersion,
-		words: []string{"schema version 2", "version 1", "newer soterd",
-			"resync from peers"},
+		words: []string{fmt.Sprintf("schema version %d", SchemaVersion+1),
+			fmt.Sprintf("version %d", SchemaVersion), "newer soterd", "resync from peers"},
 	}, {
 		name:  "older",
 		value: encodeSchemaVersion(SchemaVersion - 1),
 		kind:  ErrSchemaVersion,
-		words: []string{"schema version 0", "version 1", "cannot upgrade",
-			"resync from peers"},
+		words: []string{fmt.Sprintf("schema version %d", SchemaVersion-1),
+			fmt.Sprintf("version %d", SchemaVersion), "cannot upgrade", "resync from peers"},
 	}, {
 		name:  "short record",
 		value: []byte{1, 0},

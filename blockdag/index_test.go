@@ -1,0 +1,398 @@
+package blockdag
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/soterdag/soterd/database"
+	"github.com/soterdag/soterd/wire"
+)
+
+// checkStoredIndex reads every record of the stored block index straight
+// from the store, past the node cache, and checks that the records agree
+// with each other: the state record's counters, the height index, children
+// and tips, the reachability tree and future covering sets (against pasts
+// computed by walking parents), and the selected chain with its order
+// positions. It is meant for small DAGs: it loads the whole index.
+func checkStoredIndex(d *BlockDAG) error {
+	d.processLock.Lock()
+	defer d.processLock.Unlock()
+	db := d.db
+	nodes := map[wire.Hash]*blockNode{}
+	it := db.NewIterator([]byte{byte(database.BucketBlockIndex)})
+	for it.Next() {
+		h := wire.Hash(it.Key()[1:])
+		n, err := loadNode(db, h)
+		if err != nil {
+			it.Release()
+			return err
+		}
+		nodes[h] = n
+	}
+	it.Release()
+	if err := it.Err(); err != nil {
+		return err
+	}
+	b, err := db.Get(dagStateKey)
+	if err != nil {
+		return err
+	}
+	st, err := decodeDAGState(b)
+	if err != nil {
+		return err
+	}
+	if st.blockCount != uint64(len(nodes)) {
+		return fmt.Errorf("state record counts %d blocks, the index holds %d", st.blockCount, len(nodes))
+	}
+	var maxHeight uint32
+	for _, n := range nodes {
+		maxHeight = max(maxHeight, n.height)
+	}
+	if st.maxHeight != maxHeight {
+		return fmt.Errorf("state record max height %d, index %d", st.maxHeight, maxHeight)
+	}
+
+	// Heights, children and tips.
+	keys := func(bucket database.Bucket) (map[string]bool, error) {
+		out := map[string]bool{}
+		it := db.NewIterator([]byte{byte(bucket)})
+		defer it.Release()
+		for it.Next() {
+			out[string(it.Key())] = true
+		}
+		return out, it.Err()
+	}
+	heights, err := keys(database.BucketHeights)
+	if err != nil {
+		return err
+	}
+	children, err := keys(database.BucketChildren)
+	if err != nil {
+		return err
+	}
+	tips, err := keys(database.BucketTips)
+	if err != nil {
+		return err
+	}
+	hasChild := map[wire.Hash]bool{}
+	wantChildren := 0
+	for h, n := range nodes {
+		if !heights[string(heightKey(n.height, &h))] {
+			return fmt.Errorf("block %s is missing from the height index", h)
+		}
+		for i := range n.parents {
+			hasChild[n.parents[i]] = true
+			wantChildren++
+			if !children[string(childKey(&n.parents[i], &h))] {
+				return fmt.Errorf("block %s is not recorded as a child of %s", h, n.parents[i])
+			}
+		}
+	}
+	if len(heights) != len(nodes) || len(children) != wantChildren {
+		return fmt.Errorf("%d height keys and %d child keys for %d blocks and %d edges",
+			len(heights), len(children), len(nodes), wantChildren)
+	}
+	wantTips := 0
+	for h := range nodes {
+		if !hasChild[h] {
+			wantTips++
+			if !tips[string(tipKey(&h))] {
+				return fmt.Errorf("block %s has no children but is not a stored tip", h)
+			}
+		}
+	}
+	if len(tips) != wantTips {
+		return fmt.Errorf("%d stored tips, %d blocks without children", len(tips), wantTips)
+	}
+
+	// Reachability: the tree follows selected parents, children lie in
+	// their parent's interval in order, and the future covering sets are
+	// exactly the blocks that merged a block through a non-selected edge.
+	src := mapSource(nodes)
+	wantFCS := map[wire.Hash][]wire.Hash{}
+	for h, n := range nodes {
+		for _, m := range n.blues[min(1, len(n.blues)):] {
+			wantFCS[m] = append(wantFCS[m], h)
+		}
+		for _, m := range n.reds {
+			wantFCS[m] = append(wantFCS[m], h)
+		}
+	}
+	for h, n := range nodes {
+		if n.isGenesis() {
+			if h != d.params.GenesisHash {
+				return fmt.Errorf("block %s has no selected parent", h)
+			}
+		} else {
+			p := nodes[n.selectedParent]
+			if p == nil || !slices.Contains(p.reach.treeChildren, h) {
+				return fmt.Errorf("block %s is not a tree child of its selected parent", h)
+			}
+			if !isTreeAncestorOrSelf(p, n) || isTreeAncestorOrSelf(n, p) {
+				return fmt.Errorf("block %s's interval is not inside its selected parent's", h)
+			}
+		}
+		for i := 1; i < len(n.reach.treeChildren); i++ {
+			a, b := nodes[n.reach.treeChildren[i-1]], nodes[n.reach.treeChildren[i]]
+			if a == nil || b == nil || a.reach.end >= b.reach.start {
+				return fmt.Errorf("tree children of %s overlap or are missing", h)
+			}
+		}
+		got := append([]wire.Hash(nil), n.reach.fcs...)
+		want := wantFCS[h]
+		slices.SortFunc(got, func(a, b wire.Hash) int { return a.Compare(&b) })
+		slices.SortFunc(want, func(a, b wire.Hash) int { return a.Compare(&b) })
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("future covering set of %s: %d blocks, want %d", h, len(got), len(want))
+		}
+		for i := 1; i < len(n.reach.fcs); i++ {
+			if nodes[n.reach.fcs[i-1]].reach.start >= nodes[n.reach.fcs[i]].reach.start {
+				return fmt.Errorf("future covering set of %s is not sorted", h)
+			}
+		}
+	}
+	pasts := map[wire.Hash]map[wire.Hash]bool{}
+	var pastOf func(h wire.Hash) map[wire.Hash]bool
+	pastOf = func(h wire.Hash) map[wire.Hash]bool {
+		if p, ok := pasts[h]; ok {
+			return p
+		}
+		p := map[wire.Hash]bool{}
+		for _, q := range nodes[h].parents {
+			p[q] = true
+			for x := range pastOf(q) {
+				p[x] = true
+			}
+		}
+		pasts[h] = p
+		return p
+	}
+	for a, na := range nodes {
+		for b, nb := range nodes {
+			got, err := isAncestor(src, na, nb)
+			if err != nil {
+				return err
+			}
+			if want := pastOf(b)[a]; got != want {
+				return fmt.Errorf("isAncestor(%s, %s) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+
+	// The selected chain.
+	var chain []wire.Hash
+	for h := d.virtual.selectedParent; ; {
+		chain = append(chain, h)
+		n := nodes[h]
+		if n == nil {
+			return fmt.Errorf("chain block %s is not in the index", h)
+		}
+		if n.isGenesis() {
+			break
+		}
+		h = n.selectedParent
+	}
+	slices.Reverse(chain)
+	if st.chainLen != uint64(len(chain)) {
+		return fmt.Errorf("state record chain length %d, the virtual's chain has %d", st.chainLen, len(chain))
+	}
+	stored, err := keys(database.BucketOrder)
+	if err != nil {
+		return err
+	}
+	if len(stored) != len(chain) {
+		return fmt.Errorf("%d chain records for a chain of %d", len(stored), len(chain))
+	}
+	prefix := uint64(0)
+	for i, h := range chain {
+		v, err := db.Get(chainKey(uint64(i)))
+		if err != nil {
+			return fmt.Errorf("chain position %d: %w", i, err)
+		}
+		e, err := decodeChainEntry(v)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			prefix += uint64(nodes[h].mergeSetSize())
+		}
+		if e.hash != h || e.prefix != prefix || e.blueScore != nodes[h].blueScore {
+			return fmt.Errorf("chain position %d: %+v, want %s prefix %d", i, e, h, prefix)
+		}
+	}
+	fp := nodes[chain[st.finalityPos]]
+	vbs := d.virtual.blueScore
+	depth := d.params.FinalityDepth
+	if vbs >= depth && fp.blueScore > vbs-depth {
+		return fmt.Errorf("finality point at blue score %d, above %d - %d", fp.blueScore, vbs, depth)
+	}
+	return nil
+}
+
+// mapSource is a nodeSource over a map, for checks that bypass the cache.
+type mapSource map[wire.Hash]*blockNode
+
+func (m mapSource) node(h wire.Hash) (*blockNode, error) {
+	if n, ok := m[h]; ok {
+		return n, nil
+	}
+	return nil, fmt.Errorf("no block %s", h)
+}
+
+func (m mapSource) markDirty(*blockNode) {}
+
+// TestStoredIndex checks the stored index of random DAGs after growth and
+// after a restart, with a node cache small enough that most lookups go to
+// the store.
+func TestStoredIndex(t *testing.T) {
+	for seed := int64(1); seed <= 2; seed++ {
+		c := newTestChain(t, testParams())
+		c.cfg.CacheBytes = MinCacheBytes
+		c.reopen()
+		// A node cache of a few nodes: force generations often.
+		c.dag.nodes.genCost = 2000
+		rng := rand.New(rand.NewSource(seed))
+		randomDAG(t, c, rng, "R", 120)
+		if err := checkStoredIndex(c.dag); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		before := stateOf(t, c.dag)
+		c.reopen()
+		if diff := stateOf(t, c.dag).equal(before); diff != "" {
+			t.Fatalf("seed %d: after restart: %s", seed, diff)
+		}
+		if err := checkStoredIndex(c.dag); err != nil {
+			t.Fatalf("seed %d: after restart: %v", seed, err)
+		}
+		nodes, _, hits, misses := c.dag.nodes.stats()
+		t.Logf("seed %d: %d blocks, %d cached nodes, %d hits, %d misses",
+			seed, c.dag.BlockCount(), nodes, hits, misses)
+	}
+}
+
+// wantFinalityPoint computes the finality point from the public API: the
+// selected chain block with the highest blue score at most the virtual's
+// blue score minus the depth.
+func wantFinalityPoint(t *testing.T, d *BlockDAG) wire.Hash {
+	t.Helper()
+	v := d.VirtualInfo()
+	limit := int64(v.BlueScore) - int64(d.params.FinalityDepth)
+	want := d.params.GenesisHash
+	for i := uint64(0); i < v.ChainHeight; i++ {
+		h, err := d.SelectedChainBlock(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := d.BlockInfo(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(info.BlueScore) <= limit {
+			want = h
+		}
+	}
+	return want
+}
+
+// TestFinality grows a chain past a small finality depth and checks the
+// finality rule: a block forking below the finality point is refused (and
+// remembered), one forking above it is accepted and may win a
+// reorganisation, and the finality point survives a restart.
+func TestFinality(t *testing.T) {
+	params := testParams()
+	params.FinalityDepth = 10
+	c := newTestChain(t, params)
+	expectFinality := func(when string) {
+		t.Helper()
+		fp, _, err := c.dag.FinalityPoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := wantFinalityPoint(t, c.dag); fp != want {
+			t.Fatalf("%s: finality point %s, want %s", when, c.name(fp), c.name(want))
+		}
+	}
+	prev := "genesis"
+	for i := 1; i <= 30; i++ {
+		name := fmt.Sprintf("A%02d", i)
+		c.mine(name, prev)
+		prev = name
+		expectFinality(name)
+	}
+	fp, score, err := c.dag.FinalityPoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Blue scores along a chain are heights; the virtual's is 31, so the
+	// finality point is the chain block at blue score 31 - 10.
+	if c.name(fp) != "A21" || score != 21 {
+		t.Fatalf("finality point %s at blue score %d, want A21 at 21", c.name(fp), score)
+	}
+
+	// A fork from below the finality point is refused for good.
+	c.build("X", []string{"A15"}, blockOpts{})
+	c.reject("X", ErrFinality)
+	if h := c.hash("X"); !c.dag.IsKnownInvalid(&h) {
+		t.Fatalf("a block refused for finality is not remembered")
+	}
+	// A fork from above the finality point is fine, and when it grows
+	// heavier the virtual moves to it (the virtual merges the fork's
+	// blocks meanwhile, so the finality point keeps moving up).
+	prevB := "A28"
+	for i := 1; i <= 12; i++ {
+		name := fmt.Sprintf("B%02d", i)
+		c.mine(name, prevB)
+		prevB = name
+		expectFinality(name)
+	}
+	if got := c.dag.VirtualInfo().SelectedParent; c.name(got) != "B12" {
+		t.Fatalf("virtual selected parent %s, want B12 after the reorganisation", c.name(got))
+	}
+	fp, _, _ = c.dag.FinalityPoint()
+	if info, err := c.dag.BlockInfo(&fp); err != nil || !info.IsChainBlock || fp == c.hash("A28") {
+		t.Fatalf("finality point %s is not on the new chain above the fork", c.name(fp))
+	}
+	// The A branch now forks below the finality point: it cannot grow.
+	c.build("A31", []string{"A30"}, blockOpts{})
+	c.reject("A31", ErrFinality)
+	if err := checkStoredIndex(c.dag); err != nil {
+		t.Fatal(err)
+	}
+
+	c.reopen()
+	fp2, _, err := c.dag.FinalityPoint()
+	if err != nil || fp2 != fp {
+		t.Fatalf("after restart: finality point %s (%v), want %s", c.name(fp2), err, c.name(fp))
+	}
+	c.mine("B13", "B12")
+	expectFinality("B13")
+	if err := checkStoredIndex(c.dag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStartReadsLittle checks that opening a store reads a bounded number
+// of records, not the index: the node cache is empty but for what the
+// virtual needs, however many blocks the DAG holds.
+func TestStartReadsLittle(t *testing.T) {
+	c := newTestChain(t, testParams())
+	prev := "genesis"
+	for i := 0; i < 600; i++ {
+		name := fmt.Sprintf("C%03d", i)
+		c.mine(name, prev)
+		prev = name
+	}
+	c.reopen()
+	nodes, _, _, misses := c.dag.nodes.stats()
+	// The virtual's GHOSTDAG and median-time window need a few dozen
+	// blocks; the chain tail is positions, not nodes.
+	if nodes > 64 || misses > 64 {
+		t.Fatalf("start loaded %d nodes (%d store reads) for a DAG of %d blocks",
+			nodes, misses, c.dag.BlockCount())
+	}
+	if c.dag.BlockCount() != 601 {
+		t.Fatalf("block count %d after restart", c.dag.BlockCount())
+	}
+}
