@@ -333,9 +333,10 @@ func BenchmarkSchnorrVerify(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/tx")
 }
 
-// BenchmarkLoad measures New on a store of a coinbase-only chain: loading
-// the index and rebuilding the reachability tree. The chain has
-// BLOCKDAG_BENCH_LOAD blocks (default 20,000).
+// BenchmarkLoad measures New on a store of a coinbase-only chain: the
+// state record, tips, chain tail and virtual, which should not depend on
+// the chain's length. The chain has BLOCKDAG_BENCH_LOAD blocks (default
+// 20,000).
 func BenchmarkLoad(b *testing.B) {
 	n := 20_000
 	if v, err := strconv.Atoi(os.Getenv("BLOCKDAG_BENCH_LOAD")); err == nil && v > 0 {

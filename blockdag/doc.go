@@ -1,11 +1,12 @@
 // Package blockdag implements the consensus core of soterd: block
-// validation in three stages, the in-memory block index with GHOSTDAG
-// coloring and a reachability index, the GHOSTDAG total order, the virtual
-// block with its UTXO set, per-block undo diffs for moving the virtual's
-// selected chain, an incremental UTXO commitment, difficulty adjustment,
-// a bounded orphan pool, notifications to subscribers and an optional
-// transaction index (Config.TxIndex, FindTransaction). It also holds the
-// network parameters.
+// validation in three stages, the block index with GHOSTDAG coloring and a
+// reachability index (kept in the store and read through bounded caches, so
+// memory and start-up time do not grow with the DAG), the GHOSTDAG total
+// order, the virtual block with its UTXO set, per-block undo diffs for
+// moving the virtual's selected chain, the finality rule, an incremental
+// UTXO commitment, difficulty adjustment, a bounded orphan pool,
+// notifications to subscribers and an optional transaction index
+// (Config.TxIndex, FindTransaction). It also holds the network parameters.
 //
 // A BlockDAG is built over an open database.DB by New and is safe for
 // concurrent use: ProcessBlock accepts blocks one at a time (callers may call
@@ -17,7 +18,6 @@
 // Package blockdag does not talk to the network, relay anything, keep a
 // mempool, build block templates or mine: netsync, mempool and mining do,
 // using the read API and the notifications. It does not prune: every block
-// and every undo diff is kept. It has no finality window, so a block mined
-// on a very old part of the DAG is processed like any other, at a cost that
-// grows with its distance from the virtual.
+// and every undo diff is kept. The virtual never moves off a chain block
+// deeper than the finality depth (finality.go).
 package blockdag

@@ -56,10 +56,6 @@ const (
 	// ErrMergeSetTooBig: the block's mergeset exceeds MergeSetSizeLimit.
 	ErrMergeSetTooBig = ErrorKind("ErrMergeSetTooBig")
 
-	// ErrFinality: the block's selected parent forks from the virtual's
-	// selected chain below the finality point.
-	ErrFinality = ErrorKind("ErrFinality")
-
 	// ErrNoTransactions: the block has no coinbase.
 	ErrNoTransactions = ErrorKind("ErrNoTransactions")
 

@@ -9,19 +9,18 @@ import (
 // Finality (docs/consensus.md "Finality"). The finality point is the block
 // of the virtual's selected chain with the highest blue score at most the
 // virtual's blue score minus Params.FinalityDepth (genesis while the DAG is
-// shallower); it only ever moves forward. Two rules follow:
+// shallower); it only ever moves forward. The virtual's selected parent is
+// the tip with the most blue work among the tips whose selected chain holds
+// the finality point, so the virtual never leaves a chain block that deep:
+// every virtual move undoes at most the chain above the finality point,
+// about FinalityDepth blocks, however old the DAG. A heavier tip that forks
+// below it is a finality conflict: it is logged and the virtual stays.
 //
-//   - The virtual's selected parent is the tip with the most blue work among
-//     the tips whose selected chain holds the finality point. A heavier tip
-//     that forks below it is a finality conflict: it is logged and the
-//     virtual stays.
-//   - A block whose selected parent's selected chain does not hold the
-//     finality point is refused with ErrFinality: it could never become a
-//     chain block, and validating it would mean undoing and redoing past
-//     diffs back to a fork of any depth.
-//
-// So every virtual move and every validation undoes at most the chain above
-// the finality point, about FinalityDepth blocks, however old the DAG.
+// The rule is about the virtual only. Block validity does not depend on it:
+// a block on a fork below the finality point is validated and stored like
+// any other (it may be merged later by blocks every node accepts), so that
+// validity stays a function of the block and its past, the same on every
+// node whatever the order blocks arrived in.
 
 // finalityPoint returns the node of the current finality point. The state
 // lock or the process lock must be held.
@@ -67,21 +66,6 @@ func (d *BlockDAG) advanceFinality(update *chainUpdate, virtualBlueScore uint64)
 		pos++
 	}
 	return pos, nil
-}
-
-// checkFinality refuses a block whose selected parent does not have the
-// finality point on its selected chain.
-func (d *BlockDAG) checkFinality(sp *blockNode) error {
-	fp, err := d.finalityPoint()
-	if err != nil {
-		return err
-	}
-	if isTreeAncestorOrSelf(fp, sp) {
-		return nil
-	}
-	return ruleError(ErrFinality, fmt.Sprintf(
-		"the block's selected parent %s forks from the selected chain below the "+
-			"finality point %s (blue score %d)", sp.hash, fp.hash, fp.blueScore))
 }
 
 // warnFinalityConflict logs, once per tip, a tip with more blue work than

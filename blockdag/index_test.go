@@ -297,9 +297,10 @@ func wantFinalityPoint(t *testing.T, d *BlockDAG) wire.Hash {
 }
 
 // TestFinality grows a chain past a small finality depth and checks the
-// finality rule: a block forking below the finality point is refused (and
-// remembered), one forking above it is accepted and may win a
-// reorganisation, and the finality point survives a restart.
+// finality rule: the finality point follows the virtual's chain, a fork
+// from above it can win a reorganisation, a heavier fork from below it is
+// stored (blocks stay valid) but never becomes the virtual's chain, and the
+// finality point survives a restart.
 func TestFinality(t *testing.T) {
 	params := testParams()
 	params.FinalityDepth = 10
@@ -312,6 +313,12 @@ func TestFinality(t *testing.T) {
 		}
 		if want := wantFinalityPoint(t, c.dag); fp != want {
 			t.Fatalf("%s: finality point %s, want %s", when, c.name(fp), c.name(want))
+		}
+	}
+	expectSelected := func(name string) {
+		t.Helper()
+		if got := c.dag.VirtualInfo().SelectedParent; c.name(got) != name {
+			t.Fatalf("virtual selected parent %s, want %s", c.name(got), name)
 		}
 	}
 	prev := "genesis"
@@ -331,32 +338,44 @@ func TestFinality(t *testing.T) {
 		t.Fatalf("finality point %s at blue score %d, want A21 at 21", c.name(fp), score)
 	}
 
-	// A fork from below the finality point is refused for good.
-	c.build("X", []string{"A15"}, blockOpts{})
-	c.reject("X", ErrFinality)
-	if h := c.hash("X"); !c.dag.IsKnownInvalid(&h) {
-		t.Fatalf("a block refused for finality is not remembered")
-	}
-	// A fork from above the finality point is fine, and when it grows
-	// heavier the virtual moves to it (the virtual merges the fork's
-	// blocks meanwhile, so the finality point keeps moving up).
+	// A fork from above the finality point wins when it grows heavier
+	// (the virtual merges the fork's blocks meanwhile, so the finality
+	// point keeps moving up the A chain until the fork takes over).
 	prevB := "A28"
-	for i := 1; i <= 12; i++ {
+	for i := 1; i <= 6; i++ {
 		name := fmt.Sprintf("B%02d", i)
 		c.mine(name, prevB)
 		prevB = name
 		expectFinality(name)
 	}
-	if got := c.dag.VirtualInfo().SelectedParent; c.name(got) != "B12" {
-		t.Fatalf("virtual selected parent %s, want B12 after the reorganisation", c.name(got))
-	}
+	expectSelected("B06")
 	fp, _, _ = c.dag.FinalityPoint()
-	if info, err := c.dag.BlockInfo(&fp); err != nil || !info.IsChainBlock || fp == c.hash("A28") {
-		t.Fatalf("finality point %s is not on the new chain above the fork", c.name(fp))
+	if info, err := c.dag.BlockInfo(&fp); err != nil || !info.IsChainBlock {
+		t.Fatalf("finality point %s is not on the new chain", c.name(fp))
 	}
-	// The A branch now forks below the finality point: it cannot grow.
-	c.build("A31", []string{"A30"}, blockOpts{})
-	c.reject("A31", ErrFinality)
+
+	// A fork from far below the finality point is valid and stored, but
+	// even when it has more blue work the virtual stays: a finality
+	// conflict.
+	prevX := "A05"
+	for i := 1; i <= 40; i++ {
+		name := fmt.Sprintf("X%02d", i)
+		c.mine(name, prevX)
+		prevX = name
+	}
+	xInfo, err := c.dag.BlockInfo(ptr(c.hash("X40")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vInfo := c.dag.VirtualInfo()
+	if xInfo.BlueWork.Cmp(vInfo.BlueWork) <= 0 {
+		t.Fatalf("the X fork (blue work %v) is not heavier than the virtual (%v)", xInfo.BlueWork, vInfo.BlueWork)
+	}
+	expectSelected("B06")
+	expectFinality("X40")
+	if got := c.dag.Tips()[0]; c.name(got) != "X40" {
+		t.Fatalf("first tip %s, want the heavier X40", c.name(got))
+	}
 	if err := checkStoredIndex(c.dag); err != nil {
 		t.Fatal(err)
 	}
@@ -366,12 +385,17 @@ func TestFinality(t *testing.T) {
 	if err != nil || fp2 != fp {
 		t.Fatalf("after restart: finality point %s (%v), want %s", c.name(fp2), err, c.name(fp))
 	}
-	c.mine("B13", "B12")
-	expectFinality("B13")
+	expectSelected("B06")
+	c.mine("B07", "B06")
+	expectSelected("B07")
+	expectFinality("B07")
 	if err := checkStoredIndex(c.dag); err != nil {
 		t.Fatal(err)
 	}
 }
+
+// ptr returns a pointer to a copy of h.
+func ptr(h wire.Hash) *wire.Hash { return &h }
 
 // TestStartReadsLittle checks that opening a store reads a bounded number
 // of records, not the index: the node cache is empty but for what the

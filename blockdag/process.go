@@ -241,9 +241,6 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 	if err != nil {
 		return nil, nil, nil, wire.Hash{}, err
 	}
-	if err := d.checkFinality(selectParent(parents)); err != nil {
-		return nil, nil, nil, wire.Hash{}, err
-	}
 	if err := checkBlockContext(d.nodes, block, gd, d.params); err != nil {
 		return nil, nil, nil, wire.Hash{}, err
 	}

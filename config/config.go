@@ -124,10 +124,12 @@ const (
 	DefaultMaxOrphanBlocks = 500
 	MaxOrphanBlocksLimit   = 10_000
 
-	// DefaultDBCacheMiB is the database block cache, and MaxDBCacheMiB
-	// bounds --dbcache.
+	// DefaultDBCacheMiB is the memory of the store's caches (--dbcache):
+	// a quarter for LevelDB's block cache, the rest for the DAG's caches
+	// of block index nodes, UTXO entries, past diffs and block bodies.
+	// MinDBCacheMiB gives the DAG its minimum (blockdag.MinCacheBytes).
 	DefaultDBCacheMiB = 64
-	MinDBCacheMiB     = 1
+	MinDBCacheMiB     = 32
 	MaxDBCacheMiB     = 65536
 
 	// DefaultProfileHost is where the profiling server listens when
@@ -206,7 +208,7 @@ type Config struct {
 	MinRelayTxFee   string `long:"minrelaytxfee" description:"Lowest fee rate, in coins per 1000 bytes, for a transaction to be accepted into the mempool and relayed"`
 	MaxOrphanTxs    int    `long:"maxorphantx" description:"Most orphan transactions kept in memory (0..100000)"`
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
-	DBCache         int    `long:"dbcache" description:"Database block cache in MiB (1..65536)"`
+	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
 
 	// Params is the chosen network's parameters.

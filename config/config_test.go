@@ -411,7 +411,9 @@ func TestValidationErrors(t *testing.T) {
 		{"maxorphanblocks", "", []string{"--maxorphanblocks=0"},
 			ErrInvalidOption, "maxorphanblocks: 0 is not in 1..10000"},
 		{"dbcache", "", []string{"--dbcache=70000"},
-			ErrInvalidOption, "dbcache: 70000 is not in 1..65536"},
+			ErrInvalidOption, "dbcache: 70000 is not in 32..65536"},
+		{"dbcache too small", "", []string{"--dbcache=16"},
+			ErrInvalidOption, "dbcache: 16 is not in 32..65536"},
 
 		// Values that do not convert to the option's type, on the
 		// command line and in the file.

@@ -132,6 +132,10 @@ type Config struct {
 	// when zero).
 	MaxOrphanBlocks int
 
+	// DAGCacheBytes bounds the DAG's caches (blockdag.Config.CacheBytes;
+	// blockdag's default when zero).
+	DAGCacheBytes int
+
 	// TxIndex keeps the DAG's transaction index, through which the RPC
 	// server's getrawtransaction finds any transaction in a stored block.
 	TxIndex bool
@@ -264,7 +268,7 @@ func New(cfg *Config) (*Server, error) {
 	}
 
 	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks})
+		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}

@@ -22,6 +22,7 @@ func main() {
 // understand.
 const usageText = `usage:
   soterbench ibd [-n N] [-txs T] [-width W] [options]
+  soterbench restart [-n N] [-width W] [-mine M] [-dir D] [options]
   soterbench propagate [-nodes K] [-blocks B] [options]
   soterbench schnorr [-seconds S] [-cpu C]
 
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdIBD(ctx, args[1:], stdout, stderr)
 	case "propagate":
 		err = cmdPropagate(ctx, args[1:], stdout, stderr)
+	case "restart":
+		err = cmdRestart(ctx, args[1:], stdout, stderr)
 	case "schnorr":
 		err = cmdSchnorr(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":

@@ -22,6 +22,12 @@ import (
 // dbDirName is the database's folder inside the network's data directory.
 const dbDirName = "db"
 
+// dbWriteBufferMB is LevelDB's memtable size. Two can be in memory at once
+// (one filling, one being written out), so it weighs on the node's resident
+// memory as much as the caches; 16 MiB keeps level-0 tables large enough
+// that initial download is not slowed by compactions.
+const dbWriteBufferMB = 16
+
 // gcPercent is the garbage collector's target unless GOGC is set. LevelDB's
 // write buffer (32 MiB) and the blocks in flight are long-lived heap that the
 // default of 100 would double; 50 keeps an initial download of 10,000 blocks
@@ -82,7 +88,11 @@ func run(args []string) int {
 	// NoSync: a killed process loses nothing the store acknowledged, and
 	// a power loss never leaves a torn batch (package database); syncing
 	// every batch would cap block processing at the disk's fsync rate.
-	db, err := database.Open(dbPath, &database.Options{CacheSizeMB: cfg.DBCache, NoSync: true})
+	db, err := database.Open(dbPath, &database.Options{
+		CacheSizeMB:   cfg.DBCache / 4,
+		WriteBufferMB: dbWriteBufferMB,
+		NoSync:        true,
+	})
 	if err != nil {
 		log.Errorf("Cannot open the database: %v", err)
 		fmt.Fprintf(os.Stderr, "soterd: %v\n", err)
@@ -177,6 +187,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
+			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,

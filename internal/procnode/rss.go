@@ -37,6 +37,20 @@ func (n *Node) PeakRSS() (uint64, error) {
 	return 0, procError(ErrProc, "procnode: peak RSS: no rusage for the exited process")
 }
 
+// RSS returns the current resident set size of the running process in
+// bytes (VmRSS of /proc/<pid>/status).
+func (n *Node) RSS() (uint64, error) {
+	p := n.current()
+	if p == nil || p.exited() {
+		return 0, procError(ErrNotRunning, "procnode: RSS: not running")
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, procError(ErrProc, fmt.Sprintf("procnode: %v", err))
+	}
+	return parseStatusKB(data, "VmRSS")
+}
+
 // readVmHWM reads the VmHWM line ("VmHWM:   123456 kB") of a process's
 // status file and returns bytes.
 func readVmHWM(pid int) (uint64, error) {
@@ -50,24 +64,30 @@ func readVmHWM(pid int) (uint64, error) {
 
 // parseVmHWM finds the VmHWM value in the contents of /proc/<pid>/status.
 func parseVmHWM(data []byte) (uint64, error) {
+	return parseStatusKB(data, "VmHWM")
+}
+
+// parseStatusKB finds a field given in kB ("VmRSS:   123 kB") in the
+// contents of /proc/<pid>/status and returns bytes.
+func parseStatusKB(data []byte, field string) (uint64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		rest, ok := strings.CutPrefix(line, field+":")
 		if !ok {
 			continue
 		}
 		fields := strings.Fields(rest)
 		if len(fields) != 2 || fields[1] != "kB" {
 			return 0, procError(ErrProc, fmt.Sprintf("procnode: malformed "+
-				"VmHWM line %q", line))
+				"%s line %q", field, line))
 		}
 		kib, err := strconv.ParseUint(fields[0], 10, 64)
 		if err != nil || kib > 1<<44 {
 			return 0, procError(ErrProc, fmt.Sprintf("procnode: malformed "+
-				"VmHWM line %q", line))
+				"%s line %q", field, line))
 		}
 		return kib * 1024, nil
 	}
-	return 0, procError(ErrProc, "procnode: no VmHWM line in the status file")
+	return 0, procError(ErrProc, fmt.Sprintf("procnode: no %s line in the status file", field))
 }
