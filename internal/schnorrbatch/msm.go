@@ -1,0 +1,418 @@
+package schnorrbatch
+
+import (
+	"math/bits"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+)
+
+// Tuning of the multi-scalar multiplication, from BenchmarkMSM on an amd64
+// server core (the relative costs are what matter, and those depend on the
+// field arithmetic, not the machine).
+const (
+	// straussWindow is the wNAF width of Strauss's method: each base point
+	// gets a table of 2^(w-2) odd multiples, and one addition every w+1
+	// bits on average. 5 balances the 8-entry table against the additions
+	// for 129-bit halves.
+	straussWindow = 5
+
+	// pippengerMinTerms is the number of scalar halves from which the
+	// bucket method beats Strauss: it needs no tables, but pays for summing
+	// its buckets in every window.
+	pippengerMinTerms = 160
+
+	// The costs of the point operations in mixed additions (Z2 = 1), the
+	// unit of pippengerWindow's estimate.
+	costMixedAdd = 1.0
+	costAdd      = 1.42
+	costDouble   = 0.6
+)
+
+// straussTableSize is the number of odd multiples P, 3P, ..., (2^(w-1)-1)P
+// in a Strauss table.
+const straussTableSize = 1 << (straussWindow - 2)
+
+// msmTerm is one scalar half of a multi-scalar multiplication: it adds
+// ±mag·P, or ±mag·φ(P) when endo is set, for the input point P of index
+// base.
+type msmTerm struct {
+	shortScalar
+	base int
+	endo bool
+}
+
+// msm computes multi-scalar multiplications. It keeps its buffers between
+// calls, so a Batch reuses one; it is not safe for concurrent use.
+type msm struct {
+	terms   []msmTerm
+	hasEndo []bool
+	tables  []secp256k1.JacobianPoint
+	phi     []secp256k1.JacobianPoint
+	zAcc    []secp256k1.FieldVal
+	naf     []int8
+	digits  []int16
+	buckets []secp256k1.JacobianPoint
+}
+
+// mult sets result to the sum of scalars[i]·points[i]. Every point must be
+// affine (Z = 1), normalized and not the point at infinity, as lifted
+// public keys and R values are. The result is normalized.
+func (m *msm) mult(points []secp256k1.JacobianPoint, scalars []secp256k1.ModNScalar,
+	result *secp256k1.JacobianPoint) {
+
+	m.split(scalars)
+	switch {
+	case len(m.terms) == 0:
+		*result = secp256k1.JacobianPoint{}
+	case len(m.terms) < pippengerMinTerms:
+		m.strauss(points, result)
+	default:
+		m.pippenger(points, result)
+	}
+}
+
+// split turns every scalar into at most two terms of at most 129 bits: a
+// scalar that is already short (the random weights are 128 bits) stays
+// whole, the others go through the endomorphism.
+func (m *msm) split(scalars []secp256k1.ModNScalar) {
+	m.terms = m.terms[:0]
+	m.hasEndo = resize(m.hasEndo, len(scalars))
+	for i := range scalars {
+		m.hasEndo[i] = false
+		var whole msmTerm
+		whole.set(&scalars[i])
+		whole.base = i
+		if whole.bits <= 128 {
+			if whole.bits > 0 {
+				m.terms = append(m.terms, whole)
+			}
+			continue
+		}
+		k1, k2 := splitScalar(&scalars[i])
+		t1 := msmTerm{base: i}
+		t1.set(&k1)
+		if t1.bits > 0 {
+			m.terms = append(m.terms, t1)
+		}
+		t2 := msmTerm{base: i, endo: true}
+		t2.set(&k2)
+		if t2.bits > 0 {
+			m.terms = append(m.terms, t2)
+			m.hasEndo[i] = true
+		}
+	}
+}
+
+// maxBits returns the longest term's bit length.
+func (m *msm) maxBits() int {
+	n := 0
+	for i := range m.terms {
+		n = max(n, m.terms[i].bits)
+	}
+	return n
+}
+
+// strauss computes the sum by Strauss's method (interleaved wNAF): one
+// chain of doublings shared by all terms, and an addition of a table entry
+// wherever a term's digit is nonzero.
+func (m *msm) strauss(points []secp256k1.JacobianPoint, result *secp256k1.JacobianPoint) {
+	// Odd multiples of every point, made affine together so that every
+	// addition in the main loop is a mixed one; the φ tables follow from
+	// them at one multiplication per entry.
+	m.tables = resize(m.tables, len(points)*straussTableSize)
+	for b := range points {
+		t := m.tables[b*straussTableSize : (b+1)*straussTableSize]
+		t[0] = points[b]
+		var twice secp256k1.JacobianPoint
+		secp256k1.DoubleNonConst(&points[b], &twice)
+		for j := 1; j < straussTableSize; j++ {
+			secp256k1.AddNonConst(&t[j-1], &twice, &t[j])
+		}
+	}
+	m.toAffine(m.tables)
+	m.phi = resize(m.phi, len(m.tables))
+	for b := range points {
+		if !m.hasEndo[b] {
+			continue
+		}
+		for j := b * straussTableSize; j < (b+1)*straussTableSize; j++ {
+			endomorphism(&m.tables[j], &m.phi[j])
+		}
+	}
+
+	stride := m.maxBits() + 1
+	m.naf = resize(m.naf, len(m.terms)*stride)
+	clear(m.naf)
+	for i := range m.terms {
+		wnaf(m.terms[i].mag, straussWindow, m.naf[i*stride:(i+1)*stride])
+	}
+
+	var q, neg secp256k1.JacobianPoint
+	for bit := stride - 1; bit >= 0; bit-- {
+		secp256k1.DoubleNonConst(&q, &q)
+		for i := range m.terms {
+			d := m.naf[i*stride+bit]
+			if d == 0 {
+				continue
+			}
+			t := &m.terms[i]
+			idx := t.base*straussTableSize + int(abs8(d)-1)/2
+			pt := &m.tables[idx]
+			if t.endo {
+				pt = &m.phi[idx]
+			}
+			if (d < 0) != t.neg {
+				negateAffine(pt, &neg)
+				pt = &neg
+			}
+			secp256k1.AddNonConst(&q, pt, &q)
+		}
+	}
+	*result = q
+}
+
+// pippenger computes the sum by the bucket method: per window of c bits,
+// every term adds its point into the bucket of its signed digit, and the
+// buckets are summed with weights 1..2^(c-1) by a running sum.
+func (m *msm) pippenger(points []secp256k1.JacobianPoint, result *secp256k1.JacobianPoint) {
+	maxBits := m.maxBits()
+	c := pippengerWindow(len(m.terms), maxBits)
+	// Signed digits can carry one past the top bit.
+	windows := (maxBits + c) / c
+	half := 1 << (c - 1)
+
+	m.phi = resize(m.phi, len(points))
+	for b := range points {
+		if m.hasEndo[b] {
+			endomorphism(&points[b], &m.phi[b])
+		}
+	}
+	m.digits = resize(m.digits, len(m.terms)*windows)
+	for i := range m.terms {
+		signedDigits(&m.terms[i].mag, c, m.digits[i*windows:(i+1)*windows])
+	}
+	m.buckets = resize(m.buckets, half)
+
+	var acc, neg secp256k1.JacobianPoint
+	for w := windows - 1; w >= 0; w-- {
+		for range c {
+			secp256k1.DoubleNonConst(&acc, &acc)
+		}
+		clear(m.buckets)
+		for i := range m.terms {
+			d := m.digits[i*windows+w]
+			if d == 0 {
+				continue
+			}
+			t := &m.terms[i]
+			pt := &points[t.base]
+			if t.endo {
+				pt = &m.phi[t.base]
+			}
+			if (d < 0) != t.neg {
+				negateAffine(pt, &neg)
+				pt = &neg
+			}
+			bucket := &m.buckets[abs16(d)-1]
+			secp256k1.AddNonConst(bucket, pt, bucket)
+		}
+		// running holds the sum of buckets j and above, so adding it once
+		// per j weights bucket j by j+1.
+		var running, sum secp256k1.JacobianPoint
+		for j := half - 1; j >= 0; j-- {
+			secp256k1.AddNonConst(&running, &m.buckets[j], &running)
+			secp256k1.AddNonConst(&sum, &running, &sum)
+		}
+		secp256k1.AddNonConst(&acc, &sum, &acc)
+	}
+	*result = acc
+}
+
+// pippengerWindow returns the window width that minimises the estimated
+// cost of terms scalars of the given bit length.
+func pippengerWindow(terms, bitLen int) int {
+	best, bestCost := 2, -1.0
+	for c := 2; c <= 15; c++ {
+		windows := float64((bitLen + c) / c)
+		buckets := float64(int(1) << (c - 1))
+		cost := windows * (float64(terms)*costMixedAdd + 2*buckets*costAdd + float64(c)*costDouble)
+		if bestCost < 0 || cost < bestCost {
+			best, bestCost = c, cost
+		}
+	}
+	return best
+}
+
+// toAffine scales every point to Z = 1 with one field inversion for all
+// (Montgomery's trick): invert the product of the Z values, then peel off
+// one inverse at a time. No point may be at infinity.
+func (m *msm) toAffine(pts []secp256k1.JacobianPoint) {
+	if len(pts) == 0 {
+		return
+	}
+	m.zAcc = resize(m.zAcc, len(pts))
+	acc := m.zAcc
+	acc[0].Set(&pts[0].Z)
+	for i := 1; i < len(pts); i++ {
+		acc[i].Mul2(&acc[i-1], &pts[i].Z)
+	}
+	var inv, zInv, zInv2 secp256k1.FieldVal
+	inv.Set(&acc[len(pts)-1]).Inverse()
+	for i := len(pts) - 1; i >= 0; i-- {
+		p := &pts[i]
+		if i > 0 {
+			zInv.Mul2(&inv, &acc[i-1])
+			inv.Mul(&p.Z)
+		} else {
+			zInv.Set(&inv)
+		}
+		zInv2.SquareVal(&zInv)
+		p.X.Mul(&zInv2).Normalize()
+		p.Y.Mul(zInv2.Mul(&zInv)).Normalize()
+		p.Z.SetInt(1)
+	}
+}
+
+// endomorphism sets r to φ(p) = (β·x, y) = λ·p for an affine p.
+func endomorphism(p, r *secp256k1.JacobianPoint) {
+	r.X.Mul2(&endoBeta, &p.X).Normalize()
+	r.Y.Set(&p.Y)
+	r.Z.SetInt(1)
+}
+
+// negateAffine sets r to -p for an affine p.
+func negateAffine(p, r *secp256k1.JacobianPoint) {
+	r.X.Set(&p.X)
+	r.Y.NegateVal(&p.Y, 1).Normalize()
+	r.Z.SetInt(1)
+}
+
+// wnaf writes the width-w non-adjacent form of mag into digits, which must
+// be zeroed and longer than the bit length of mag: mag is the sum of
+// digits[i]·2^i, every digit is zero or odd with |d| < 2^(w-1), and of any w
+// consecutive digits at most one is nonzero.
+func wnaf(mag [4]uint64, w uint, digits []int8) {
+	pos := 0
+	for mag != [4]uint64{} {
+		if mag[0]&1 == 0 {
+			tz := trailingZeros(&mag)
+			shiftRight(&mag, tz)
+			pos += int(tz)
+			continue
+		}
+		d := int64(mag[0] & (1<<w - 1))
+		if d >= 1<<(w-1) {
+			d -= 1 << w
+		}
+		digits[pos] = int8(d)
+		// mag - d is a multiple of 2^w, so the next w-1 digits are 0.
+		if d > 0 {
+			subSmall(&mag, uint64(d))
+		} else {
+			addSmall(&mag, uint64(-d))
+		}
+		shiftRight(&mag, w)
+		pos += int(w)
+	}
+}
+
+// signedDigits writes mag in base 2^c with digits in
+// [-(2^(c-1)-1), 2^(c-1)] into digits, least significant first. digits must
+// have room for the carry out of the top window.
+func signedDigits(mag *[4]uint64, c int, digits []int16) {
+	var carry uint64
+	for w := range digits {
+		v := windowBits(mag, w*c, c) + carry
+		if v > 1<<(c-1) {
+			digits[w] = int16(int64(v) - 1<<c)
+			carry = 1
+		} else {
+			digits[w] = int16(v)
+			carry = 0
+		}
+	}
+}
+
+// windowBits returns bits [off, off+c) of mag, c < 64.
+func windowBits(mag *[4]uint64, off, c int) uint64 {
+	limb, sh := off/64, uint(off%64)
+	if limb >= 4 {
+		return 0
+	}
+	v := mag[limb] >> sh
+	if sh != 0 && limb+1 < 4 {
+		v |= mag[limb+1] << (64 - sh)
+	}
+	return v & (1<<c - 1)
+}
+
+// trailingZeros returns the number of trailing zero bits of a nonzero mag.
+func trailingZeros(mag *[4]uint64) uint {
+	for i, l := range mag {
+		if l != 0 {
+			return uint(64*i + bits.TrailingZeros64(l))
+		}
+	}
+	return 256
+}
+
+// shiftRight shifts mag right by n bits.
+func shiftRight(mag *[4]uint64, n uint) {
+	for ; n >= 64; n -= 64 {
+		mag[0], mag[1], mag[2], mag[3] = mag[1], mag[2], mag[3], 0
+	}
+	if n == 0 {
+		return
+	}
+	mag[0] = mag[0]>>n | mag[1]<<(64-n)
+	mag[1] = mag[1]>>n | mag[2]<<(64-n)
+	mag[2] = mag[2]>>n | mag[3]<<(64-n)
+	mag[3] >>= n
+}
+
+// subSmall subtracts v from mag, which must be at least v.
+func subSmall(mag *[4]uint64, v uint64) {
+	var b uint64
+	mag[0], b = bits.Sub64(mag[0], v, 0)
+	mag[1], b = bits.Sub64(mag[1], 0, b)
+	mag[2], b = bits.Sub64(mag[2], 0, b)
+	mag[3], _ = bits.Sub64(mag[3], 0, b)
+}
+
+// addSmall adds v to mag, which must stay below 2^256.
+func addSmall(mag *[4]uint64, v uint64) {
+	var c uint64
+	mag[0], c = bits.Add64(mag[0], v, 0)
+	mag[1], c = bits.Add64(mag[1], 0, c)
+	mag[2], c = bits.Add64(mag[2], 0, c)
+	mag[3], _ = bits.Add64(mag[3], 0, c)
+}
+
+func abs8(d int8) int8 {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func abs16(d int16) int16 {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// resize returns s with length n, reusing its array when it is big enough.
+// The elements are not cleared.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// isInfinity reports whether p is the point at infinity, in the
+// convention of the secp256k1 package (Z = 0, or X = Y = 0).
+func isInfinity(p *secp256k1.JacobianPoint) bool {
+	return (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero()
+}
