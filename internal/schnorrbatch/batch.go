@@ -44,6 +44,7 @@ type Batch struct {
 	m       msm
 	points  []secp256k1.JacobianPoint
 	scalars []secp256k1.ModNScalar
+	keyTerm map[[32]byte]int // index in points of each key's term
 	random  []byte
 }
 
@@ -169,11 +170,17 @@ func (b *Batch) verifyRange(lo, hi int) bool {
 	b.random = resize(b.random, weightBytes*(u-1))
 	rand.Read(b.random)
 
-	b.points = resize(b.points, 2*u)
-	b.scalars = resize(b.scalars, 2*u)
-	var sum, as secp256k1.ModNScalar
+	// A key that signs several entries gets one term: its scalars add up,
+	// which saves two of the three terms of every repeat (a wallet spends
+	// several outputs of one key in one block).
+	b.points = b.points[:0]
+	b.scalars = b.scalars[:0]
+	if b.keyTerm == nil {
+		b.keyTerm = make(map[[32]byte]int)
+	}
+	clear(b.keyTerm)
+	var sum, a, as, ae secp256k1.ModNScalar
 	for i := range ps {
-		a := &b.scalars[2*i]
 		if i == 0 {
 			a.SetInt(1)
 		} else {
@@ -185,11 +192,19 @@ func (b *Batch) verifyRange(lo, hi int) bool {
 				a.SetInt(1)
 			}
 		}
-		b.points[2*i] = ps[i].r
-		b.points[2*i+1] = ps[i].p
-		b.scalars[2*i+1].Mul2(a, &ps[i].e)
-		as.Mul2(a, &ps[i].s)
+		as.Mul2(&a, &ps[i].s)
 		sum.Add(&as)
+		b.points = append(b.points, ps[i].r)
+		b.scalars = append(b.scalars, a)
+		ae.Mul2(&a, &ps[i].e)
+		key := b.entries[lo+i].pubKey
+		if j, ok := b.keyTerm[key]; ok {
+			b.scalars[j].Add(&ae)
+			continue
+		}
+		b.keyTerm[key] = len(b.points)
+		b.points = append(b.points, ps[i].p)
+		b.scalars = append(b.scalars, ae)
 	}
 
 	// The two sides are equal when their difference is infinity.
