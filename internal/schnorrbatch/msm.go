@@ -19,13 +19,15 @@ const (
 	// pippengerMinTerms is the number of scalar halves from which the
 	// bucket method beats Strauss: it needs no tables, but pays for summing
 	// its buckets in every window.
-	pippengerMinTerms = 160
+	pippengerMinTerms = 96
 
 	// The costs of the point operations in mixed additions (Z2 = 1), the
-	// unit of pippengerWindow's estimate.
-	costMixedAdd = 1.0
-	costAdd      = 1.42
-	costDouble   = 0.6
+	// unit of pippengerWindow's estimate; an affine addition includes its
+	// share of a batched inversion.
+	costMixedAdd  = 1.0
+	costAdd       = 1.42
+	costDouble    = 0.6
+	costAffineAdd = 0.75
 )
 
 // straussTableSize is the number of odd multiples P, 3P, ..., (2^(w-1)-1)P
@@ -44,6 +46,10 @@ type msmTerm struct {
 // msm computes multi-scalar multiplications. It keeps its buffers between
 // calls, so a Batch reuses one; it is not safe for concurrent use.
 type msm struct {
+	// window fixes Pippenger's window width when nonzero; tests set it to
+	// steer points into chosen buckets.
+	window int
+
 	terms   []msmTerm
 	hasEndo []bool
 	tables  []secp256k1.JacobianPoint
@@ -51,7 +57,17 @@ type msm struct {
 	zAcc    []secp256k1.FieldVal
 	naf     []int8
 	digits  []int16
+	dens    []secp256k1.FieldVal
+
+	// Pippenger's buckets: affine when full, with Jacobian spill buckets
+	// for the additions too few to batch.
 	buckets []secp256k1.JacobianPoint
+	spill   []secp256k1.JacobianPoint
+	full    []bool
+	counts  []int32
+	order   []int32
+	active  []int32
+	ops     []bucketOp
 }
 
 // mult sets result to the sum of scalars[i]·points[i]. Every point must be
@@ -174,9 +190,16 @@ func (m *msm) strauss(points []secp256k1.JacobianPoint, result *secp256k1.Jacobi
 // pippenger computes the sum by the bucket method: per window of c bits,
 // every term adds its point into the bucket of its signed digit, and the
 // buckets are summed with weights 1..2^(c-1) by a running sum.
+//
+// The buckets are affine, filled in rounds of additions that share one
+// field inversion (Montgomery's trick): an affine addition is then about
+// six multiplications where a mixed Jacobian one is eleven.
 func (m *msm) pippenger(points []secp256k1.JacobianPoint, result *secp256k1.JacobianPoint) {
 	maxBits := m.maxBits()
-	c := pippengerWindow(len(m.terms), maxBits)
+	c := m.window
+	if c == 0 {
+		c = pippengerWindow(len(m.terms), maxBits)
+	}
 	// Signed digits can carry one past the top bit.
 	windows := (maxBits + c) / c
 	half := 1 << (c - 1)
@@ -192,35 +215,28 @@ func (m *msm) pippenger(points []secp256k1.JacobianPoint, result *secp256k1.Jaco
 		signedDigits(&m.terms[i].mag, c, m.digits[i*windows:(i+1)*windows])
 	}
 	m.buckets = resize(m.buckets, half)
+	m.spill = resize(m.spill, half)
+	m.full = resize(m.full, half)
 
-	var acc, neg secp256k1.JacobianPoint
+	var acc secp256k1.JacobianPoint
 	for w := windows - 1; w >= 0; w-- {
 		for range c {
 			secp256k1.DoubleNonConst(&acc, &acc)
 		}
-		clear(m.buckets)
-		for i := range m.terms {
-			d := m.digits[i*windows+w]
-			if d == 0 {
-				continue
-			}
-			t := &m.terms[i]
-			pt := &points[t.base]
-			if t.endo {
-				pt = &m.phi[t.base]
-			}
-			if (d < 0) != t.neg {
-				negateAffine(pt, &neg)
-				pt = &neg
-			}
-			bucket := &m.buckets[abs16(d)-1]
-			secp256k1.AddNonConst(bucket, pt, bucket)
-		}
+		clear(m.full)
+		clear(m.spill)
+		m.fillBuckets(points, windows, w, half)
+
 		// running holds the sum of buckets j and above, so adding it once
 		// per j weights bucket j by j+1.
 		var running, sum secp256k1.JacobianPoint
 		for j := half - 1; j >= 0; j-- {
-			secp256k1.AddNonConst(&running, &m.buckets[j], &running)
+			if m.full[j] {
+				secp256k1.AddNonConst(&running, &m.buckets[j], &running)
+			}
+			if !isInfinity(&m.spill[j]) {
+				secp256k1.AddNonConst(&running, &m.spill[j], &running)
+			}
 			secp256k1.AddNonConst(&sum, &running, &sum)
 		}
 		secp256k1.AddNonConst(&acc, &sum, &acc)
@@ -228,14 +244,169 @@ func (m *msm) pippenger(points []secp256k1.JacobianPoint, result *secp256k1.Jaco
 	*result = acc
 }
 
+// pippengerMinRound is the fewest additions worth a shared inversion, which
+// costs about two hundred multiplications. Smaller rounds, the tail where a
+// few buckets still have several points waiting, go to the Jacobian spill
+// buckets instead.
+const pippengerMinRound = 64
+
+// bucketOp is an affine addition waiting for its share of the inversion:
+// bucket = bucket + (x2, ...), with slope num/den.
+type bucketOp struct {
+	bucket int32
+	x2     secp256k1.FieldVal
+	num    secp256k1.FieldVal
+}
+
+// fillBuckets adds the points of every term with a nonzero digit in window
+// w into the buckets. The terms are sorted by bucket first, so round k adds
+// the k-th point of every bucket that has one: no bucket twice in a round.
+func (m *msm) fillBuckets(points []secp256k1.JacobianPoint, windows, w, half int) {
+	m.counts = resize(m.counts, half+1)
+	clear(m.counts)
+	for i := range m.terms {
+		if d := m.digits[i*windows+w]; d != 0 {
+			m.counts[abs16(d)]++
+		}
+	}
+	// counts[b+1] becomes the start of bucket b's run in order, and
+	// counts[b] its end once the runs are filled.
+	for b := 1; b <= half; b++ {
+		m.counts[b] += m.counts[b-1]
+	}
+	m.order = resize(m.order, int(m.counts[half]))
+	for i := range m.terms {
+		if d := m.digits[i*windows+w]; d != 0 {
+			b := abs16(d) - 1
+			m.order[m.counts[b]] = int32(i)
+			m.counts[b]++
+		}
+	}
+	// Now bucket b's terms are order[start(b):counts[b]], start(b) being
+	// counts[b-1] (0 for b = 0).
+	start := func(b int32) int32 {
+		if b == 0 {
+			return 0
+		}
+		return m.counts[b-1]
+	}
+
+	m.active = m.active[:0]
+	for b := int32(0); b < int32(half); b++ {
+		if start(b) < m.counts[b] {
+			m.active = append(m.active, b)
+		}
+	}
+	var x2, y2 secp256k1.FieldVal
+	for k := int32(0); len(m.active) > 0; k++ {
+		if k > 0 && len(m.active) < pippengerMinRound {
+			m.spillRest(points, windows, w, k, start)
+			return
+		}
+		m.ops = m.ops[:0]
+		m.dens = m.dens[:0]
+		next := m.active[:0]
+		for _, bi := range m.active {
+			m.termPoint(points, m.order[start(bi)+k], windows, w, &x2, &y2)
+			if start(bi)+k+1 < m.counts[bi] {
+				next = append(next, bi)
+			}
+			b := &m.buckets[bi]
+			if !m.full[bi] {
+				b.X.Set(&x2)
+				b.Y.Set(&y2)
+				b.Z.SetInt(1)
+				m.full[bi] = true
+				continue
+			}
+			op := bucketOp{bucket: bi}
+			op.x2.Set(&x2)
+			var den secp256k1.FieldVal
+			if b.X.Equals(&x2) {
+				if !b.Y.Equals(&y2) {
+					// P + (-P): the bucket is empty again.
+					m.full[bi] = false
+					continue
+				}
+				// P + P: the tangent's slope 3x^2 / 2y.
+				op.num.SquareVal(&b.X).MulInt(3)
+				den.Set(&b.Y).MulInt(2)
+			} else {
+				op.num.NegateVal(&b.Y, 1).Add(&y2)
+				den.NegateVal(&b.X, 1).Add(&x2)
+			}
+			m.ops = append(m.ops, op)
+			m.dens = append(m.dens, den)
+		}
+		m.active = next
+
+		m.zAcc = resize(m.zAcc, len(m.dens))
+		batchInvert(m.dens, m.zAcc)
+		var lambda, x3, t secp256k1.FieldVal
+		for j := range m.ops {
+			op := &m.ops[j]
+			b := &m.buckets[op.bucket]
+			// x3 = λ^2 - x1 - x2, y3 = λ(x1 - x3) - y1.
+			lambda.Mul2(&op.num, &m.dens[j])
+			x3.SquareVal(&lambda)
+			t.NegateVal(&b.X, 1)
+			x3.Add(&t)
+			t.NegateVal(&op.x2, 1)
+			x3.Add(&t).Normalize()
+			t.NegateVal(&x3, 1).Add(&b.X)
+			b.Y.Negate(1).Add(t.Mul(&lambda)).Normalize()
+			b.X.Set(&x3)
+		}
+	}
+}
+
+// spillRest adds the points from the k-th on of every active bucket into
+// its Jacobian spill bucket.
+func (m *msm) spillRest(points []secp256k1.JacobianPoint, windows, w int, k int32,
+	start func(int32) int32) {
+
+	var pt secp256k1.JacobianPoint
+	pt.Z.SetInt(1)
+	for _, bi := range m.active {
+		s := &m.spill[bi]
+		for j := start(bi) + k; j < m.counts[bi]; j++ {
+			m.termPoint(points, m.order[j], windows, w, &pt.X, &pt.Y)
+			secp256k1.AddNonConst(s, &pt, s)
+		}
+	}
+}
+
+// termPoint sets x and y to the affine point that term i adds in window w,
+// its sign applied.
+func (m *msm) termPoint(points []secp256k1.JacobianPoint, i int32, windows, w int,
+	x, y *secp256k1.FieldVal) {
+
+	t := &m.terms[i]
+	pt := &points[t.base]
+	if t.endo {
+		pt = &m.phi[t.base]
+	}
+	x.Set(&pt.X)
+	if (m.digits[int(i)*windows+w] < 0) != t.neg {
+		y.NegateVal(&pt.Y, 1).Normalize()
+	} else {
+		y.Set(&pt.Y)
+	}
+}
+
 // pippengerWindow returns the window width that minimises the estimated
-// cost of terms scalars of the given bit length.
+// cost of terms scalars of the given bit length. With fewer buckets than
+// pippengerMinRound the bucket additions are Jacobian (see fillBuckets).
 func pippengerWindow(terms, bitLen int) int {
 	best, bestCost := 2, -1.0
 	for c := 2; c <= 15; c++ {
 		windows := float64((bitLen + c) / c)
 		buckets := float64(int(1) << (c - 1))
-		cost := windows * (float64(terms)*costMixedAdd + 2*buckets*costAdd + float64(c)*costDouble)
+		add := costAffineAdd
+		if buckets < pippengerMinRound {
+			add = costMixedAdd
+		}
+		cost := windows * (float64(terms)*add + buckets*(costMixedAdd+costAdd) + float64(c)*costDouble)
 		if bestCost < 0 || cost < bestCost {
 			best, bestCost = c, cost
 		}
@@ -243,34 +414,46 @@ func pippengerWindow(terms, bitLen int) int {
 	return best
 }
 
-// toAffine scales every point to Z = 1 with one field inversion for all
-// (Montgomery's trick): invert the product of the Z values, then peel off
-// one inverse at a time. No point may be at infinity.
+// toAffine scales every point to Z = 1 with one field inversion for all.
+// No point may be at infinity.
 func (m *msm) toAffine(pts []secp256k1.JacobianPoint) {
-	if len(pts) == 0 {
-		return
+	m.dens = resize(m.dens, len(pts))
+	for i := range pts {
+		m.dens[i].Set(&pts[i].Z)
 	}
 	m.zAcc = resize(m.zAcc, len(pts))
-	acc := m.zAcc
-	acc[0].Set(&pts[0].Z)
-	for i := 1; i < len(pts); i++ {
-		acc[i].Mul2(&acc[i-1], &pts[i].Z)
-	}
-	var inv, zInv, zInv2 secp256k1.FieldVal
-	inv.Set(&acc[len(pts)-1]).Inverse()
-	for i := len(pts) - 1; i >= 0; i-- {
+	batchInvert(m.dens, m.zAcc)
+	var zInv2 secp256k1.FieldVal
+	for i := range pts {
 		p := &pts[i]
-		if i > 0 {
-			zInv.Mul2(&inv, &acc[i-1])
-			inv.Mul(&p.Z)
-		} else {
-			zInv.Set(&inv)
-		}
-		zInv2.SquareVal(&zInv)
+		zInv2.SquareVal(&m.dens[i])
 		p.X.Mul(&zInv2).Normalize()
-		p.Y.Mul(zInv2.Mul(&zInv)).Normalize()
+		p.Y.Mul(zInv2.Mul(&m.dens[i])).Normalize()
 		p.Z.SetInt(1)
 	}
+}
+
+// batchInvert replaces every value by its inverse with one field inversion
+// for all (Montgomery's trick): invert the product, then peel off one
+// inverse at a time. acc is scratch of the same length. No value may be
+// zero, and each must have a magnitude of at most 8.
+func batchInvert(vals, acc []secp256k1.FieldVal) {
+	if len(vals) == 0 {
+		return
+	}
+	acc[0].Set(&vals[0])
+	for i := 1; i < len(vals); i++ {
+		acc[i].Mul2(&acc[i-1], &vals[i])
+	}
+	var inv, v secp256k1.FieldVal
+	inv.Set(&acc[len(vals)-1]).Inverse()
+	for i := len(vals) - 1; i > 0; i-- {
+		// inv is 1/(vals[0]...vals[i]).
+		v.Set(&vals[i])
+		vals[i].Mul2(&inv, &acc[i-1])
+		inv.Mul(&v)
+	}
+	vals[0].Set(&inv)
 }
 
 // endomorphism sets r to φ(p) = (β·x, y) = λ·p for an affine p.

@@ -283,3 +283,46 @@ func TestMSMAgainstNaive(t *testing.T) {
 		t.Errorf("k*P + (n-k)*P: got %v, want infinity", got)
 	}
 }
+
+// TestPippengerBuckets steers points into chosen buckets (window width 8,
+// scalars 1..128 are their own digits) so that the affine rounds meet
+// every case: a bucket filled, a point added to itself, a point added to
+// its negation (the bucket empties and is filled again), and rounds too
+// small to batch that spill into Jacobian buckets.
+func TestPippengerBuckets(t *testing.T) {
+	r := testRand(t)
+	var pts []secp256k1.JacobianPoint
+	var ks []secp256k1.ModNScalar
+	add := func(p secp256k1.JacobianPoint, k int) {
+		pts = append(pts, p)
+		ks = append(ks, scalarFromInt(int64(k)))
+	}
+	base := make([]secp256k1.JacobianPoint, 128)
+	for j := range base {
+		base[j] = randPoint(r)
+		add(base[j], j+1) // round 0: fills bucket j
+	}
+	for j := 0; j < 100; j++ { // round 1: 100 additions, batched
+		if j%2 == 0 {
+			add(base[j], j+1) // P + P
+		} else {
+			var neg secp256k1.JacobianPoint
+			negateAffine(&base[j], &neg)
+			add(neg, j+1) // P + (-P)
+		}
+	}
+	for j := 0; j < 100; j++ { // round 2: 2P + P, or refill
+		add(base[j], j+1)
+	}
+	for j := 0; j < 10; j++ { // round 3: too few, spilt
+		add(randPoint(r), j+1)
+	}
+	want := naiveMSM(pts, ks)
+	m := msm{window: 8}
+	m.split(ks)
+	var got secp256k1.JacobianPoint
+	m.pippenger(pts, &got)
+	if !samePoint(got, want) {
+		t.Errorf("pippenger with steered buckets differs from the naive sum")
+	}
+}
