@@ -19,7 +19,7 @@ const (
 	// pippengerMinTerms is the number of scalar halves from which the
 	// bucket method beats Strauss: it needs no tables, but pays for summing
 	// its buckets in every window.
-	pippengerMinTerms = 96
+	pippengerMinTerms = 224
 
 	// The costs of the point operations in mixed additions (Z2 = 1), the
 	// unit of pippengerWindow's estimate; an affine addition includes its
@@ -58,6 +58,7 @@ type msm struct {
 	naf     []int8
 	digits  []int16
 	dens    []secp256k1.FieldVal
+	twice   []secp256k1.JacobianPoint
 
 	// Pippenger's buckets: affine when full, with Jacobian spill buckets
 	// for the additions too few to batch.
@@ -132,20 +133,24 @@ func (m *msm) maxBits() int {
 // chain of doublings shared by all terms, and an addition of a table entry
 // wherever a term's digit is nonzero.
 func (m *msm) strauss(points []secp256k1.JacobianPoint, result *secp256k1.JacobianPoint) {
-	// Odd multiples of every point, made affine together so that every
-	// addition in the main loop is a mixed one; the φ tables follow from
-	// them at one multiplication per entry.
+	// Odd multiples of every point, affine so that every addition in the
+	// main loop is a mixed one; the φ tables follow from them at one
+	// multiplication per entry.
 	m.tables = resize(m.tables, len(points)*straussTableSize)
-	for b := range points {
-		t := m.tables[b*straussTableSize : (b+1)*straussTableSize]
-		t[0] = points[b]
-		var twice secp256k1.JacobianPoint
-		secp256k1.DoubleNonConst(&points[b], &twice)
-		for j := 1; j < straussTableSize; j++ {
-			secp256k1.AddNonConst(&t[j-1], &twice, &t[j])
+	if len(points) >= straussAffineTables {
+		m.affineTables(points)
+	} else {
+		for b := range points {
+			t := m.tables[b*straussTableSize : (b+1)*straussTableSize]
+			t[0] = points[b]
+			var twice secp256k1.JacobianPoint
+			secp256k1.DoubleNonConst(&points[b], &twice)
+			for j := 1; j < straussTableSize; j++ {
+				secp256k1.AddNonConst(&t[j-1], &twice, &t[j])
+			}
 		}
+		m.toAffine(m.tables)
 	}
-	m.toAffine(m.tables)
 	m.phi = resize(m.phi, len(m.tables))
 	for b := range points {
 		if !m.hasEndo[b] {
@@ -342,20 +347,75 @@ func (m *msm) fillBuckets(points []secp256k1.JacobianPoint, windows, w, half int
 
 		m.zAcc = resize(m.zAcc, len(m.dens))
 		batchInvert(m.dens, m.zAcc)
-		var lambda, x3, t secp256k1.FieldVal
+		var lambda secp256k1.FieldVal
 		for j := range m.ops {
 			op := &m.ops[j]
 			b := &m.buckets[op.bucket]
-			// x3 = λ^2 - x1 - x2, y3 = λ(x1 - x3) - y1.
 			lambda.Mul2(&op.num, &m.dens[j])
-			x3.SquareVal(&lambda)
-			t.NegateVal(&b.X, 1)
-			x3.Add(&t)
-			t.NegateVal(&op.x2, 1)
-			x3.Add(&t).Normalize()
-			t.NegateVal(&x3, 1).Add(&b.X)
-			b.Y.Negate(1).Add(t.Mul(&lambda)).Normalize()
-			b.X.Set(&x3)
+			affineSum(b, &op.x2, &lambda, b)
+		}
+	}
+}
+
+// affineSum sets r to p + q for affine p and q, given q's x and the slope λ
+// of the line through them (the tangent when q = p):
+// x3 = λ^2 - x1 - x2, y3 = λ(x1 - x3) - y1. r may be p.
+func affineSum(p *secp256k1.JacobianPoint, x2, lambda *secp256k1.FieldVal, r *secp256k1.JacobianPoint) {
+	var x3, t secp256k1.FieldVal
+	x3.SquareVal(lambda)
+	t.NegateVal(&p.X, 1)
+	x3.Add(&t)
+	t.NegateVal(x2, 1)
+	x3.Add(&t).Normalize()
+	t.NegateVal(&x3, 1).Add(&p.X)
+	r.Y.NegateVal(&p.Y, 1).Add(t.Mul(lambda)).Normalize()
+	r.X.Set(&x3)
+	r.Z.SetInt(1)
+}
+
+// straussAffineTables is the number of points from which affineTables is
+// cheaper: its eight inversions (one per table column) cost about what
+// the Jacobian tables of 14 points cost more.
+const straussAffineTables = 16
+
+// affineTables fills m.tables with the odd multiples of every point in
+// affine coordinates, one column at a time: 2P for all points, then
+// (2j+1)P = (2j-1)P + 2P for all points, each column with affine
+// additions that share one inversion. No denominator is zero: 2y is not,
+// since no curve point has order 2, and (2j-1)P = ±2P would need a point
+// of order below 2^(w-1), and the group order n is prime.
+func (m *msm) affineTables(points []secp256k1.JacobianPoint) {
+	n := len(points)
+	m.twice = resize(m.twice, n)
+	m.dens = resize(m.dens, n)
+	m.zAcc = resize(m.zAcc, n)
+	var lambda, num secp256k1.FieldVal
+
+	// 2P: slope 3x^2 / 2y.
+	for b := range points {
+		m.tables[b*straussTableSize] = points[b]
+		m.dens[b].Set(&points[b].Y).MulInt(2)
+	}
+	batchInvert(m.dens, m.zAcc)
+	for b := range points {
+		p := &points[b]
+		num.SquareVal(&p.X).MulInt(3)
+		lambda.Mul2(&num, &m.dens[b])
+		affineSum(p, &p.X, &lambda, &m.twice[b])
+	}
+
+	// (2j+1)P: slope (y2 - y1) / (x2 - x1) with 2P as the second point.
+	for j := 1; j < straussTableSize; j++ {
+		for b := range points {
+			prev := &m.tables[b*straussTableSize+j-1]
+			m.dens[b].NegateVal(&prev.X, 1).Add(&m.twice[b].X)
+		}
+		batchInvert(m.dens, m.zAcc)
+		for b := range points {
+			prev := &m.tables[b*straussTableSize+j-1]
+			num.NegateVal(&prev.Y, 1).Add(&m.twice[b].Y)
+			lambda.Mul2(&num, &m.dens[b])
+			affineSum(prev, &m.twice[b].X, &lambda, &m.tables[b*straussTableSize+j])
 		}
 	}
 }
