@@ -7,12 +7,14 @@ import (
 )
 
 // weightBytes is the size of the random weights a_2..a_u. With 128-bit
-// weights an invalid batch passes with probability at most 2^-128 per
-// attempt: fix every weight but that of an invalid entry i, whose term
-// a_i(s_i G - R_i - e_i P_i) is a nonzero point of prime order n, and at
-// most one of the 2^128 values of a_i makes the sum vanish. Full-size
-// weights would not lower that bound below the 2^-128 security of the curve,
-// and the short ones halve the work on the R terms.
+// weights an invalid batch passes with probability at most 2^-127 per
+// attempt: fix every weight but that of an invalid entry i other than the
+// first, whose term a_i(s_i G - R_i - e_i P_i) is then a nonzero multiple
+// of a point of prime order n, and at most one of the 2^128 values of a_i
+// (two with zero mapped to one) makes the sum vanish; if the first entry is
+// the only invalid one, the sum cannot vanish at all. Full-size weights
+// would not take the bound below the 2^-128 security of the curve, and the
+// short ones halve the work on the R terms.
 const weightBytes = 16
 
 // bisectLeaf is the size of a range that FirstInvalid checks one signature
@@ -82,7 +84,7 @@ func (b *Batch) Reset() {
 
 // Verify reports whether every signature in the batch is valid; an empty
 // batch is. A batch of valid signatures always passes. A batch holding an
-// invalid one fails except with probability at most 2^-128, drawn afresh on
+// invalid one fails except with probability at most 2^-127, drawn afresh on
 // every call from crypto/rand, so an attacker who cannot predict the
 // weights cannot make it pass. When it returns false, FirstInvalid names
 // the culprit.

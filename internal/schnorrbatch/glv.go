@@ -100,7 +100,7 @@ type shortScalar struct {
 	neg  bool
 }
 
-// setShort sets s to the shorter of k and n-k, with the sign that gets back
+// set sets s to the shorter of k and n-k, with the sign that gets back
 // k.
 func (s *shortScalar) set(k *secp256k1.ModNScalar) {
 	s.neg = k.IsOverHalfOrder()

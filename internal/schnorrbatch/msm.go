@@ -51,14 +51,14 @@ type msm struct {
 	window int
 
 	terms   []msmTerm
-	hasEndo []bool
-	tables  []secp256k1.JacobianPoint
-	phi     []secp256k1.JacobianPoint
-	zAcc    []secp256k1.FieldVal
-	naf     []int8
-	digits  []int16
-	dens    []secp256k1.FieldVal
-	twice   []secp256k1.JacobianPoint
+	hasEndo []bool                    // per point: a term uses φ(P)
+	tables  []secp256k1.JacobianPoint // Strauss: odd multiples per point
+	phi     []secp256k1.JacobianPoint // φ of tables (Strauss) or points (Pippenger)
+	twice   []secp256k1.JacobianPoint // 2P per point, for affineTables
+	naf     []int8                    // Strauss: wNAF digits per term
+	digits  []int16                   // Pippenger: signed digits per term
+	dens    []secp256k1.FieldVal      // values to invert together
+	zAcc    []secp256k1.FieldVal      // batchInvert's scratch
 
 	// Pippenger's buckets: affine when full, with Jacobian spill buckets
 	// for the additions too few to batch.
