@@ -22,6 +22,13 @@
 // with the same rules. A KeyCache keeps parsed public keys so that a key
 // seen again skips its square root.
 //
+// A node uses it like this: collect every signature of a block, cut them
+// into a few batches (one per worker, a few hundred signatures each when
+// there are that many, since the cost per signature falls with size), run
+// Verify on each batch on the worker pool, each worker with a Batch of its
+// own and all sharing one KeyCache, and only when a batch fails call
+// FirstInvalid on it to name the input to reject.
+//
 // Package schnorrbatch does not sign, does not hash messages (the 32-byte
 // message is whatever the caller signs, a sighash here), does not run
 // goroutines of its own (a caller spreads batches over its own workers) and

@@ -32,7 +32,7 @@ type keySlot struct {
 }
 
 // NewKeyCache returns an empty cache of at most capacity keys (at least
-// one). A key takes about 150 bytes with its index entry.
+// one). A key takes about 180 bytes with its index entry.
 func NewKeyCache(capacity int) *KeyCache {
 	capacity = max(capacity, 1)
 	return &KeyCache{
