@@ -32,12 +32,12 @@ type keySlot struct {
 }
 
 // NewKeyCache returns an empty cache of at most capacity keys (at least
-// one). A key takes about 180 bytes with its index entry.
+// one). A key takes about 180 bytes with its index entry; the memory grows
+// with the keys held.
 func NewKeyCache(capacity int) *KeyCache {
 	capacity = max(capacity, 1)
 	return &KeyCache{
-		index: make(map[[32]byte]int, capacity),
-		slots: make([]keySlot, 0, capacity),
+		index: make(map[[32]byte]int),
 		limit: capacity,
 	}
 }
@@ -75,8 +75,10 @@ func (c *KeyCache) insert(key *[32]byte, p *secp256k1.JacobianPoint) {
 	}
 	var i int
 	if len(c.slots) < c.limit {
+		// Grown as keys come, so a large capacity costs nothing until
+		// it is used.
 		i = len(c.slots)
-		c.slots = c.slots[:i+1]
+		c.slots = append(c.slots, keySlot{})
 	} else {
 		// The hand clears reference bits until it meets a key not used
 		// since its last pass; at most one full turn.
