@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"time"
 
@@ -22,9 +23,10 @@ type BlockInfo struct {
 	// SelectedParent is zero for genesis.
 	SelectedParent wire.Hash
 	Parents        []wire.Hash
-	Children       []wire.Hash
-	MergeSetBlues  []wire.Hash
-	MergeSetReds   []wire.Hash
+	// Children are sorted by hash.
+	Children      []wire.Hash
+	MergeSetBlues []wire.Hash
+	MergeSetReds  []wire.Hash
 	// IsChainBlock is set for blocks on the virtual's selected chain.
 	IsChainBlock bool
 	// IsBlue is the block's color in the coloring of the chain block that
@@ -196,20 +198,24 @@ func (d *BlockDAG) acceptingChainBlock(n *blockNode) (*blockNode, bool, error) {
 	return found, true, nil
 }
 
-// childrenOf returns a block's children from the store.
-func (d *BlockDAG) childrenOf(h *wire.Hash) ([]wire.Hash, error) {
-	prefix := database.Key(database.BucketChildren, h[:])
-	it := d.db.NewIterator(prefix)
-	defer it.Release()
+// childrenOf returns a block's children, sorted by hash: the blocks of its
+// tree children and future covering set that name it as a parent (every
+// child is in one of the two). The state lock must be held.
+func (d *BlockDAG) childrenOf(n *blockNode) ([]wire.Hash, error) {
 	var out []wire.Hash
-	for it.Next() {
-		k := it.Key()
-		if len(k) != 1+2*wire.HashSize {
-			return nil, ruleError(ErrCorruptState, "child key of the wrong size")
+	for _, list := range [][]wire.Hash{n.reach.treeChildren, n.reach.fcs} {
+		for _, h := range list {
+			c, err := d.nodes.node(h)
+			if err != nil {
+				return nil, err
+			}
+			if slices.Contains(c.parents, n.hash) {
+				out = append(out, h)
+			}
 		}
-		out = append(out, wire.Hash(k[1+wire.HashSize:]))
 	}
-	return out, it.Err()
+	slices.SortFunc(out, func(a, b wire.Hash) int { return a.Compare(&b) })
+	return out, nil
 }
 
 // BlockInfo returns what the DAG knows about a block.
@@ -223,7 +229,7 @@ func (d *BlockDAG) BlockInfo(hash *wire.Hash) (*BlockInfo, error) {
 	if n == nil {
 		return nil, notFound(hash)
 	}
-	children, err := d.childrenOf(hash)
+	children, err := d.childrenOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -367,39 +373,58 @@ func (d *BlockDAG) LocateBlocks(startHeight uint32, endHash *wire.Hash, max int)
 	return out, nil
 }
 
-// VirtualInfo returns the virtual block's state.
+// VirtualInfo returns the virtual block's state. A store failure while
+// reading the difficulty window is logged and leaves PastMedianTime and
+// RequiredBits zero.
 func (d *BlockDAG) VirtualInfo() *VirtualInfo {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
 	vs := d.virtual
+	pmt, bits, err := d.timeAndBits(vs)
+	if err != nil {
+		log.Warnf("Reading the virtual's difficulty window: %v", err)
+	}
 	return &VirtualInfo{
 		Parents:        append([]wire.Hash(nil), vs.parents...),
 		SelectedParent: vs.selectedParent,
 		BlueScore:      vs.blueScore,
 		BlueWork:       new(big.Int).Set(vs.blueWork),
-		PastMedianTime: vs.pmt,
-		RequiredBits:   vs.requiredBits,
+		PastMedianTime: pmt,
+		RequiredBits:   bits,
 		UTXOCount:      vs.count,
 		UTXOCommitment: vs.multiset.hash(),
-		Difficulty:     difficultyRatio(vs.requiredBits, d.params),
+		Difficulty:     difficultyRatio(bits, d.params),
 		ChainHeight:    d.chain.length,
 	}
 }
 
 // TemplateInfo returns what a miner needs to build a block on the current
 // virtual. A block naming exactly these parents has the virtual's past, so
-// FetchUTXO answers for its transactions.
+// FetchUTXO answers for its transactions. A store failure while reading the
+// difficulty window is logged; the template then fails CheckBlockTemplate.
 func (d *BlockDAG) TemplateInfo() *TemplateInfo {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
 	vs := d.virtual
+	pmt, bits, err := d.timeAndBits(vs)
+	if err != nil {
+		log.Warnf("Reading the virtual's difficulty window: %v", err)
+	}
 	return &TemplateInfo{
 		Parents:      append([]wire.Hash(nil), vs.parents...),
 		BlueScore:    vs.blueScore,
-		Bits:         vs.requiredBits,
-		MinTimestamp: vs.pmt + 1,
+		Bits:         bits,
+		MinTimestamp: pmt + 1,
 		Height:       vs.height,
 	}
+}
+
+// VirtualBlueScore returns the virtual's blue score: the blue score of a
+// block built on the current tips.
+func (d *BlockDAG) VirtualBlueScore() uint64 {
+	d.stateLock.RLock()
+	defer d.stateLock.RUnlock()
+	return d.virtual.blueScore
 }
 
 // FetchUTXO returns the entry of an unspent output of the virtual's UTXO

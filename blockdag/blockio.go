@@ -9,15 +9,20 @@ import (
 )
 
 // Block records. Every record of a block is written in the batch that
-// accepts the block; records that change later (reachability, tips, the
-// selected chain, the state record) are rewritten in the batch of the block
-// that changed them. So the store is consistent after every batch, and a
-// start reads only the virtual, the state record and the tips: no scan.
+// accepts the block; records that change later (a block's reachability
+// data, the selected chain, the state records) are rewritten in the batch
+// of the block that changed them. So the store is consistent after every
+// batch, and a start reads only the state records: no scan. Each accepted
+// block costs few keys (LevelDB's per-key cost dominates the processing of
+// small blocks): its body, its node record, its height key, and the
+// records it changes.
 //
 // BucketBlocks: key bucket 0x02 | block hash 32; value the serialized
 // wire.MsgBlock, the bytes served to peers as they are.
 //
-// BucketBlockIndex: key bucket 0x03 | block hash 32; value (never changes):
+// BucketBlockIndex: key bucket 0x03 | block hash 32; value the node record,
+// rewritten when the block's reachability data changes (it gains a tree
+// child or a covering block, or a reindex moves its interval):
 //
 //	field            type                                   size
 //	header length    varint                                 1-9
@@ -31,27 +36,18 @@ import (
 //	blues            varint count + hashes (sp first)       1-9 + 32n
 //	reds             varint count + hashes                  1-9 + 32n
 //	anticone sizes   varint count + (hash 32, uint32 4)     1-9 + 36n
-//
-// BucketReachability: key bucket 0x04 | block hash 32; value (rewritten
-// when the block gains a tree child or a covering block, or a reindex
-// moves its interval):
-//
-//	field            type                                   size
 //	interval start   uint64 little-endian                   8
 //	interval end     uint64 little-endian                   8
 //	tree children    varint count + hashes, in order        1-9 + 32n
 //	future covering  varint count + hashes, by start        1-9 + 32n
 //
+// A block's children are not stored: each is a tree child (the block is its
+// selected parent) or in the future covering set (it merged the block), so
+// BlockInfo filters those two lists by parenthood.
+//
 // BucketHeights: key bucket 0x0a | height uint32 big-endian | hash 32,
 // empty value. Big-endian heights iterate in height order, which
 // LocateBlocks and the transaction index build need.
-//
-// BucketChildren: key bucket 0x0c | parent hash 32 | child hash 32, empty
-// value: a block's children are one prefix scan, and adding a child never
-// rewrites a record.
-//
-// BucketTips: key bucket 0x07 | hash 32, empty value: the blocks without
-// children, loaded at start.
 //
 // BucketOrder: key bucket 0x09 | position uint64 big-endian; value, for the
 // block at that position of the virtual's selected chain (genesis at 0):
@@ -65,19 +61,22 @@ import (
 // i+1 starts in the GHOSTDAG order (chainPrefix in the code); blue scores
 // grow along the chain, so the finality point is a binary search.
 //
-// BucketVirtual: key bucket 0x08 | "state":
+// BucketVirtual: key bucket 0x08 | "state", rewritten by every block:
 //
 //	field            type                                   size
 //	parents          varint count + hashes                  1-9 + 32n
 //	multiset         UTXO commitment state                  512
 //	utxo count       uint64 little-endian                   8
 //	utxo total       uint64 little-endian                   8
+//	block count      uint64 little-endian                   8
+//	max height       uint32 little-endian                   4
+//	chain length     uint64 little-endian                   8
+//	finality point   uint64 little-endian (chain position)  8
+//	tips             varint count + hashes                  1-9 + 32n
 //
-// key bucket 0x08 | "dag": block count uint64, max height uint32, selected
-// chain length uint64, finality point position uint64 (all little-endian,
-// 28 bytes); and key bucket 0x08 | "genesis": the genesis hash (32 bytes),
-// which ties the store to its network. The virtual's own diff is the past
-// diff stored under the past key of the virtual's parents.
+// and key bucket 0x08 | "genesis": the genesis hash (32 bytes), which ties
+// the store to its network. The virtual's own diff is the past diff stored
+// under the past key of the virtual's parents.
 
 // maxBlueWorkBytes bounds the stored blue work: 2^512 is far beyond any sum
 // of 2^256-bounded work values.
@@ -86,7 +85,6 @@ const maxBlueWorkBytes = 64
 var (
 	virtualStateKey   = database.Key(database.BucketVirtual, []byte("state"))
 	virtualGenesisKey = database.Key(database.BucketVirtual, []byte("genesis"))
-	dagStateKey       = database.Key(database.BucketVirtual, []byte("dag"))
 )
 
 func blockKey(hash *wire.Hash) []byte {
@@ -95,14 +93,6 @@ func blockKey(hash *wire.Hash) []byte {
 
 func indexKey(hash *wire.Hash) []byte {
 	return database.Key(database.BucketBlockIndex, hash[:])
-}
-
-func reachKey(hash *wire.Hash) []byte {
-	return database.Key(database.BucketReachability, hash[:])
-}
-
-func tipKey(hash *wire.Hash) []byte {
-	return database.Key(database.BucketTips, hash[:])
 }
 
 // heightKey returns the height index key of a block.
@@ -122,15 +112,6 @@ func heightPrefix(height uint32) []byte {
 	return k
 }
 
-// childKey returns the key that records child as a child of parent.
-func childKey(parent, child *wire.Hash) []byte {
-	k := make([]byte, 1+2*wire.HashSize)
-	k[0] = byte(database.BucketChildren)
-	copy(k[1:], parent[:])
-	copy(k[1+wire.HashSize:], child[:])
-	return k
-}
-
 // chainKey returns the key of a selected chain position.
 func chainKey(pos uint64) []byte {
 	k := make([]byte, 1+8)
@@ -139,13 +120,21 @@ func chainKey(pos uint64) []byte {
 	return k
 }
 
-// encodeIndexRecord encodes a node's index record.
-func encodeIndexRecord(n *blockNode) []byte {
+// encodeNodeRecord encodes a node's record: the index fields, then the
+// reachability fields.
+func encodeNodeRecord(n *blockNode) []byte {
+	b := encodeIndexFields(n)
+	return appendReachFields(b, &n.reach)
+}
+
+// encodeIndexFields encodes the fields of a node record that never change.
+func encodeIndexFields(n *blockNode) []byte {
 	h := n.header()
 	hdr := h.Serialize()
 	bw := n.blueWork.Bytes()
 	size := 9 + len(hdr) + 4 + 1 + 4 + 4 + 8 + 1 + len(bw) +
-		27 + (len(n.blues)+len(n.reds))*wire.HashSize + len(n.anticoneSizes)*(wire.HashSize+4)
+		27 + (len(n.blues)+len(n.reds))*wire.HashSize + len(n.anticoneSizes)*(wire.HashSize+4) +
+		16 + 18 + (len(n.reach.treeChildren)+len(n.reach.fcs))*wire.HashSize
 	b := make([]byte, 0, size)
 	b = wire.AppendVarInt(b, uint64(len(hdr)))
 	b = append(b, hdr...)
@@ -188,9 +177,9 @@ func (r *byteReader) hashes(what string) []wire.Hash {
 	return out
 }
 
-// decodeIndexRecord decodes an index record into a node without its hash,
-// past key and reachability data, which the caller sets.
-func decodeIndexRecord(b []byte) (*blockNode, error) {
+// decodeNodeRecord decodes a node record into a node without its hash and
+// past key, which the caller sets.
+func decodeNodeRecord(b []byte) (*blockNode, error) {
 	r := &byteReader{b: b}
 	n := &blockNode{}
 	hlen := r.count("header length", 1)
@@ -234,8 +223,12 @@ func decodeIndexRecord(b []byte) (*blockNode, error) {
 			n.anticoneSizes[i].size = r.uint32()
 		}
 	}
-	if err := r.finish("index record"); err != nil {
+	readReachFields(r, &n.reach)
+	if err := r.finish("node record"); err != nil {
 		return nil, err
+	}
+	if n.reach.start > n.reach.end {
+		return nil, ruleError(ErrCorruptState, "node record has an empty interval")
 	}
 	if n.status != statusValid {
 		return nil, ruleError(ErrCorruptState, "index record has an unknown status")
@@ -252,29 +245,20 @@ func decodeIndexRecord(b []byte) (*blockNode, error) {
 	return n, nil
 }
 
-// encodeReachRecord encodes a node's reachability record.
-func encodeReachRecord(r *reachData) []byte {
-	b := make([]byte, 0, 16+18+(len(r.treeChildren)+len(r.fcs))*wire.HashSize)
+// appendReachFields appends the reachability fields of a node record.
+func appendReachFields(b []byte, r *reachData) []byte {
 	b = binary.LittleEndian.AppendUint64(b, r.start)
 	b = binary.LittleEndian.AppendUint64(b, r.end)
 	b = appendHashes(b, r.treeChildren)
 	return appendHashes(b, r.fcs)
 }
 
-// decodeReachRecord decodes a reachability record into r.
-func decodeReachRecord(b []byte, r *reachData) error {
-	br := &byteReader{b: b}
+// readReachFields reads the reachability fields of a node record.
+func readReachFields(br *byteReader, r *reachData) {
 	r.start = br.uint64()
 	r.end = br.uint64()
 	r.treeChildren = br.hashes("tree children")
 	r.fcs = br.hashes("future covering set")
-	if err := br.finish("reachability record"); err != nil {
-		return err
-	}
-	if br.err == nil && r.start > r.end {
-		return ruleError(ErrCorruptState, "reachability record has an empty interval")
-	}
-	return nil
 }
 
 // chainEntry is one position of the virtual's selected chain.
@@ -307,55 +291,37 @@ func decodeChainEntry(b []byte) (chainEntry, error) {
 	}, nil
 }
 
-// dagStateRecord holds the counters a start needs without a scan.
-type dagStateRecord struct {
+// dagCounters holds what a start needs without a scan besides the virtual.
+type dagCounters struct {
 	blockCount  uint64
 	maxHeight   uint32
 	chainLen    uint64
 	finalityPos uint64
+	tips        []wire.Hash
 }
 
-const dagStateSize = 8 + 4 + 8 + 8
-
-func encodeDAGState(s *dagStateRecord) []byte {
-	b := make([]byte, 0, dagStateSize)
-	b = binary.LittleEndian.AppendUint64(b, s.blockCount)
-	b = binary.LittleEndian.AppendUint32(b, s.maxHeight)
-	b = binary.LittleEndian.AppendUint64(b, s.chainLen)
-	return binary.LittleEndian.AppendUint64(b, s.finalityPos)
-}
-
-func decodeDAGState(b []byte) (*dagStateRecord, error) {
-	if len(b) != dagStateSize {
-		return nil, ruleError(ErrCorruptState, "DAG state record of the wrong size")
-	}
-	s := &dagStateRecord{
-		blockCount:  binary.LittleEndian.Uint64(b),
-		maxHeight:   binary.LittleEndian.Uint32(b[8:]),
-		chainLen:    binary.LittleEndian.Uint64(b[12:]),
-		finalityPos: binary.LittleEndian.Uint64(b[20:]),
-	}
-	if s.chainLen == 0 || s.finalityPos >= s.chainLen || s.blockCount == 0 {
-		return nil, ruleError(ErrCorruptState, "DAG state record is inconsistent")
-	}
-	return s, nil
-}
-
-// virtualRecord is the stored virtual state.
+// virtualRecord is the stored virtual state with the DAG's counters and
+// tips.
 type virtualRecord struct {
 	parents  []wire.Hash
 	multiset multiset
 	count    uint64
 	total    uint64
+	dag      dagCounters
 }
 
 // encodeVirtualRecord encodes the virtual state record.
 func encodeVirtualRecord(v *virtualRecord) []byte {
-	b := make([]byte, 0, 9+len(v.parents)*wire.HashSize+multisetWords*8+16)
+	b := make([]byte, 0, 9+len(v.parents)*wire.HashSize+multisetWords*8+16+28+9+len(v.dag.tips)*wire.HashSize)
 	b = appendHashes(b, v.parents)
 	b = append(b, v.multiset.bytes()...)
 	b = binary.LittleEndian.AppendUint64(b, v.count)
-	return binary.LittleEndian.AppendUint64(b, v.total)
+	b = binary.LittleEndian.AppendUint64(b, v.total)
+	b = binary.LittleEndian.AppendUint64(b, v.dag.blockCount)
+	b = binary.LittleEndian.AppendUint32(b, v.dag.maxHeight)
+	b = binary.LittleEndian.AppendUint64(b, v.dag.chainLen)
+	b = binary.LittleEndian.AppendUint64(b, v.dag.finalityPos)
+	return appendHashes(b, v.dag.tips)
 }
 
 // decodeVirtualRecord decodes the virtual state record.
@@ -371,8 +337,17 @@ func decodeVirtualRecord(b []byte) (*virtualRecord, error) {
 	}
 	v.count = r.uint64()
 	v.total = r.uint64()
+	v.dag.blockCount = r.uint64()
+	v.dag.maxHeight = r.uint32()
+	v.dag.chainLen = r.uint64()
+	v.dag.finalityPos = r.uint64()
+	v.dag.tips = r.hashes("tips")
 	if err := r.finish("virtual record"); err != nil {
 		return nil, err
+	}
+	st := &v.dag
+	if st.chainLen == 0 || st.finalityPos >= st.chainLen || st.blockCount == 0 || len(st.tips) == 0 {
+		return nil, ruleError(ErrCorruptState, "virtual record has inconsistent counters")
 	}
 	return v, nil
 }

@@ -81,14 +81,35 @@ var cacheShares = [4]int{3, 3, 1, 1}
 type virtualState struct {
 	parents []wire.Hash // ascending
 	ghostdagData
-	key          wire.Hash
-	diff         *pastDiff
-	pmt          int64
-	requiredBits uint32
-	height       uint32
-	multiset     multiset
-	count        uint64
-	total        uint64
+	key      wire.Hash
+	diff     *pastDiff
+	height   uint32
+	multiset multiset
+	count    uint64
+	total    uint64
+
+	// derived holds the past median time and required bits, computed
+	// when first asked for: they walk the difficulty window, and only a
+	// miner asks, while a syncing node moves the virtual at every block.
+	derived struct {
+		once         sync.Once
+		pmt          int64
+		requiredBits uint32
+		err          error
+	}
+}
+
+// timeAndBits returns the virtual's past median time and required bits.
+// It is safe for concurrent use under the state lock held for reading.
+func (d *BlockDAG) timeAndBits(vs *virtualState) (int64, uint32, error) {
+	vs.derived.once.Do(func() {
+		v := &vs.derived
+		if v.pmt, v.err = pastMedianTime(d.nodes, &vs.ghostdagData, d.params); v.err != nil {
+			return
+		}
+		v.requiredBits, v.err = requiredBits(d.nodes, &vs.ghostdagData, d.params)
+	})
+	return vs.derived.pmt, vs.derived.requiredBits, vs.derived.err
 }
 
 // BlockDAG is the consensus core: the block index with GHOSTDAG data and
@@ -130,6 +151,7 @@ type BlockDAG struct {
 	closed      bool
 
 	// Used only under processLock.
+	batch          *database.Batch
 	gd             ghostdagState
 	conflictWarned wire.Hash
 	reachStats     reachStats
@@ -213,6 +235,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		blockCache: newLRUCache[wire.Hash](share(3), blockDataCost),
 		orphans:    newOrphanPool(c.MaxOrphans, c.MaxOrphanBytes, c.OrphanTTL),
 		invalid:    newInvalidSet(),
+		batch:      c.DB.NewBatch(),
 	}
 	d.gd = ghostdagState{
 		src:        d.nodes,
@@ -332,12 +355,11 @@ func (d *BlockDAG) initGenesis() error {
 	batch.Put(blockKey(&hash), block.Serialize())
 	d.nodes.flushDirty(batch)
 	batch.Put(heightKey(0, &hash), nil)
-	batch.Put(tipKey(&hash), nil)
 	d.chain.write(update, batch)
-	batch.Put(dagStateKey, encodeDAGState(&dagStateRecord{blockCount: 1, chainLen: 1}))
 	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
 	d.utxo.commit(vpd.diff, batch)
-	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
+	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&dagCounters{
+		blockCount: 1, chainLen: 1, tips: []wire.Hash{hash}})))
 	batch.Put(virtualGenesisKey, hash[:])
 	if d.txIndex {
 		if _, err := d.indexBlockTxs(batch, &hash, block.TxIDs(), nil); err != nil {
@@ -360,25 +382,20 @@ func (d *BlockDAG) initGenesis() error {
 	return nil
 }
 
-// record returns the stored form of the virtual state.
-func (vs *virtualState) record() *virtualRecord {
+// record returns the stored form of the virtual state with the DAG's
+// counters and tips.
+func (vs *virtualState) record(st *dagCounters) *virtualRecord {
 	return &virtualRecord{
 		parents:  vs.parents,
 		multiset: vs.multiset,
 		count:    vs.count,
 		total:    vs.total,
+		dag:      *st,
 	}
 }
 
-// finishVirtual computes the derived fields of a virtual state.
+// finishVirtual computes the height of a virtual state.
 func (d *BlockDAG) finishVirtual(vs *virtualState) error {
-	var err error
-	if vs.pmt, err = pastMedianTime(d.nodes, &vs.ghostdagData, d.params); err != nil {
-		return err
-	}
-	if vs.requiredBits, err = requiredBits(d.nodes, &vs.ghostdagData, d.params); err != nil {
-		return err
-	}
 	vs.height = 0
 	for _, h := range vs.parents {
 		p, err := d.nodes.node(h)
@@ -390,22 +407,21 @@ func (d *BlockDAG) finishVirtual(vs *virtualState) error {
 	return nil
 }
 
-// load reads the stored DAG's state: the counters, the tips, the newest
+// load reads the stored DAG's state: the counters and tips, the newest
 // part of the selected chain and the virtual. Everything else is read on
 // demand.
 func (d *BlockDAG) load() error {
-	b, err := d.db.Get(dagStateKey)
-	if err != nil {
-		if errors.Is(err, database.ErrNotFound) {
-			return ruleError(ErrCorruptState, "the DAG state record is missing")
-		}
-		return err
-	}
-	st, err := decodeDAGState(b)
+	vb, err := d.db.Get(virtualStateKey)
 	if err != nil {
 		return err
 	}
+	rec, err := decodeVirtualRecord(vb)
+	if err != nil {
+		return err
+	}
+	st := &rec.dag
 	d.blockCount, d.maxHeight, d.finalityPos = st.blockCount, st.maxHeight, st.finalityPos
+	d.tips = st.tips
 	if err := d.chain.load(st.chainLen); err != nil {
 		return err
 	}
@@ -417,31 +433,6 @@ func (d *BlockDAG) load() error {
 		return ruleError(ErrCorruptState, "the selected chain does not start at the genesis block")
 	}
 
-	it := d.db.NewIterator([]byte{byte(database.BucketTips)})
-	for it.Next() {
-		key := it.Key()
-		if len(key) != 1+wire.HashSize {
-			it.Release()
-			return ruleError(ErrCorruptState, "tip key of the wrong size")
-		}
-		d.tips = append(d.tips, wire.Hash(key[1:]))
-	}
-	it.Release()
-	if err := it.Err(); err != nil {
-		return err
-	}
-	if len(d.tips) == 0 {
-		return ruleError(ErrCorruptState, "the store has no tips")
-	}
-
-	vb, err := d.db.Get(virtualStateKey)
-	if err != nil {
-		return err
-	}
-	rec, err := decodeVirtualRecord(vb)
-	if err != nil {
-		return err
-	}
 	vparents, err := d.nodes.nodes(rec.parents)
 	if err != nil {
 		return err

@@ -35,7 +35,6 @@ func seedRecordKinds(t testing.TB) map[string][][]byte {
 	out := map[string][][]byte{}
 	for kind, bucket := range map[string]database.Bucket{
 		"index": database.BucketBlockIndex,
-		"reach": database.BucketReachability,
 		"diff":  database.BucketUndo,
 		"chain": database.BucketOrder,
 	} {
@@ -48,7 +47,7 @@ func seedRecordKinds(t testing.TB) map[string][][]byte {
 			t.Fatal(err)
 		}
 	}
-	for kind, key := range map[string][]byte{"virtual": virtualStateKey, "dag": dagStateKey} {
+	for kind, key := range map[string][]byte{"virtual": virtualStateKey} {
 		v, err := d.db.Get(key)
 		if err != nil {
 			t.Fatal(err)
@@ -64,42 +63,21 @@ func FuzzDecodeIndexRecord(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		n, err := decodeIndexRecord(b)
+		n, err := decodeNodeRecord(b)
 		if err != nil {
 			return
 		}
-		if again := encodeIndexRecord(n); !bytes.Equal(again, b) {
+		if again := encodeNodeRecord(n); !bytes.Equal(again, b) {
 			t.Fatalf("round trip differs")
 		}
 	})
 }
 
-func FuzzDecodeReachRecord(f *testing.F) {
-	for _, s := range seedRecordKinds(f)["reach"] {
+func FuzzDecodeChainEntry(f *testing.F) {
+	for _, s := range seedRecordKinds(f)["chain"] {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var r reachData
-		if err := decodeReachRecord(b, &r); err != nil {
-			return
-		}
-		if again := encodeReachRecord(&r); !bytes.Equal(again, b) {
-			t.Fatalf("round trip differs")
-		}
-	})
-}
-
-func FuzzDecodeDAGState(f *testing.F) {
-	recs := seedRecordKinds(f)
-	for _, s := range append(recs["dag"], recs["chain"]...) {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if st, err := decodeDAGState(b); err == nil {
-			if again := encodeDAGState(st); !bytes.Equal(again, b) {
-				t.Fatalf("DAG state round trip differs")
-			}
-		}
 		if e, err := decodeChainEntry(b); err == nil {
 			if again := encodeChainEntry(&e); !bytes.Equal(again, b) {
 				t.Fatalf("chain entry round trip differs")
@@ -169,11 +147,9 @@ func TestDecodersRejectDamage(t *testing.T) {
 		recs   [][]byte
 		decode func([]byte) error
 	}{
-		{"index", recs["index"], func(b []byte) error { _, err := decodeIndexRecord(b); return err }},
-		{"reach", recs["reach"], func(b []byte) error { return decodeReachRecord(b, &reachData{}) }},
+		{"index", recs["index"], func(b []byte) error { _, err := decodeNodeRecord(b); return err }},
 		{"diff", recs["diff"], func(b []byte) error { _, err := decodePastDiff(b); return err }},
 		{"virtual", recs["virtual"], func(b []byte) error { _, err := decodeVirtualRecord(b); return err }},
-		{"dag", recs["dag"], func(b []byte) error { _, err := decodeDAGState(b); return err }},
 		{"chain", recs["chain"], func(b []byte) error { _, err := decodeChainEntry(b); return err }},
 	} {
 		if len(set.recs) == 0 {
@@ -217,10 +193,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	kinds := seedRecordKinds(t)
 	for name, recs := range map[string][][]byte{
 		"FuzzDecodeIndexRecord":   kinds["index"][:min(3, len(kinds["index"]))],
-		"FuzzDecodeReachRecord":   kinds["reach"][:min(3, len(kinds["reach"]))],
 		"FuzzDecodePastDiff":      kinds["diff"][:min(3, len(kinds["diff"]))],
 		"FuzzDecodeVirtualRecord": kinds["virtual"],
-		"FuzzDecodeDAGState":      kinds["dag"],
+		"FuzzDecodeChainEntry":    kinds["chain"][:min(3, len(kinds["chain"]))],
 	} {
 		dir := filepath.Join("testdata", "fuzz", name)
 		if err := os.MkdirAll(dir, 0755); err != nil {

@@ -35,14 +35,15 @@ func checkStoredIndex(d *BlockDAG) error {
 	if err := it.Err(); err != nil {
 		return err
 	}
-	b, err := db.Get(dagStateKey)
+	b, err := db.Get(virtualStateKey)
 	if err != nil {
 		return err
 	}
-	st, err := decodeDAGState(b)
+	vrec, err := decodeVirtualRecord(b)
 	if err != nil {
 		return err
 	}
+	st := &vrec.dag
 	if st.blockCount != uint64(len(nodes)) {
 		return fmt.Errorf("state record counts %d blocks, the index holds %d", st.blockCount, len(nodes))
 	}
@@ -68,43 +69,47 @@ func checkStoredIndex(d *BlockDAG) error {
 	if err != nil {
 		return err
 	}
-	children, err := keys(database.BucketChildren)
-	if err != nil {
-		return err
-	}
-	tips, err := keys(database.BucketTips)
-	if err != nil {
-		return err
-	}
 	hasChild := map[wire.Hash]bool{}
-	wantChildren := 0
 	for h, n := range nodes {
 		if !heights[string(heightKey(n.height, &h))] {
 			return fmt.Errorf("block %s is missing from the height index", h)
 		}
 		for i := range n.parents {
 			hasChild[n.parents[i]] = true
-			wantChildren++
-			if !children[string(childKey(&n.parents[i], &h))] {
-				return fmt.Errorf("block %s is not recorded as a child of %s", h, n.parents[i])
-			}
 		}
 	}
-	if len(heights) != len(nodes) || len(children) != wantChildren {
-		return fmt.Errorf("%d height keys and %d child keys for %d blocks and %d edges",
-			len(heights), len(children), len(nodes), wantChildren)
+	if len(heights) != len(nodes) {
+		return fmt.Errorf("%d height keys for %d blocks", len(heights), len(nodes))
 	}
-	wantTips := 0
+	var wantTips []wire.Hash
 	for h := range nodes {
 		if !hasChild[h] {
-			wantTips++
-			if !tips[string(tipKey(&h))] {
-				return fmt.Errorf("block %s has no children but is not a stored tip", h)
-			}
+			wantTips = append(wantTips, h)
 		}
 	}
-	if len(tips) != wantTips {
-		return fmt.Errorf("%d stored tips, %d blocks without children", len(tips), wantTips)
+	gotTips := append([]wire.Hash(nil), st.tips...)
+	byHash := func(a, b wire.Hash) int { return a.Compare(&b) }
+	slices.SortFunc(gotTips, byHash)
+	slices.SortFunc(wantTips, byHash)
+	if !slices.Equal(gotTips, wantTips) {
+		return fmt.Errorf("%d stored tips, %d blocks without children", len(gotTips), len(wantTips))
+	}
+	// Children as BlockInfo derives them from the reachability data.
+	for h, n := range nodes {
+		var want []wire.Hash
+		for c, cn := range nodes {
+			if slices.Contains(cn.parents, h) {
+				want = append(want, c)
+			}
+		}
+		slices.SortFunc(want, byHash)
+		got, err := d.childrenOf(n)
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("block %s: %d children derived, %d in the index", h, len(got), len(want))
+		}
 	}
 
 	// Reachability: the tree follows selected parents, children lie in

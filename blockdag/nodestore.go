@@ -9,8 +9,8 @@ import (
 	"github.com/soterdag/soterd/wire"
 )
 
-// The block index lives in the store (BucketBlockIndex and
-// BucketReachability, blockio.go); memory holds a bounded working set of it.
+// The block index lives in the store (BucketBlockIndex, blockio.go); memory
+// holds a bounded working set of it.
 // GHOSTDAG, reachability and the virtual touch blocks near the tips again
 // and again, and old blocks rarely, so a small cache answers nearly every
 // lookup while the DAG grows without bound.
@@ -53,12 +53,16 @@ type nodeStore struct {
 	curCost int
 	genCost int // cost bound of one generation, in bytes
 
-	// dirty holds the nodes changed since the last flush; fresh marks
-	// those that are new blocks, whose index records must be written too.
+	// dirty holds the nodes created or changed since the last flush.
 	dirty map[wire.Hash]*blockNode
-	fresh map[wire.Hash]struct{}
 
-	// writerDepth is set while a writer operation is in progress: readers
+	// absent remembers hashes the store was found not to hold: a new
+	// block is looked up several times (its announcement, the checks
+	// before and under the process lock) before it is stored. addFresh
+	// removes a hash as its block enters the index.
+	absent map[wire.Hash]struct{}
+
+	// writer is set while a writer operation is in progress: readers
 	// then never start a new generation. It is only read and written
 	// under mu.
 	writer bool
@@ -83,7 +87,7 @@ func newNodeStore(db *database.DB, maxBytes int) *nodeStore {
 		prev:    make(map[wire.Hash]*blockNode),
 		genCost: maxBytes / 2,
 		dirty:   make(map[wire.Hash]*blockNode),
-		fresh:   make(map[wire.Hash]struct{}),
+		absent:  make(map[wire.Hash]struct{}),
 	}
 }
 
@@ -115,6 +119,10 @@ func (s *nodeStore) lookup(h wire.Hash) (*blockNode, error) {
 		s.hits++
 		s.mu.Unlock()
 		return n, nil
+	}
+	if _, ok := s.absent[h]; ok {
+		s.mu.Unlock()
+		return nil, nil
 	}
 	s.misses++
 	s.mu.Unlock()
@@ -163,15 +171,37 @@ func (s *nodeStore) nodes(hashes []wire.Hash) ([]*blockNode, error) {
 	return out, nil
 }
 
+// maxAbsentBlocks bounds the set of hashes known not to be stored; it is emptied
+// when full.
+const maxAbsentBlocks = 1 << 16
+
 // has reports whether the index holds the block, without loading it.
 func (s *nodeStore) has(h wire.Hash) (bool, error) {
 	s.mu.Lock()
 	n := s.cachedLocked(h)
+	_, absent := s.absent[h]
 	s.mu.Unlock()
 	if n != nil {
 		return true, nil
 	}
-	return s.db.Has(indexKey(&h))
+	if absent {
+		return false, nil
+	}
+	ok, err := s.db.Has(indexKey(&h))
+	if err == nil && !ok {
+		s.mu.Lock()
+		// A writer may have stored it meanwhile.
+		if s.cachedLocked(h) == nil {
+			if len(s.absent) >= maxAbsentBlocks {
+				clear(s.absent)
+			}
+			s.absent[h] = struct{}{}
+		} else {
+			ok = true
+		}
+		s.mu.Unlock()
+	}
+	return ok, err
 }
 
 // markDirty implements nodeSource. It must be called by the writer with
@@ -186,7 +216,7 @@ func (s *nodeStore) markDirty(n *blockNode) {
 func (s *nodeStore) addFresh(n *blockNode) {
 	s.mu.Lock()
 	s.dirty[n.hash] = n
-	s.fresh[n.hash] = struct{}{}
+	delete(s.absent, n.hash)
 	s.cur[n.hash] = n
 	s.curCost += n.memSize()
 	s.mu.Unlock()
@@ -219,17 +249,14 @@ func (s *nodeStore) endWrite() {
 	}
 }
 
-// flushDirty adds the records of the dirty nodes to batch: index records
-// of new blocks and reachability records of every changed node. The
-// nodes stay dirty until clearDirty, after the batch is written.
+// flushDirty adds the records of the dirty nodes to batch: new blocks and
+// every node whose reachability data changed. The nodes stay dirty until
+// clearDirty, after the batch is written.
 func (s *nodeStore) flushDirty(batch *database.Batch) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for h, n := range s.dirty {
-		if _, ok := s.fresh[h]; ok {
-			batch.Put(indexKey(&n.hash), encodeIndexRecord(n))
-		}
-		batch.Put(reachKey(&n.hash), encodeReachRecord(&n.reach))
+	for _, n := range s.dirty {
+		batch.Put(indexKey(&n.hash), encodeNodeRecord(n))
 	}
 }
 
@@ -237,7 +264,6 @@ func (s *nodeStore) flushDirty(batch *database.Batch) {
 func (s *nodeStore) clearDirty() {
 	s.mu.Lock()
 	clear(s.dirty)
-	clear(s.fresh)
 	s.mu.Unlock()
 }
 
@@ -247,7 +273,7 @@ func (s *nodeStore) clearDirty() {
 func (s *nodeStore) dropDirty() {
 	s.mu.Lock()
 	clear(s.dirty)
-	clear(s.fresh)
+	clear(s.absent)
 	s.cur = make(map[wire.Hash]*blockNode)
 	s.prev = make(map[wire.Hash]*blockNode)
 	s.curCost = 0
@@ -261,8 +287,8 @@ func (s *nodeStore) stats() (nodes, bytes int, hits, misses uint64) {
 	return len(s.cur) + len(s.prev), s.curCost, s.hits, s.misses
 }
 
-// loadNode reads a block's index and reachability records; nil when the
-// index does not have the block.
+// loadNode reads a block's node record; nil when the index does not have
+// the block.
 func loadNode(db *database.DB, h wire.Hash) (*blockNode, error) {
 	b, err := db.Get(indexKey(&h))
 	if err != nil {
@@ -271,22 +297,11 @@ func loadNode(db *database.DB, h wire.Hash) (*blockNode, error) {
 		}
 		return nil, fmt.Errorf("read the index record of block %s: %w", h, err)
 	}
-	n, err := decodeIndexRecord(b)
+	n, err := decodeNodeRecord(b)
 	if err != nil {
 		return nil, fmt.Errorf("index record of block %s: %w", h, err)
 	}
 	n.hash = h
 	n.pastKey = pastKeyOf(n.parents)
-	r, err := db.Get(reachKey(&h))
-	if err != nil {
-		if errors.Is(err, database.ErrNotFound) {
-			return nil, ruleError(ErrCorruptState, fmt.Sprintf(
-				"block %s has an index record but no reachability record", h))
-		}
-		return nil, fmt.Errorf("read the reachability record of block %s: %w", h, err)
-	}
-	if err := decodeReachRecord(r, &n.reach); err != nil {
-		return nil, fmt.Errorf("reachability record of block %s: %w", h, err)
-	}
 	return n, nil
 }

@@ -40,7 +40,7 @@ import (
 // Reindexing keeps the order of siblings, so the sorted future covering sets
 // stay sorted.
 //
-// The data is stored per block (BucketReachability) and read on demand
+// The data is stored in each block's node record and read on demand
 // through a nodeSource; every node a change touches is marked dirty so that
 // the accepting block's batch stores it.
 

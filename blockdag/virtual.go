@@ -73,10 +73,9 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*bl
 }
 
 // connectBlock adds a validated block to the DAG and moves the virtual, in
-// one store batch: block body, index and reachability records (the new
-// block's and those its insertion changed), height, children and tips
-// records, past diffs, UTXO changes, the selected chain, and the virtual
-// and DAG state records. pd is the block's past diff and own the change
+// one store batch: block body, node records (the new block's and those its
+// insertion changed), height key, past diffs, UTXO changes, the selected
+// chain, and the virtual and DAG state records (the latter with the tips). pd is the block's past diff and own the change
 // its own transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	pd *pastDiff, own *utxoDiff) ([]*Notification, error) {
@@ -200,23 +199,13 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 
 	// The batch.
 	hash := node.hash
-	batch := d.db.NewBatch()
+	// One batch is reused, so its buffer stops growing after the first
+	// blocks.
+	batch := d.batch
+	batch.Reset()
 	batch.Put(blockKey(&hash), block.Serialize())
 	d.nodes.flushDirty(batch)
 	batch.Put(heightKey(node.height, &hash), nil)
-	newTips := tips[:0:0]
-	for _, t := range d.tips {
-		if slices.Contains(node.parents, t) {
-			batch.Delete(tipKey(&t))
-		} else {
-			newTips = append(newTips, t)
-		}
-	}
-	newTips = append(newTips, hash)
-	batch.Put(tipKey(&hash), nil)
-	for i := range node.parents {
-		batch.Put(childKey(&node.parents[i], &hash), nil)
-	}
 	var newDiffs []*pastDiff
 	if !pd.stored {
 		batch.Put(undoKey(pd.key), encodePastDiff(pd))
@@ -234,16 +223,16 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			newDiffs = append(newDiffs, vs.diff)
 		}
 		d.utxo.commit(net.diff, batch)
-		batch.Put(virtualStateKey, encodeVirtualRecord(vs.record()))
 	}
 	d.chain.write(update, batch)
-	state := dagStateRecord{
+	state := dagCounters{
 		blockCount:  d.blockCount + 1,
 		maxHeight:   max(d.maxHeight, node.height),
 		chainLen:    d.chain.newLength(update),
 		finalityPos: newFinality,
+		tips:        tips,
 	}
-	batch.Put(dagStateKey, encodeDAGState(&state))
+	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&state)))
 	if d.txIndex {
 		// The writers are serialized and each writes its batch before
 		// the next starts, so the store is the only pending state.
@@ -264,7 +253,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	for _, x := range newDiffs {
 		x.stored = true
 	}
-	d.tips = newTips
+	d.tips = tips
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.chain.apply(update)

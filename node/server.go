@@ -277,7 +277,7 @@ func New(cfg *Config) (*Server, error) {
 	s.txPool, err = mempool.New(&mempool.Config{
 		Params:           c.Params,
 		FetchUTXO:        dag.FetchUTXO,
-		VirtualBlueScore: func() uint64 { return dag.TemplateInfo().BlueScore },
+		VirtualBlueScore: dag.VirtualBlueScore,
 		MinRelayTxFee:    c.MinRelayTxFee,
 		MaxOrphanTxs:     c.MaxOrphanTxs,
 		OnTxAccepted:     s.txAccepted,
