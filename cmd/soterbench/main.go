@@ -24,6 +24,8 @@ const usageText = `usage:
   soterbench ibd [-n N] [-txs T] [-width W] [options]
   soterbench propagate [-nodes K] [-blocks B] [options]
   soterbench schnorr [-seconds S] [-cpu C]
+  soterbench template [-blocks B] [options]
+  soterbench hashrate [-seconds S] [-rounds R] [-workers W] [-sotermine PATH]
 
 Run "soterbench <command> -h" for the options of a command.
 `
@@ -51,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdPropagate(ctx, args[1:], stdout, stderr)
 	case "schnorr":
 		err = cmdSchnorr(ctx, args[1:], stdout, stderr)
+	case "template":
+		err = cmdTemplate(ctx, args[1:], stdout, stderr)
+	case "hashrate":
+		err = cmdHashrate(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usageText)
 		return 0
