@@ -139,10 +139,6 @@ func (s *Server) templateResult(st *servedTemplate, payTo [wire.PubKeySize]byte)
 	tmpl := st.tmpl
 	h := &tmpl.Block.Header
 	cb := s.cfg.Templater.NewCoinbase(tmpl.BlueScore, payTo)
-	var subsidy uint64
-	for i := range cb.TxOut {
-		subsidy += cb.TxOut[i].Value
-	}
 	now := s.cfg.TimeSource().UnixMilli()
 	prefix := make([]byte, 8)
 	copy(prefix, cb.Payload)
@@ -165,7 +161,7 @@ func (s *Server) templateResult(st *servedTemplate, payTo [wire.PubKeySize]byte)
 			Hash:    cb.TxHash().String(),
 			Depends: []int64{},
 		},
-		CoinbaseValue: max(subsidy, tmpl.Subsidy),
+		CoinbaseValue: tmpl.Subsidy,
 		CoinbasePayload: rpcmodel.CoinbasePayloadRules{
 			Prefix:           hex.EncodeToString(prefix),
 			MaxLength:        s.cfg.Params.MaxCoinbasePayloadLen,
