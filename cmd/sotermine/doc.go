@@ -10,9 +10,11 @@
 //	          [--miningaddr pubkey] [-t workers] [--pace d] [--maxblocks n]
 //	sotermine --bench 10s [-t workers]
 //
-// It connects to soterd's websocket endpoint with the options and defaults
-// of soterctl (TLS trusting ~/.soterd/rpc.cert, credentials from
-// ~/.soterd/soterd.conf, the network's RPC port), asks for
+// Options come from the command line, over the config file
+// (~/.sotermine/sotermine.conf, or -C), in go-flags INI form as soterctl
+// reads its own. It connects to soterd's websocket endpoint with the
+// options and defaults of soterctl (TLS trusting ~/.soterd/rpc.cert,
+// credentials from ~/.soterd/soterd.conf, the network's RPC port), asks for
 // blocktemplatechanged notifications (notifyblocktemplate) and fetches a
 // template with getblocktemplate, paying --miningaddr or, without it, the
 // node's mining key. Each of N workers (one per core by default) hashes
