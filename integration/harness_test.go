@@ -30,8 +30,8 @@ func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }
 
-// runTests builds soterd, soterctl and sotertx into a temporary directory,
-// runs the tests and removes the directory.
+// runTests builds soterd, soterctl, sotertx and sotermine into a temporary
+// directory, runs the tests and removes the directory.
 func runTests(m *testing.M) int {
 	dir, err := os.MkdirTemp("", "soterd-integration-")
 	if err != nil {

@@ -13,14 +13,14 @@ import (
 // comparison.
 func BenchmarkHash(b *testing.B) {
 	header := wire.BlockHeader{Version: 1, Parents: []wire.Hash{{1}}, Bits: 0x1d00ffff}
-	h := newHasher(&header)
-	tgt := target(header.Bits)
+	h := NewHeaderHasher(&header)
+	tgt := TargetFromBits(header.Bits)
 	b.ReportAllocs()
 	b.ResetTimer()
 	found := 0
 	for i := 0; i < b.N; i++ {
-		hash := h.hash(uint64(i))
-		if meetsTarget(&hash, &tgt) {
+		hash := h.Hash(uint64(i))
+		if tgt.Met(&hash) {
 			found++
 		}
 	}

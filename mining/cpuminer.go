@@ -91,8 +91,7 @@ type MinedBlock struct {
 type job struct {
 	tmpl   *BlockTemplate
 	start  time.Time
-	header []byte // serialized header, nonce zero
-	target [32]byte
+	target Target
 	// done is closed when the job is superseded.
 	done chan struct{}
 }
@@ -321,8 +320,7 @@ func newJob(tmpl *BlockTemplate) *job {
 	return &job{
 		tmpl:   tmpl,
 		start:  time.Now(),
-		header: tmpl.Block.Header.Serialize(),
-		target: target(tmpl.Block.Header.Bits),
+		target: TargetFromBits(tmpl.Block.Header.Bits),
 		done:   make(chan struct{}),
 	}
 }
@@ -504,19 +502,16 @@ func (m *CPUMiner) worker(quit chan struct{}, current *atomic.Pointer[job],
 // solve tries nonces for j from a random start until one meets the target
 // (found), or j is superseded or quit closes (not found).
 func (m *CPUMiner) solve(j *job, quit chan struct{}) (uint64, bool) {
-	h := &hasher{buf: append([]byte(nil), j.header...)}
+	h := NewHeaderHasher(&j.tmpl.Block.Header)
 	// A random start keeps workers, and restarts, off each other's nonces.
 	nonce := rand.Uint64()
 	for {
-		for i := 0; i < hashesPerCheck; i++ {
-			hash := h.hash(nonce)
-			if meetsTarget(&hash, &j.target) {
-				m.hashes.Add(uint64(i + 1))
-				return nonce, true
-			}
-			nonce++
+		found, tried, ok := h.Search(nonce, hashesPerCheck, &j.target)
+		m.hashes.Add(uint64(tried))
+		if ok {
+			return found, true
 		}
-		m.hashes.Add(hashesPerCheck)
+		nonce += hashesPerCheck
 		select {
 		case <-quit:
 			return 0, false
@@ -555,16 +550,9 @@ func (m *CPUMiner) Generate(n int) ([]wire.Hash, error) {
 		if err != nil {
 			return hashes, fmt.Errorf("mining: generate block %d of %d: %w", i+1, n, err)
 		}
-		h := newHasher(&tmpl.Block.Header)
-		tgt := target(tmpl.Block.Header.Bits)
-		nonce, solved := uint64(0), false
-		for ; nonce < maxGenerateTries; nonce++ {
-			hash := h.hash(nonce)
-			if meetsTarget(&hash, &tgt) {
-				solved = true
-				break
-			}
-		}
+		h := NewHeaderHasher(&tmpl.Block.Header)
+		tgt := TargetFromBits(tmpl.Block.Header.Bits)
+		nonce, _, solved := h.Search(0, maxGenerateTries, &tgt)
 		if !solved {
 			return hashes, miningError(ErrNoSolution, fmt.Sprintf(
 				"mining: generate block %d of %d: no nonce below %d meets bits %08x",

@@ -182,19 +182,16 @@ func (n *dagNode) mustAccept(tx *wire.MsgTx) {
 // solve finds a nonce for tmpl's block, which stays unsubmitted.
 func solve(t *testing.T, tmpl *BlockTemplate) *wire.MsgBlock {
 	t.Helper()
-	h := newHasher(&tmpl.Block.Header)
-	tgt := target(tmpl.Block.Header.Bits)
-	for nonce := uint64(0); nonce < 1<<20; nonce++ {
-		hash := h.hash(nonce)
-		if meetsTarget(&hash, &tgt) {
-			b := *tmpl.Block
-			b.Header = *tmpl.Block.Header.Copy()
-			b.Header.Nonce = nonce
-			return &b
-		}
+	h := NewHeaderHasher(&tmpl.Block.Header)
+	tgt := TargetFromBits(tmpl.Block.Header.Bits)
+	nonce, _, ok := h.Search(0, 1<<20, &tgt)
+	if !ok {
+		t.Fatal("no nonce found")
 	}
-	t.Fatal("no nonce found")
-	return nil
+	b := *tmpl.Block
+	b.Header = *tmpl.Block.Header.Copy()
+	b.Header.Nonce = nonce
+	return &b
 }
 
 // testDAGParams returns regtest parameters with a coinbase maturity of two,

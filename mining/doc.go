@@ -20,8 +20,13 @@
 // Generate mines a given number of blocks at once for tests and is never
 // paced.
 //
+// HeaderHasher and Target, the proof-of-work search, are exported so that
+// external miners (cmd/sotermine) hash through the same loop, and
+// NewCoinbase gives getblocktemplate a fresh coinbase for each caller.
+//
 // The package does not validate blocks (package blockdag does), relay them
 // (netsync does), or pick parents itself: it trusts TemplateState, which
-// the node fills from blockdag's TemplateInfo. It does not pool mining over
-// the network either: there is no getwork or stratum.
+// the node fills from blockdag's TemplateInfo. It does not serve miners
+// over the network either: package rpcserver serves getblocktemplate from a
+// Generator, and there is no getwork or stratum.
 package mining

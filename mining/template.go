@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/big"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -19,9 +18,23 @@ import (
 // can be told apart by software in explorers.
 const DefaultMinerTag = "/soterd/"
 
-// coinbasePayloadHeadLen is the blue score (8 bytes) and extra nonce (8
-// bytes) that start every coinbase payload the miner writes.
-const coinbasePayloadHeadLen = 16
+// Layout of the coinbase payloads a Generator writes: the block's blue
+// score, uint64 little endian (consensus requires it), then an extra nonce
+// that keeps every coinbase unique, then the miner tag. An external miner
+// that rolls the extra nonce rewrites the payload bytes
+// CoinbaseExtraNonceOffset..+CoinbaseExtraNonceLen.
+const (
+	// CoinbaseExtraNonceOffset is where the extra nonce starts: right
+	// after the 8-byte blue score.
+	CoinbaseExtraNonceOffset = 8
+
+	// CoinbaseExtraNonceLen is the extra nonce's size in bytes.
+	CoinbaseExtraNonceLen = 8
+
+	// coinbasePayloadHeadLen is the blue score and extra nonce that start
+	// every payload, before the tag.
+	coinbasePayloadHeadLen = CoinbaseExtraNonceOffset + CoinbaseExtraNonceLen
+)
 
 // maxTxCountVarIntSize is room left for the block's transaction count: the
 // largest varint, so the count can never push a template over the limit.
@@ -110,6 +123,10 @@ type BlockTemplate struct {
 	// burns.
 	Fees uint64
 
+	// TxFees holds the fee of each transaction of Block, in order; the
+	// coinbase's is zero.
+	TxFees []uint64
+
 	// Subsidy is what the coinbase pays.
 	Subsidy uint64
 
@@ -188,12 +205,14 @@ func (g *Generator) NewBlockTemplate(payTo [wire.PubKeySize]byte) (*BlockTemplat
 	}
 
 	var txs []*wire.MsgTx
+	var fees []uint64
 	if g.cfg.TxSource != nil {
 		room := g.cfg.MaxBlockSize - header.SerializeSize() - maxTxCountVarIntSize -
 			coinbase.SerializeSize()
-		txs, tmpl.Fees = g.selectTxs(g.cfg.TxSource.MiningDescs(), room, state.BlueScore)
+		txs, fees, tmpl.Fees = g.selectTxs(g.cfg.TxSource.MiningDescs(), room, state.BlueScore)
 	}
 	tmpl.Block = assemble(header, coinbase, txs)
+	tmpl.TxFees = append([]uint64{0}, fees...)
 	if g.cfg.CheckBlockTemplate == nil {
 		return tmpl, nil
 	}
@@ -204,6 +223,7 @@ func (g *Generator) NewBlockTemplate(payTo [wire.PubKeySize]byte) (*BlockTemplat
 		log.Errorf("Template with %d mempool transactions failed validation, "+
 			"mining without them: %v", len(txs), err)
 		tmpl.Fees = 0
+		tmpl.TxFees = []uint64{0}
 		tmpl.Block = assemble(header, coinbase, nil)
 		err = g.cfg.CheckBlockTemplate(tmpl.Block)
 	}
@@ -235,6 +255,16 @@ func (g *Generator) checkState(state *TemplateState) ([]wire.Hash, error) {
 			"mining: template bits %08x are not a target within the proof-of-work limit", state.Bits), nil)
 	}
 	return parents, nil
+}
+
+// NewCoinbase returns a coinbase for a block of the given blue score that
+// pays the block subsidy to payTo, with a fresh random extra nonce and the
+// generator's miner tag. Put in place of a template's coinbase it changes
+// the merkle root and nothing else the block's validity depends on, so
+// getblocktemplate gives every caller one of its own: two miners on the
+// same template then never produce blocks that share a coinbase txid.
+func (g *Generator) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
+	return g.coinbase(blueScore, g.cfg.Params.CalcBlockSubsidy(blueScore), payTo)
 }
 
 // coinbase returns the coinbase of a block of the given blue score.
@@ -318,9 +348,11 @@ func (h *candidateHeap) Pop() any {
 // placed before it, at the block's blue score. Signatures are not checked
 // again: the mempool checked them, and what they sign is fixed by the
 // outpoints.
-func (g *Generator) selectTxs(descs []*mempool.TxDesc, room int, blueScore uint64) ([]*wire.MsgTx, uint64) {
+func (g *Generator) selectTxs(descs []*mempool.TxDesc, room int, blueScore uint64) (
+	txs []*wire.MsgTx, fees []uint64, total uint64) {
+
 	if len(descs) == 0 || room <= 0 {
-		return nil, 0
+		return nil, nil, 0
 	}
 	byID := make(map[wire.Hash]*candidate, len(descs))
 	all := make([]*candidate, 0, len(descs))
@@ -359,8 +391,6 @@ func (g *Generator) selectTxs(descs []*mempool.TxDesc, room int, blueScore uint6
 	// Outputs created and spent by the transactions placed so far.
 	created := make(map[wire.OutPoint]*blockdag.UTXOEntry)
 	spent := make(map[wire.OutPoint]struct{})
-	var txs []*wire.MsgTx
-	var fees uint64
 	for ready.Len() > 0 && room >= wire.MinTxSerializeSize {
 		c := heap.Pop(&ready).(*candidate)
 		tx := c.desc.Tx
@@ -369,7 +399,8 @@ func (g *Generator) selectTxs(descs []*mempool.TxDesc, room int, blueScore uint6
 			continue
 		}
 		room -= c.desc.Size
-		fees += c.desc.Fee
+		total += c.desc.Fee
+		fees = append(fees, c.desc.Fee)
 		txs = append(txs, tx)
 		for i := range tx.TxIn {
 			spent[tx.TxIn[i].PreviousOutPoint] = struct{}{}
@@ -386,7 +417,7 @@ func (g *Generator) selectTxs(descs []*mempool.TxDesc, room int, blueScore uint6
 			}
 		}
 	}
-	return txs, fees
+	return txs, fees, total
 }
 
 // spendable reports whether tx may go next into a block of the given blue
@@ -427,19 +458,4 @@ func (g *Generator) spendable(tx *wire.MsgTx, blueScore uint64,
 // transactions.
 func (g *Generator) UpdateTimestamp(tmpl *BlockTemplate) {
 	tmpl.Block.Header.Timestamp = max(g.cfg.TimeSource().UnixMilli(), tmpl.MinTimestamp)
-}
-
-// target returns the target bits encode as a 32-byte big-endian number,
-// the form the workers compare hashes with.
-func target(bits uint32) [32]byte {
-	var t [32]byte
-	n := wire.CompactToBig(bits)
-	if n.Sign() <= 0 {
-		return t
-	}
-	if n.BitLen() > 256 {
-		n = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
-	}
-	n.FillBytes(t[:])
-	return t
 }

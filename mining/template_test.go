@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -230,6 +231,9 @@ func TestTemplateTxSelection(t *testing.T) {
 	if tmpl.Fees != 1000+200+5000+100 {
 		t.Errorf("fees: got %d", tmpl.Fees)
 	}
+	if wantFees := []uint64{0, 1000, 200, 5000, 100}; !slices.Equal(tmpl.TxFees, wantFees) {
+		t.Errorf("per-tx fees: got %v, want %v", tmpl.TxFees, wantFees)
+	}
 
 	// Without FetchUTXO the generator trusts the pool for inputs, still
 	// orders parents first and refuses in-block double spends; the DAG's
@@ -240,8 +244,9 @@ func TestTemplateTxSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tmpl.Block.Transactions) != 1 || tmpl.Fees != 0 {
-		t.Errorf("fallback: got %d txs, want the coinbase alone", len(tmpl.Block.Transactions))
+	if len(tmpl.Block.Transactions) != 1 || tmpl.Fees != 0 || !slices.Equal(tmpl.TxFees, []uint64{0}) {
+		t.Errorf("fallback: got %d txs (fees %v), want the coinbase alone",
+			len(tmpl.Block.Transactions), tmpl.TxFees)
 	}
 	pool.descs = []*mempool.TxDesc{desc(child, 5000), desc(high, 1000), desc(conflict, 500), desc(parent, 200)}
 	tmpl, err = g.NewBlockTemplate(payTo)
@@ -289,11 +294,108 @@ func TestTemplateCheckFails(t *testing.T) {
 	}
 }
 
+// TestNewCoinbase checks that a coinbase made for a template's blue score
+// can replace the template's own: same value and payload shape, another
+// extra nonce, and the block stays valid with the merkle root redone.
+func TestNewCoinbase(t *testing.T) {
+	params := blockdag.RegressionNetParams()
+	chain := newFakeChain(params)
+	chain.blueScore = 151
+	g := newTestGenerator(t, chain, nil)
+	tmpl, err := g.NewBlockTemplate(payTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := wire.Hash{0x42}
+	tests := []struct {
+		name  string
+		payTo [wire.PubKeySize]byte
+	}{
+		{"same key", payTo},
+		{"other key", other},
+	}
+	old := tmpl.Block.Transactions[0]
+	for _, test := range tests {
+		cb := g.NewCoinbase(tmpl.BlueScore, test.payTo)
+		if cb.TxID() == old.TxID() {
+			t.Errorf("%s: the new coinbase has the template's txid", test.name)
+		}
+		if len(cb.Payload) != len(old.Payload) || payloadBlueScore(cb) != 151 ||
+			string(payloadTag(cb)) != DefaultMinerTag {
+			t.Errorf("%s: payload %x, want the shape of %x", test.name, cb.Payload, old.Payload)
+		}
+		if len(cb.TxOut) != 1 || cb.TxOut[0].Value != tmpl.Subsidy || cb.TxOut[0].PubKey != test.payTo {
+			t.Errorf("%s: outputs %+v", test.name, cb.TxOut)
+		}
+		block := *tmpl.Block
+		block.Transactions = append([]*wire.MsgTx{cb}, tmpl.Block.Transactions[1:]...)
+		block.Header.MerkleRoot = wire.BlockMerkleRoot(block.Transactions)
+		if err := chain.check(&block); err != nil {
+			t.Errorf("%s: block with the new coinbase: %v", test.name, err)
+		}
+	}
+}
+
+// TestSearch checks the nonce search against hashing each nonce by hand,
+// including a start that wraps around 2^64.
+func TestSearch(t *testing.T) {
+	header := wire.BlockHeader{Version: 1, Parents: []wire.Hash{{7}}, Bits: 0x207fffff}
+	easy := TargetFromBits(0x207fffff)
+	none := Target{}
+	tests := []struct {
+		name   string
+		start  uint64
+		count  int
+		target *Target
+		found  bool
+	}{
+		{"easy", 0, 64, &easy, true},
+		{"easy wraps", ^uint64(0) - 1, 64, &easy, true},
+		{"unreachable", 10, 100, &none, false},
+		{"no count", 0, 0, &easy, false},
+	}
+	for _, test := range tests {
+		h := NewHeaderHasher(&header)
+		nonce, tried, found := h.Search(test.start, test.count, test.target)
+		if found != test.found {
+			t.Errorf("%s: found %v, want %v", test.name, found, test.found)
+			continue
+		}
+		if !found {
+			if tried != test.count {
+				t.Errorf("%s: tried %d, want %d", test.name, tried, test.count)
+			}
+			continue
+		}
+		if nonce != test.start+uint64(tried-1) {
+			t.Errorf("%s: nonce %d after %d tries from %d", test.name, nonce, tried, test.start)
+		}
+		// The first nonce that meets the target, by the slow path.
+		for n := test.start; n != nonce; n++ {
+			hdr := header
+			hdr.Nonce = n
+			hash := hdr.BlockHash()
+			if wire.HashToBig(&hash).Cmp(wire.CompactToBig(header.Bits)) <= 0 {
+				t.Errorf("%s: nonce %d meets the target before %d", test.name, n, nonce)
+			}
+		}
+		hdr := header
+		hdr.Nonce = nonce
+		hash := hdr.BlockHash()
+		if wire.HashToBig(&hash).Cmp(wire.CompactToBig(header.Bits)) > 0 {
+			t.Errorf("%s: nonce %d does not meet the target", test.name, nonce)
+		}
+		if got := h.Hash(nonce); wire.Hash(got) != hash {
+			t.Errorf("%s: Hash(%d) = %x, want %s", test.name, nonce, got, hash)
+		}
+	}
+}
+
 func TestMeetsTarget(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	bitsList := []uint32{0x207fffff, 0x1d00ffff, 0x1f00ffff, 0x2000ffff, 0x03123456, 0x21008000}
 	for _, bits := range bitsList {
-		tgt := target(bits)
+		tgt := TargetFromBits(bits)
 		want := wire.CompactToBig(bits)
 		if want.BitLen() > 256 {
 			want = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
@@ -314,7 +416,7 @@ func TestMeetsTarget(t *testing.T) {
 				}
 			}
 			wh := wire.Hash(h)
-			if got, exp := meetsTarget(&h, &tgt), wire.HashToBig(&wh).Cmp(want) <= 0; got != exp {
+			if got, exp := tgt.Met(&h), wire.HashToBig(&wh).Cmp(want) <= 0; got != exp {
 				t.Fatalf("bits %08x hash %x: got %v, want %v", bits, h, got, exp)
 			}
 		}

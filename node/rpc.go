@@ -50,6 +50,9 @@ func (n *Node) setupRPC() error {
 		Mempool:           rpcMempool{s},
 		Miner:             rpcMiner{n.miner},
 		TxLocator:         txLocator,
+		Templater:         rpcTemplater{gen: n.generator, payTo: n.payTo},
+		MiningAddr:        &n.payTo,
+		TimeSource:        n.cfg.Server.TimeSource,
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)
@@ -239,4 +242,33 @@ func (r rpcMiner) MinedBlocks() []rpcserver.MinedBlock {
 		}
 	}
 	return out
+}
+
+// rpcTemplater presents the block template generator to getblocktemplate.
+// Templates are built paying the node's key; the RPC server gives each
+// caller a coinbase of its own.
+type rpcTemplater struct {
+	gen   *mining.Generator
+	payTo [wire.PubKeySize]byte
+}
+
+func (r rpcTemplater) NewBlockTemplate() (*rpcserver.BlockTemplate, error) {
+	tmpl, err := r.gen.NewBlockTemplate(r.payTo)
+	if err != nil {
+		return nil, err
+	}
+	return &rpcserver.BlockTemplate{
+		Block:            tmpl.Block,
+		Height:           tmpl.Height,
+		BlueScore:        tmpl.BlueScore,
+		MinTimestamp:     tmpl.MinTimestamp,
+		TxFees:           tmpl.TxFees,
+		Subsidy:          tmpl.Subsidy,
+		ExtraNonceOffset: mining.CoinbaseExtraNonceOffset,
+		ExtraNonceLen:    mining.CoinbaseExtraNonceLen,
+	}, nil
+}
+
+func (r rpcTemplater) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
+	return r.gen.NewCoinbase(blueScore, payTo)
 }

@@ -46,6 +46,13 @@ const (
 	// NtfnTxAcceptedVerbose is sent to clients that called
 	// notifynewtransactions true. Params: one TxRawResult object.
 	NtfnTxAcceptedVerbose = "txacceptedverbose"
+
+	// NtfnBlockTemplateChanged is sent to clients that called
+	// notifyblocktemplate when a new block template is worth fetching:
+	// the virtual's parents changed, or transactions entered the mempool
+	// and the current template has been served long enough. Params: one
+	// BlockTemplateChangedNtfn object.
+	NtfnBlockTemplateChanged = "blocktemplatechanged"
 )
 
 // Bounds on request sizes that a client controls. Each keeps one request's
@@ -541,6 +548,35 @@ verbose 1: ` + txRawShape,
 			`parents are unknown (kept until they arrive); "rejected: reason" otherwise`,
 	},
 	{
+		Name: "getblocktemplate", Category: CategoryMining, Limited: true,
+		Params: []Param{{Name: "request", Type: TypeObject, Optional: true,
+			Help: `{"mode": "template" (default) or "proposal", "longpollid": "id" ` +
+				`(wait until the template changes), "miningaddr": "x-only public key hex" ` +
+				`(coinbase key), "data": "hex block" (proposal), "capabilities": [...] (ignored)}`}},
+		Description: "Returns a block template for an external miner (BIP 22 and 23, adapted " +
+			"to the DAG): the parents it merges, its transactions with fees and " +
+			"dependencies, a coinbase paying the request's miningaddr (else the node's " +
+			"mining key), bits, target and times in unix milliseconds. With a longpollid " +
+			"it answers when the template changes (a new virtual, or new transactions once " +
+			"the template is 5 s old) or after 60 s. Mode proposal checks a block in every " +
+			"way but proof of work without accepting it and answers null or a BIP 22 reject " +
+			"reason.",
+		Result: `mode template: {
+  "version": n, "parents": ["hash", ...], "height": n, "bluescore": n,
+  "bits": "hex", "target": "hex", "curtime": n, "mintime": n, "maxtime": n (unix ms),
+  "noncerange": "hex", "sizelimit": n, "transactions": [ { "data": "hex", "txid": "...",
+  "hash": "...", "depends": [n, ...], "fee": n (base units) }, ... ],
+  "coinbasetxn": { "data": "hex", "txid": "...", "hash": "...", "depends": [], "fee": 0 },
+  "coinbasevalue": n (base units), "coinbasepayload": { "prefix": "hex",
+  "maxlength": n, "extranonceoffset": n, "extranoncelength": n },
+  "miningaddr": "hex", "longpollid": "id", "submitold": true,
+  "mutable": ["time", "transactions", "coinbase", "coinbase/append"],
+  "capabilities": ["proposal", "longpoll", "coinbasetxn"]
+}
+mode proposal: null when the block is valid, else a reject reason such as
+"bad-txnmrklroot", "bad-diffbits", "duplicate" or "inconclusive"`,
+	},
+	{
 		Name: "getblockmetrics", Category: CategoryMining,
 		Description: "Returns the blocks this node mined since it started, most recent " +
 			"last, with how long each took to find.",
@@ -605,6 +641,19 @@ verbose 1: ` + txRawShape,
 	{
 		Name: "stopnotifynewtransactions", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
 		Description: "Stops transaction notifications.",
+		Result:      "null",
+	},
+	{
+		Name: "notifyblocktemplate", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Description: "Sends blocktemplatechanged whenever a new block template is worth " +
+			"fetching with getblocktemplate: when the virtual's parents change, and when " +
+			"transactions entered the mempool and the current template is 5 s old, so " +
+			"miners need not poll.",
+		Result: "null",
+	},
+	{
+		Name: "stopnotifyblocktemplate", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Description: "Stops blocktemplatechanged.",
 		Result:      "null",
 	},
 }

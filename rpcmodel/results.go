@@ -280,3 +280,213 @@ type TransactionInput struct {
 	TxID string `json:"txid"`
 	Vout uint32 `json:"vout"`
 }
+
+// Modes of a getblocktemplate request.
+const (
+	// TemplateModeTemplate asks for a template (the default).
+	TemplateModeTemplate = "template"
+
+	// TemplateModeProposal asks the node to check a block without
+	// accepting it (BIP 23).
+	TemplateModeProposal = "proposal"
+)
+
+// TemplateRequest is getblocktemplate's optional request object: BIP 22's
+// template request and BIP 23's proposal, plus the key the coinbase pays.
+// Members it does not know are ignored, as BIP 22 asks.
+type TemplateRequest struct {
+	// Mode is TemplateModeTemplate (or empty) or TemplateModeProposal.
+	Mode string `json:"mode,omitempty"`
+
+	// Capabilities the client has; accepted for BIP 22 clients and
+	// ignored.
+	Capabilities []string `json:"capabilities,omitempty"`
+
+	// LongPollID is the longpollid of the template the client holds: the
+	// call answers once the node's template differs from it.
+	LongPollID string `json:"longpollid,omitempty"`
+
+	// MiningAddr is the x-only public key (64 hex characters) the
+	// coinbase pays; empty means the node's mining key.
+	MiningAddr string `json:"miningaddr,omitempty"`
+
+	// Data is the serialized block a proposal asks about, in hex.
+	Data string `json:"data,omitempty"`
+}
+
+// GetBlockTemplateResultTx is one transaction of a block template. Depends
+// holds the 1-based positions in the template's transactions of the
+// transactions it spends outputs of, as BIP 22 numbers them; Fee is in base
+// units, as BIP 22 counts satoshis.
+type GetBlockTemplateResultTx struct {
+	Data    string  `json:"data"`
+	TxID    string  `json:"txid"`
+	Hash    string  `json:"hash"`
+	Depends []int64 `json:"depends"`
+	Fee     uint64  `json:"fee"`
+}
+
+// CoinbasePayloadRules say what a coinbase payload must and may hold: it
+// must start with Prefix (the block's blue score, 8 bytes little endian)
+// and be at most MaxLength bytes. In coinbasetxn's payload the extra nonce
+// is the ExtraNonceLength bytes at ExtraNonceOffset, which a miner may
+// change freely.
+type CoinbasePayloadRules struct {
+	Prefix           string `json:"prefix"`
+	MaxLength        int    `json:"maxlength"`
+	ExtraNonceOffset int    `json:"extranonceoffset"`
+	ExtraNonceLength int    `json:"extranoncelength"`
+}
+
+// GetBlockTemplateResult is getblocktemplate's result in template mode:
+// BIP 22's shape adapted to the DAG. Parents replace previousblockhash and
+// are sorted as the header lists them; CurTime, MinTime and MaxTime are
+// unix milliseconds, like the header's timestamp; CoinbaseValue is in base
+// units. SubmitOld is always true: a block mined on a template whose
+// parents have since been built on is still valid (see docs/mining.md).
+type GetBlockTemplateResult struct {
+	Version         int32                      `json:"version"`
+	Parents         []string                   `json:"parents"`
+	Height          uint32                     `json:"height"`
+	BlueScore       uint64                     `json:"bluescore"`
+	Bits            string                     `json:"bits"`
+	Target          string                     `json:"target"`
+	CurTime         int64                      `json:"curtime"`
+	MinTime         int64                      `json:"mintime"`
+	MaxTime         int64                      `json:"maxtime"`
+	NonceRange      string                     `json:"noncerange"`
+	SizeLimit       int                        `json:"sizelimit"`
+	Transactions    []GetBlockTemplateResultTx `json:"transactions"`
+	CoinbaseTxn     *GetBlockTemplateResultTx  `json:"coinbasetxn"`
+	CoinbaseValue   uint64                     `json:"coinbasevalue"`
+	CoinbasePayload CoinbasePayloadRules       `json:"coinbasepayload"`
+	MiningAddr      string                     `json:"miningaddr"`
+	LongPollID      string                     `json:"longpollid"`
+	SubmitOld       bool                       `json:"submitold"`
+	Mutable         []string                   `json:"mutable"`
+	Capabilities    []string                   `json:"capabilities"`
+}
+
+// Reasons for a blocktemplatechanged notification.
+const (
+	// TemplateChangedParents: the virtual block moved, so templates must
+	// name other parents.
+	TemplateChangedParents = "parents"
+
+	// TemplateChangedMempool: transactions entered the mempool while the
+	// template aged.
+	TemplateChangedMempool = "mempool"
+)
+
+// BlockTemplateChangedNtfn is blocktemplatechanged's parameter.
+// LongPollID is the longpollid getblocktemplate now answers with, so a
+// miner holding that template can ignore the notification.
+type BlockTemplateChangedNtfn struct {
+	LongPollID string `json:"longpollid"`
+	Reason     string `json:"reason"`
+}
+
+// Reject reasons a getblocktemplate proposal answers with. They are BIP
+// 22's and Bitcoin Core's names where the rule means the same thing, and
+// new names in the same style for the rules of the DAG (parents,
+// mergeset, coinbase payload). A client must expect reasons it does not
+// know, as BIP 22 says.
+const (
+	// RejectDuplicate: the block is already in the DAG.
+	RejectDuplicate = "duplicate"
+
+	// RejectDuplicateInvalid: the block failed validation before.
+	RejectDuplicateInvalid = "duplicate-invalid"
+
+	// RejectDuplicateInconclusive: the block waits in the orphan pool
+	// for its parents.
+	RejectDuplicateInconclusive = "duplicate-inconclusive"
+
+	// RejectInconclusive: the block names a parent the node does not
+	// have, so it cannot be checked.
+	RejectInconclusive = "inconclusive"
+
+	// RejectBadPrevBlk: a parent is known to be invalid.
+	RejectBadPrevBlk = "bad-prevblk"
+
+	// RejectBadParents: no parents, too many, not sorted, or one parent
+	// in the past of another.
+	RejectBadParents = "bad-parents"
+
+	// RejectBadMergeSet: the parents merge more blocks than the mergeset
+	// limit.
+	RejectBadMergeSet = "bad-mergeset"
+
+	// RejectBadVersion: a header version the node does not accept.
+	RejectBadVersion = "bad-version"
+
+	// RejectBadDiffBits: bits are not the difficulty the block's past
+	// requires.
+	RejectBadDiffBits = "bad-diffbits"
+
+	// RejectHighHash: the hash is above the target (only for submitted
+	// blocks; proposals are not checked for proof of work).
+	RejectHighHash = "high-hash"
+
+	// RejectTimeTooNew: the timestamp is too far in the future.
+	RejectTimeTooNew = "time-too-new"
+
+	// RejectTimeTooOld: the timestamp is not above the past median time.
+	RejectTimeTooOld = "time-too-old"
+
+	// RejectBadLength: the block is larger than the size limit.
+	RejectBadLength = "bad-blk-length"
+
+	// RejectBadMerkleRoot: the merkle root does not commit to the
+	// transactions.
+	RejectBadMerkleRoot = "bad-txnmrklroot"
+
+	// RejectCoinbaseMissing: no transactions, or the first is not a
+	// coinbase.
+	RejectCoinbaseMissing = "bad-cb-missing"
+
+	// RejectCoinbaseMultiple: a coinbase other than the first
+	// transaction.
+	RejectCoinbaseMultiple = "bad-cb-multiple"
+
+	// RejectCoinbasePayload: the coinbase payload does not start with the
+	// block's blue score, or is too long.
+	RejectCoinbasePayload = "bad-cb-payload"
+
+	// RejectCoinbaseAmount: the coinbase pays more than the subsidy.
+	RejectCoinbaseAmount = "bad-cb-amount"
+
+	// RejectTxnsDuplicate: two transactions share a txid.
+	RejectTxnsDuplicate = "bad-txns-duplicate"
+
+	// RejectTxnsDoubleSpend: two transactions of the block spend one
+	// output.
+	RejectTxnsDoubleSpend = "bad-txns-double-spend"
+
+	// RejectTxnsNonFinal: a transaction's lock time is not reached.
+	RejectTxnsNonFinal = "bad-txns-nonfinal"
+
+	// RejectTxnsMissingInputs: an input spends an output that does not
+	// exist or is spent, in the block's past.
+	RejectTxnsMissingInputs = "bad-txns-inputs-missingorspent"
+
+	// RejectTxnsPrematureSpend: a coinbase output spent before maturity.
+	RejectTxnsPrematureSpend = "bad-txns-premature-spend-of-coinbase"
+
+	// RejectTxnsInBelowOut: outputs worth more than inputs.
+	RejectTxnsInBelowOut = "bad-txns-in-belowout"
+
+	// RejectTxnsSignature: a signature does not verify.
+	RejectTxnsSignature = "bad-txns-signature"
+
+	// RejectTxnsOutputExists: the coinbase creates an output that exists
+	// unspent.
+	RejectTxnsOutputExists = "bad-txns-output-exists"
+
+	// RejectTxns: a transaction fails its own checks (version, size,
+	// outputs, values, payload, duplicate inputs).
+	RejectTxns = "bad-txns"
+
+	// RejectRejected: any other rule.
+	RejectRejected = "rejected"
+)

@@ -3,7 +3,9 @@ package rpcserver
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/rpcmodel"
 )
 
@@ -69,4 +71,69 @@ func BenchmarkHTTPGetBlockCount(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		ts.post(b, adminUser, adminPass, body)
 	}
+}
+
+// BenchmarkTemplateAfterBlock measures the time from a block reaching the
+// node (ProcessBlock called, validation included) to a miner holding a
+// template built on it, on loopback: "websocket" is the path of sotermine
+// (blocktemplatechanged, then getblocktemplate on the same connection),
+// "longpoll" BIP 22's (a waiting HTTP long poll answers). ns/op is the
+// latency; the target is under 20 ms.
+func BenchmarkTemplateAfterBlock(b *testing.B) {
+	b.Run("websocket", func(b *testing.B) {
+		d := newTemplateDAG(b, nil)
+		conn := dialWS(b, d.ts, adminUser, adminPass)
+		if m := wsCall(b, conn, 1, "notifyblocktemplate"); m.Error != nil {
+			b.Fatal(m.Error)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			d.miner.clock.advance(time.Second)
+			block := d.miner.build(b, nil)
+			hash := block.BlockHash().String()
+			b.StartTimer()
+			if _, err := d.dag.ProcessBlock(block, blockdag.BFNone); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				m := wsRead(b, conn)
+				if m.Method == rpcmodel.NtfnBlockTemplateChanged {
+					break
+				}
+			}
+			m := wsCall(b, conn, 2, "getblocktemplate")
+			var r rpcmodel.GetBlockTemplateResult
+			if m.Error != nil || json.Unmarshal(m.Result, &r) != nil || len(r.Parents) != 1 ||
+				r.Parents[0] != hash {
+				b.Fatalf("template after the block: %v %v", m.Error, r.Parents)
+			}
+		}
+	})
+	b.Run("longpoll", func(b *testing.B) {
+		d := newTemplateDAG(b, nil)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			id := d.ts.getTemplate(b, nil).LongPollID
+			ch := d.ts.longPoll(b, id)
+			// Let the poll reach its wait before the block comes.
+			time.Sleep(5 * time.Millisecond)
+			d.miner.clock.advance(time.Second)
+			block := d.miner.build(b, nil)
+			hash := block.BlockHash().String()
+			b.StartTimer()
+			if _, err := d.dag.ProcessBlock(block, blockdag.BFNone); err != nil {
+				b.Fatal(err)
+			}
+			resp := waitResponse(b, ch, 10*time.Second)
+			var r rpcmodel.GetBlockTemplateResult
+			if resp.Error != nil || json.Unmarshal(resp.Result, &r) != nil || len(r.Parents) != 1 ||
+				r.Parents[0] != hash {
+				b.Fatalf("template after the block: %v %v", resp.Error, r.Parents)
+			}
+		}
+	})
 }

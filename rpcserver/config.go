@@ -24,6 +24,19 @@ const (
 	// DefaultMaxRequestBytes bounds a request body: enough for submitblock
 	// of the largest block the wire allows, in hex, plus the envelope.
 	DefaultMaxRequestBytes = 2*wire.MaxBlockPayload + 64*1024
+
+	// DefaultLongPollTimeout is how long a getblocktemplate long poll
+	// waits for a change before it answers with the template it has: a
+	// minute is far below the timeouts of HTTP clients and proxies, and a
+	// fresh curtime once a minute is all a miner needs on a quiet DAG.
+	DefaultLongPollTimeout = time.Minute
+
+	// DefaultTemplateTxRefresh is how old the served template must be
+	// before new mempool transactions make a new one worth fetching. The
+	// CPU miner rebuilds its template as often; fees are burned, so
+	// nothing but inclusion is gained by refreshing sooner, and every
+	// refresh costs every miner a template download.
+	DefaultTemplateTxRefresh = 5 * time.Second
 )
 
 // Config holds everything the server needs. The server opens its own
@@ -80,6 +93,22 @@ type Config struct {
 	Mempool   TxMempool
 	Miner     Miner
 	TxLocator TxLocator
+	Templater BlockTemplater
+
+	// MiningAddr is the key getblocktemplate's coinbase pays when the
+	// request names none; nil makes the request's miningaddr required.
+	MiningAddr *[wire.PubKeySize]byte
+
+	// LongPollTimeout bounds a getblocktemplate long poll, and
+	// TemplateTxRefresh is how old a template must be before mempool
+	// transactions replace it. Zero means DefaultLongPollTimeout and
+	// DefaultTemplateTxRefresh.
+	LongPollTimeout   time.Duration
+	TemplateTxRefresh time.Duration
+
+	// TimeSource is the node's clock, for the times of block templates;
+	// nil means time.Now.
+	TimeSource func() time.Time
 }
 
 // checkConfig validates cfg and fills in defaults on a copy.
@@ -148,6 +177,20 @@ func checkConfig(in *Config) (*Config, error) {
 	}
 	if cfg.StartupTime.IsZero() {
 		cfg.StartupTime = time.Now()
+	}
+	if cfg.LongPollTimeout < 0 || cfg.TemplateTxRefresh < 0 {
+		return nil, serverError(ErrInvalidConfig, fmt.Sprintf(
+			"LongPollTimeout %v and TemplateTxRefresh %v must not be negative",
+			cfg.LongPollTimeout, cfg.TemplateTxRefresh))
+	}
+	if cfg.LongPollTimeout == 0 {
+		cfg.LongPollTimeout = DefaultLongPollTimeout
+	}
+	if cfg.TemplateTxRefresh == 0 {
+		cfg.TemplateTxRefresh = DefaultTemplateTxRefresh
+	}
+	if cfg.TimeSource == nil {
+		cfg.TimeSource = time.Now
 	}
 	return &cfg, nil
 }

@@ -23,7 +23,50 @@ type clientInfo struct {
 	quit <-chan struct{}
 	// ws is the websocket client, nil for HTTP.
 	ws *wsClient
+	// slot is the handler slot of the request being handled. Requests of
+	// one client are handled one after the other, so one field serves.
+	slot *requestSlot
 }
+
+// requestSlot is a request's hold on one of the MaxConcurrentReqs handler
+// slots. A handler that waits for an event (a getblocktemplate long poll)
+// gives its slot up while it waits, so waiting clients cannot starve the
+// others, and takes one again before it works.
+type requestSlot struct {
+	s    *Server
+	held bool
+}
+
+// release gives the slot up; it does nothing if the slot is not held.
+func (r *requestSlot) release() {
+	if r.held {
+		<-r.s.reqSem
+		r.held = false
+	}
+}
+
+// acquire takes a slot, waiting for one, unless the server stops or the
+// client goes away first.
+func (r *requestSlot) acquire(clientQuit <-chan struct{}) *rpcmodel.RPCError {
+	if r.held {
+		return nil
+	}
+	select {
+	case r.s.reqSem <- struct{}{}:
+		r.held = true
+		return nil
+	case <-r.s.quit:
+		return errShuttingDown
+	case <-clientQuit:
+		return errClientGone
+	}
+}
+
+// Answers to a request whose handling was cut short.
+var (
+	errShuttingDown = rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "server shutting down")
+	errClientGone   = rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "client went away")
+)
 
 // handler serves one method. args are already checked against the method
 // table. A returned *rpcmodel.RPCError reaches the client as is; any other
@@ -70,12 +113,13 @@ func init() {
 		"getinfo":            handleGetInfo,
 
 		// Mining.
-		"getmininginfo":   handleGetMiningInfo,
-		"generate":        handleGenerate,
-		"setgenerate":     handleSetGenerate,
-		"getgenerate":     handleGetGenerate,
-		"submitblock":     handleSubmitBlock,
-		"getblockmetrics": handleGetBlockMetrics,
+		"getmininginfo":    handleGetMiningInfo,
+		"generate":         handleGenerate,
+		"setgenerate":      handleSetGenerate,
+		"getgenerate":      handleGetGenerate,
+		"submitblock":      handleSubmitBlock,
+		"getblockmetrics":  handleGetBlockMetrics,
+		"getblocktemplate": handleGetBlockTemplate,
 
 		// Control.
 		"help":    handleHelp,
@@ -89,6 +133,8 @@ func init() {
 		"stopnotifyblocks":          handleStopNotifyBlocks,
 		"notifynewtransactions":     handleNotifyNewTransactions,
 		"stopnotifynewtransactions": handleStopNotifyNewTransactions,
+		"notifyblocktemplate":       handleNotifyBlockTemplate,
+		"stopnotifyblocktemplate":   handleStopNotifyBlockTemplate,
 	}
 }
 
@@ -172,14 +218,13 @@ func (s *Server) handleRequest(req *rpcmodel.Request, cl *clientInfo) (interface
 		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidParams, err.Error())
 	}
 
-	select {
-	case s.reqSem <- struct{}{}:
-	case <-s.quit:
-		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "server shutting down")
-	case <-cl.quit:
-		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCMisc, "client went away")
+	slot := &requestSlot{s: s}
+	if err := slot.acquire(cl.quit); err != nil {
+		return nil, err
 	}
-	defer func() { <-s.reqSem }()
+	defer slot.release()
+	cl.slot = slot
+	defer func() { cl.slot = nil }()
 	return s.callHandler(m.Name, h, args, cl)
 }
 

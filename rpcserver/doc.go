@@ -39,8 +39,19 @@
 // DAG's Subscribe callback) and NotifyTxAccepted (from the mempool's
 // acceptance hook) to feed websocket notifications. State comes from small
 // interfaces declared here (DAG, SyncManager, ConnManager, TxMempool, Miner,
-// TxLocator); only DAG is required, and a method whose source is missing
-// answers -1 "this node has no ...".
+// TxLocator, BlockTemplater); only DAG is required, and a method whose
+// source is missing answers -1 "this node has no ...".
+//
+// # Block templates
+//
+// getblocktemplate (BIP 22 and 23, adapted to the DAG) serves one template
+// per generation, built once by the BlockTemplater and given to each caller
+// with a coinbase of its own. NotifyVirtualChanged starts a new generation;
+// NotifyTxAccepted does when the generation is TemplateTxRefresh old, or
+// arms a timer for when it will be. A new generation answers long polls
+// (which wait without a handler slot) and sends blocktemplatechanged to
+// websocket clients that asked. Proposals run the DAG's CheckBlockTemplate
+// and answer BIP 22 reject reasons.
 //
 // A handler that panics is recovered, logged at error level and answered
 // with -32603; the server goes on. What clients cause is logged at debug,

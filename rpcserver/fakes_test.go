@@ -71,6 +71,12 @@ type fakeDAG struct {
 	processOrphan bool
 	processed     []*wire.MsgBlock
 
+	checkErr       error
+	checked        []*wire.MsgBlock
+	knownInvalid   map[wire.Hash]bool
+	knownOrphans   map[wire.Hash]bool
+	virtualParents []wire.Hash
+
 	genesis, a, b, c wire.Hash
 	spendTx          *wire.MsgTx // a tx in block C
 }
@@ -233,6 +239,25 @@ func (d *fakeDAG) UTXOStats() (uint64, uint64, wire.Hash) {
 	return uint64(len(d.utxos)), total, wire.DoubleHashH([]byte("utxo"))
 }
 
+func (d *fakeDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.checked = append(d.checked, block)
+	return d.checkErr
+}
+
+func (d *fakeDAG) IsKnownInvalid(hash *wire.Hash) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.knownInvalid[*hash]
+}
+
+func (d *fakeDAG) IsKnownOrphan(hash *wire.Hash) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.knownOrphans[*hash]
+}
+
 func (d *fakeDAG) ProcessBlock(block *wire.MsgBlock, _ blockdag.BehaviorFlags) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -383,6 +408,68 @@ func (f *fakeMiner) MinedBlocks() []MinedBlock {
 	return append([]MinedBlock(nil), f.mined...)
 }
 
+// fakeTemplater builds templates on the fake DAG's tip C: a coinbase and
+// the two mempool transactions, the second spending the first. It counts
+// its builds, and fails while err is set.
+type fakeTemplater struct {
+	mu      sync.Mutex
+	dag     *fakeDAG
+	txs     []*wire.MsgTx
+	builds  int
+	err     error
+	extra   uint64
+	minTime int64
+}
+
+// blueScore is the blue score of the fake templates.
+const fakeTemplateBlueScore = 4
+
+func (f *fakeTemplater) NewBlockTemplate() (*BlockTemplate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	f.builds++
+	_, pub := testKey(7)
+	f.extra++
+	block := &wire.MsgBlock{
+		Header: wire.BlockHeader{Version: 1, Parents: []wire.Hash{f.dag.c},
+			Timestamp: f.minTime, Bits: 0x207fffff},
+		Transactions: append([]*wire.MsgTx{f.coinbaseLocked(fakeTemplateBlueScore, pub)}, f.txs...),
+	}
+	block.Header.MerkleRoot = wire.BlockMerkleRoot(block.Transactions)
+	fees := []uint64{0}
+	for i := range f.txs {
+		fees = append(fees, uint64(1000*(i+1)))
+	}
+	return &BlockTemplate{Block: block, Height: 3, BlueScore: fakeTemplateBlueScore,
+		MinTimestamp: f.minTime, TxFees: fees, Subsidy: 50 * blockdag.BaseUnitsPerCoin,
+		ExtraNonceOffset: 8, ExtraNonceLen: 8}, nil
+}
+
+func (f *fakeTemplater) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.extra++
+	return f.coinbaseLocked(blueScore, payTo)
+}
+
+func (f *fakeTemplater) coinbaseLocked(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
+	payload := make([]byte, 16, 20)
+	binary.LittleEndian.PutUint64(payload, blueScore)
+	binary.LittleEndian.PutUint64(payload[8:], f.extra)
+	payload = append(payload, "fake"...)
+	return &wire.MsgTx{Version: wire.TxVersion, Payload: payload,
+		TxOut: []wire.TxOut{{Value: 50 * blockdag.BaseUnitsPerCoin, PubKey: payTo}}}
+}
+
+func (f *fakeTemplater) buildCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.builds
+}
+
 type fakeLocator struct {
 	tx    *wire.MsgTx
 	block wire.Hash
@@ -397,12 +484,14 @@ func (f *fakeLocator) FindTransaction(txID *wire.Hash) (*wire.MsgTx, wire.Hash, 
 
 // fakes bundles every fake of a test server.
 type fakes struct {
-	dag     *fakeDAG
-	sync    *fakeSync
-	conn    *fakeConn
-	mempool *fakeMempool
-	miner   *fakeMiner
-	locator *fakeLocator
+	dag       *fakeDAG
+	sync      *fakeSync
+	conn      *fakeConn
+	mempool   *fakeMempool
+	miner     *fakeMiner
+	locator   *fakeLocator
+	templater *fakeTemplater
+	payTo     [wire.PubKeySize]byte
 }
 
 func newFakes(params *blockdag.Params) *fakes {
@@ -415,8 +504,12 @@ func newFakes(params *blockdag.Params) *fakes {
 		TxIn:  []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: mtx.TxID(), Index: 0}}},
 		TxOut: []wire.TxOut{{Value: 100, PubKey: pub}}}
 	now := time.Unix(1_800_000_000, 0)
+	_, payTo := testKey(5)
 	return &fakes{
-		dag: dag,
+		templater: &fakeTemplater{dag: dag, txs: []*wire.MsgTx{mtx, child},
+			minTime: params.GenesisBlock.Header.Timestamp + 1001},
+		payTo: payTo,
+		dag:   dag,
 		sync: &fakeSync{status: SyncStatus{SyncPeerID: 2, SyncPeerAddr: "10.0.0.2:18931",
 			IsCurrent: true, MaxHeight: 2, SyncPeerMaxHeight: 2, BlocksProcessed: 3,
 			LastBlockTime: now}},

@@ -2,6 +2,8 @@ package rpcserver
 
 import (
 	"encoding/json"
+	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/soterdag/soterd/rpcmodel"
@@ -18,6 +20,8 @@ func FuzzProcessBody(f *testing.F) {
 	f.Add([]byte(`{"id":{"a":[1]},"method":"decoderawtransaction","params":["0100000000"]}`))
 	f.Add([]byte(`{"id":1,"method":"renderdag","params":[3]}`))
 	f.Add([]byte(`[1,[],{}]`))
+	f.Add([]byte(`{"id":1,"method":"getblocktemplate","params":[{"mode":"proposal","data":"01"}]}`))
+	f.Add([]byte(`{"id":1,"method":"getblocktemplate","params":[{"longpollid":"0000000000000001-1"}]}`))
 	ts := newTestServer(f, nil)
 	cl := &clientInfo{isAdmin: true}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -42,4 +46,72 @@ func FuzzProcessBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzParseLongPollID checks that the longpollid parser never panics and
+// accepts only canonical ids: parse, print, parse gives the same id and
+// the same text.
+func FuzzParseLongPollID(f *testing.F) {
+	f.Add("0123456789abcdef-1")
+	f.Add("00000000000000ff-18446744073709551615")
+	f.Add("0123456789ABCDEF-01")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := parseLongPollID(s)
+		if err != nil {
+			return
+		}
+		text := id.String()
+		if text != s {
+			t.Fatalf("%q parses to %+v, which prints as %q", s, id, text)
+		}
+		again, err := parseLongPollID(text)
+		if err != nil || again != id {
+			t.Fatalf("%q: round trip gives %+v, %v", text, again, err)
+		}
+	})
+}
+
+// FuzzParseTemplateRequest checks that getblocktemplate's request decoder
+// never panics, answers every refusal with an RPC error, and that a
+// request it accepts survives encode and decode unchanged.
+func FuzzParseTemplateRequest(f *testing.F) {
+	f.Add([]byte(`{"mode":"template","capabilities":["longpoll","coinbasetxn"]}`))
+	f.Add([]byte(`{"mode":"proposal","data":"0100"}`))
+	f.Add([]byte(`{"longpollid":"0123456789abcdef-3","rules":["segwit"]}`))
+	f.Add([]byte(`{"miningaddr":"79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"}`))
+	f.Add([]byte(`{"mode":7}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		req, err := parseTemplateRequest(raw)
+		if err != nil {
+			var re *rpcmodel.RPCError
+			if !errors.As(err, &re) {
+				t.Fatalf("%q: error %v is not an RPC error", raw, err)
+			}
+			return
+		}
+		enc, err := json.Marshal(req)
+		if err != nil {
+			t.Fatalf("%+v does not encode: %v", req, err)
+		}
+		again, err := parseTemplateRequest(enc)
+		if err != nil {
+			t.Fatalf("%s: re-decode failed: %v", enc, err)
+		}
+		if !reflect.DeepEqual(normalizeRequest(req), normalizeRequest(again)) {
+			t.Fatalf("round trip: %+v, then %+v", req, again)
+		}
+	})
+}
+
+// normalizeRequest treats an empty and a nil capability list alike, as
+// the encoding does.
+func normalizeRequest(r *rpcmodel.TemplateRequest) rpcmodel.TemplateRequest {
+	c := *r
+	if len(c.Capabilities) == 0 {
+		c.Capabilities = nil
+	}
+	return c
 }

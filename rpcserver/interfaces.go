@@ -13,9 +13,10 @@ import (
 // must be safe for concurrent use: requests are served concurrently.
 
 // DAG is the part of *blockdag.BlockDAG the server reads, plus ProcessBlock
-// for submitblock. *blockdag.BlockDAG satisfies it as it is; blocks accepted
-// through submitblock reach peers and websocket clients through the DAG's
-// own notifications, like any other block.
+// for submitblock and CheckBlockTemplate for getblocktemplate proposals.
+// *blockdag.BlockDAG satisfies it as it is; blocks accepted through
+// submitblock reach peers and websocket clients through the DAG's own
+// notifications, like any other block.
 type DAG interface {
 	BlockCount() uint64
 	MaxHeight() uint32
@@ -32,6 +33,9 @@ type DAG interface {
 	FetchUTXO(op wire.OutPoint) (*blockdag.UTXOEntry, bool)
 	UTXOStats() (count uint64, total uint64, commitment wire.Hash)
 	ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (isOrphan bool, err error)
+	CheckBlockTemplate(block *wire.MsgBlock) error
+	IsKnownInvalid(hash *wire.Hash) bool
+	IsKnownOrphan(hash *wire.Hash) bool
 }
 
 // SyncStatus is the sync manager's state as getsyncinfo shows it. The node
@@ -165,6 +169,43 @@ type Miner interface {
 	Generate(n uint32) ([]wire.Hash, error)
 	// MinedBlocks returns the blocks mined since start, oldest first.
 	MinedBlocks() []MinedBlock
+}
+
+// BlockTemplate is a block template as the node's generator builds it.
+type BlockTemplate struct {
+	// Block is the block to mine: the header without a nonce, the
+	// coinbase first.
+	Block *wire.MsgBlock
+
+	// Height and BlueScore are the block's.
+	Height    uint32
+	BlueScore uint64
+
+	// MinTimestamp is the earliest timestamp the block may carry, in unix
+	// milliseconds.
+	MinTimestamp int64
+
+	// TxFees holds the fee of each transaction of Block, in order (the
+	// coinbase's is zero), and Subsidy what the coinbase may pay.
+	TxFees  []uint64
+	Subsidy uint64
+
+	// ExtraNonceOffset and ExtraNonceLen say where in the coinbase
+	// payload the extra nonce lies, for miners that roll it.
+	ExtraNonceOffset int
+	ExtraNonceLen    int
+}
+
+// BlockTemplater builds the templates getblocktemplate serves.
+type BlockTemplater interface {
+	// NewBlockTemplate builds a template on the current virtual block,
+	// checked in every way but proof of work.
+	NewBlockTemplate() (*BlockTemplate, error)
+
+	// NewCoinbase returns a coinbase for a block of the given blue score
+	// paying the subsidy to payTo, with a fresh extra nonce; it may take
+	// the place of a template's coinbase.
+	NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx
 }
 
 // TxLocator finds a transaction in the DAG by id. It is optional: without

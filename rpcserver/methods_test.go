@@ -13,7 +13,7 @@ import (
 )
 
 // decode unmarshals a result or fails the test.
-func decode(t *testing.T, raw json.RawMessage, v interface{}) {
+func decode(t testing.TB, raw json.RawMessage, v interface{}) {
 	t.Helper()
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatalf("decode %s: %v", raw, err)

@@ -109,7 +109,7 @@ func (m *realMiner) Generate(n uint32) ([]wire.Hash, error) {
 // newRealDAG opens a regtest BlockDAG in a temporary store, with a clock
 // an hour past genesis, and a miner that builds real blocks on it. Both are
 // closed when the test ends.
-func newRealDAG(t *testing.T, txIndex bool) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
+func newRealDAG(t testing.TB, txIndex bool) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
 	t.Helper()
 	params := blockdag.RegressionNetParams()
 	db, err := database.Open(filepath.Join(t.TempDir(), "db"), &database.Options{NoSync: true})

@@ -48,7 +48,8 @@ type Server struct {
 	// reqSem bounds requests handled at once (MaxConcurrentReqs).
 	reqSem chan struct{}
 
-	ntfn *notifier
+	ntfn      *notifier
+	templates *templateKeeper
 
 	// mu guards stopping and handler registration in wg, so Stop's Wait
 	// never races with an Add.
@@ -85,6 +86,7 @@ func New(cfg *Config) (*Server, error) {
 		s.hasLimit = true
 	}
 	s.ntfn = newNotifier(s)
+	s.templates = newTemplateKeeper(s)
 
 	var tlsConfig *tls.Config
 	if !cfg.NoTLS {
@@ -184,6 +186,8 @@ func (s *Server) Start() {
 		if s.stopping {
 			return
 		}
+		s.wg.Add(1)
+		go s.templates.run()
 		mux := http.NewServeMux()
 		mux.HandleFunc("/", s.handleHTTP)
 		mux.HandleFunc("/ws", s.handleWebsocket)

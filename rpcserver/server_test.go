@@ -50,6 +50,12 @@ func newTestServer(t testing.TB, mutate func(*Config, *fakes)) *testServer {
 		Mempool:      f.mempool,
 		Miner:        f.miner,
 		TxLocator:    f.locator,
+		Templater:    f.templater,
+		MiningAddr:   &f.payTo,
+		// Long enough for any test that waits on purpose, short
+		// enough that a fuzz input that guessed the current
+		// longpollid does not stall the run.
+		LongPollTimeout: 10 * time.Second,
 	}
 	if mutate != nil {
 		mutate(cfg, f)

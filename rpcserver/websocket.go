@@ -46,9 +46,10 @@ type wsClient struct {
 	quit      chan struct{}
 	closeOnce sync.Once
 
-	notifyBlocks  atomic.Bool
-	notifyTxs     atomic.Bool
-	notifyTxsVerb atomic.Bool
+	notifyBlocks   atomic.Bool
+	notifyTxs      atomic.Bool
+	notifyTxsVerb  atomic.Bool
+	notifyTemplate atomic.Bool
 }
 
 // close ends the connection once; both goroutines then exit.
@@ -321,9 +322,11 @@ func (s *Server) NotifyBlockAccepted(block *wire.MsgBlock, hash wire.Hash, heigh
 
 // NotifyVirtualChanged sends virtualchanged to clients that asked for block
 // notifications: the chain blocks added to and removed from the virtual's
-// selected chain, and the virtual's new parents and blue score. It never
-// blocks.
+// selected chain, and the virtual's new parents and blue score. It also
+// starts a new block template generation: long polls answer and
+// blocktemplatechanged goes out. It never blocks.
 func (s *Server) NotifyVirtualChanged(added, removed, virtualParents []wire.Hash, virtualBlueScore uint64) {
+	s.templates.virtualChanged(virtualParents)
 	clients := s.ntfn.subscribers(func(c *wsClient) bool { return c.notifyBlocks.Load() })
 	if len(clients) == 0 {
 		return
@@ -343,9 +346,11 @@ func (s *Server) NotifyVirtualChanged(added, removed, virtualParents []wire.Hash
 }
 
 // NotifyTxAccepted sends txaccepted or txacceptedverbose to clients that
-// asked for transaction notifications. It never blocks. The node calls it
-// for every transaction the mempool accepts.
+// asked for transaction notifications, and applies the mempool rule of
+// block templates. It never blocks. The node calls it for every
+// transaction the mempool accepts.
 func (s *Server) NotifyTxAccepted(tx *wire.MsgTx, txID wire.Hash) {
+	s.templates.txAccepted()
 	clients := s.ntfn.subscribers(func(c *wsClient) bool { return c.notifyTxs.Load() })
 	if len(clients) == 0 {
 		return

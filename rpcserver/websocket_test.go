@@ -26,7 +26,7 @@ func basicAuth(user, pass string) http.Header {
 }
 
 // dialWS opens a websocket, with basic auth when user is not empty.
-func dialWS(t *testing.T, ts *testServer, user, pass string) *websocket.Conn {
+func dialWS(t testing.TB, ts *testServer, user, pass string) *websocket.Conn {
 	t.Helper()
 	var h http.Header
 	if user != "" {
@@ -55,7 +55,7 @@ type wsMessage struct {
 
 // wsCall sends a request and returns the next message, which must be its
 // reply.
-func wsCall(t *testing.T, conn *websocket.Conn, id int, method string, params ...interface{}) wsMessage {
+func wsCall(t testing.TB, conn *websocket.Conn, id int, method string, params ...interface{}) wsMessage {
 	t.Helper()
 	req, _ := rpcmodel.NewRequest(id, method, params...)
 	if err := conn.WriteJSON(req); err != nil {
@@ -65,7 +65,7 @@ func wsCall(t *testing.T, conn *websocket.Conn, id int, method string, params ..
 }
 
 // wsRead reads one message with a timeout.
-func wsRead(t *testing.T, conn *websocket.Conn) wsMessage {
+func wsRead(t testing.TB, conn *websocket.Conn) wsMessage {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	var m wsMessage

@@ -1,13 +1,17 @@
 // Command soterbench measures soterd on a real network of soterd processes
 // on the local machine: the initial block download of a fresh node, the
-// propagation of new blocks along a line of nodes, and the machine's raw
-// Schnorr signature verification rate to compare them with.
+// propagation of new blocks along a line of nodes, how soon a miner holds a
+// block template on a new block, the machine's raw Schnorr signature
+// verification rate to compare them with, and the hash rate of the external
+// miner against the built-in one.
 //
 // Usage:
 //
 //	soterbench ibd [-n N] [-txs T] [-width W] [-dir DIR] [-soterd PATH] [-profile PORT]
 //	soterbench propagate [-nodes K] [-blocks B] [-dir DIR] [-soterd PATH]
 //	soterbench schnorr [-seconds S] [-cpu C]
+//	soterbench template [-blocks B] [-dir DIR] [-soterd PATH]
+//	soterbench hashrate [-seconds S] [-rounds R] [-workers W] [-sotermine PATH]
 //
 // ibd builds a source DAG of N blocks in process, with packages blockdag,
 // mining and keys, straight into the database of a soterd home directory:
@@ -37,6 +41,24 @@
 // schnorr verifies BIP-340 signatures on C goroutines (one per core by
 // default) for S seconds, each verification parsing the key and the
 // signature as blockdag does for a transaction input, and prints the rate.
+//
+// template starts one soterd, subscribes a websocket client to
+// blocktemplatechanged, and B times mines a block from the current
+// template and submits it over HTTP while an HTTP long poll on that
+// template waits. From the moment submitblock is sent (so the upload and
+// the block's validation count) it times the websocket client holding a
+// template built on the block (notification, then getblocktemplate on the
+// same connection, as sotermine does) and the long poll answering with
+// one:
+//
+//	template blocks=B ws_median_ms=X ws_p99_ms=Y longpoll_median_ms=Z longpoll_p99_ms=W
+//
+// hashrate runs, R times in turn, package mining's CPU miner in process and
+// sotermine --bench (found beside soterbench, in bin/ or on PATH), each
+// with W workers for S seconds on a target no hash meets, and prints the
+// medians per worker and their ratio:
+//
+//	hashrate workers=W seconds=S rounds=R builtin_per_worker=X sotermine_per_worker=Y ratio=Z
 //
 // The nodes run on regtest (or simnet with -net) with loopback addresses
 // the kernel picks, RPC over plain HTTP on loopback, and their output in

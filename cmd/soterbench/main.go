@@ -25,6 +25,8 @@ const usageText = `usage:
   soterbench restart [-n N] [-width W] [-mine M] [-dir D] [options]
   soterbench propagate [-nodes K] [-blocks B] [options]
   soterbench schnorr [-seconds S] [-cpu C]
+  soterbench template [-blocks B] [options]
+  soterbench hashrate [-seconds S] [-rounds R] [-workers W] [-sotermine PATH]
 
 Run "soterbench <command> -h" for the options of a command.
 `
@@ -54,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRestart(ctx, args[1:], stdout, stderr)
 	case "schnorr":
 		err = cmdSchnorr(ctx, args[1:], stdout, stderr)
+	case "template":
+		err = cmdTemplate(ctx, args[1:], stdout, stderr)
+	case "hashrate":
+		err = cmdHashrate(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usageText)
 		return 0

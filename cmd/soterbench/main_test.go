@@ -34,6 +34,13 @@ func TestRunUsage(t *testing.T) {
 		{name: "schnorr no cpu", args: []string{"schnorr", "-cpu", "0"}, wantCode: 2, wantErr: "-cpu must be in"},
 		{name: "schnorr too short", args: []string{"schnorr", "-seconds", "0.01"}, wantCode: 2, wantErr: "-seconds must be in"},
 		{name: "missing soterd", args: []string{"ibd", "-soterd", "/nonexistent/soterd"}, wantCode: 1, wantErr: "-soterd"},
+		{name: "template no blocks", args: []string{"template", "-blocks", "0"}, wantCode: 2, wantErr: "-blocks must be in"},
+		{name: "template mainnet", args: []string{"template", "-net", "mainnet"}, wantCode: 2, wantErr: "-net must be"},
+		{name: "hashrate too short", args: []string{"hashrate", "-seconds", "1"}, wantCode: 2, wantErr: "-seconds must be in"},
+		{name: "hashrate no rounds", args: []string{"hashrate", "-rounds", "0"}, wantCode: 2, wantErr: "-rounds must be in"},
+		{name: "hashrate no workers", args: []string{"hashrate", "-workers", "0"}, wantCode: 2, wantErr: "-workers must be in"},
+		{name: "missing sotermine", args: []string{"hashrate", "-sotermine", "/nonexistent/sotermine"},
+			wantCode: 1, wantErr: "-sotermine"},
 	}
 	for _, test := range tests {
 		var stdout, stderr bytes.Buffer

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,31 +19,38 @@ const soterdName = "soterd"
 // in bin/), else bin/soterd under the working directory, else soterd on
 // PATH.
 func findSoterd(flagValue string) (string, error) {
+	return findBinary(soterdName, flagValue, "-soterd")
+}
+
+// findBinary returns the executable name to run: the flag's value if
+// given, else the one beside the soterbench executable, else bin/name
+// under the working directory, else name on PATH.
+func findBinary(name, flagValue, flagName string) (string, error) {
 	if flagValue != "" {
 		path, err := filepath.Abs(flagValue)
 		if err != nil {
 			return "", err
 		}
 		if _, err := os.Stat(path); err != nil {
-			return "", fmt.Errorf("-soterd: %w", err)
+			return "", fmt.Errorf("%s: %w", flagName, err)
 		}
 		return path, nil
 	}
 	var candidates []string
 	if self, err := os.Executable(); err == nil {
-		candidates = append(candidates, filepath.Join(filepath.Dir(self), soterdName))
+		candidates = append(candidates, filepath.Join(filepath.Dir(self), name))
 	}
-	candidates = append(candidates, filepath.Join("bin", soterdName))
+	candidates = append(candidates, filepath.Join("bin", name))
 	for _, c := range candidates {
 		if info, err := os.Stat(c); err == nil && info.Mode().IsRegular() {
 			return filepath.Abs(c)
 		}
 	}
-	if path, err := exec.LookPath(soterdName); err == nil {
+	if path, err := exec.LookPath(name); err == nil {
 		return filepath.Abs(path)
 	}
-	return "", errors.New("no soterd executable found beside soterbench, in bin/ or on PATH; " +
-		"run make build or pass -soterd PATH")
+	return "", fmt.Errorf("no %s executable found beside soterbench, in bin/ or on PATH; "+
+		"run make build or pass %s PATH", name, flagName)
 }
 
 // cluster owns the soterd processes a benchmark starts and stops them all,

@@ -16,6 +16,12 @@ import (
 // seconds.
 func buildSoterd(t *testing.T) string {
 	t.Helper()
+	return buildAll(t).Soterd
+}
+
+// buildAll compiles every command, as buildSoterd does.
+func buildAll(t *testing.T) *procnode.Binaries {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts real soterd processes")
 	}
@@ -23,13 +29,14 @@ func buildSoterd(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bins.Soterd
+	return bins
 }
 
 // TestProcesses runs ibd and propagate end to end on small networks of
 // real soterd processes, and checks the result lines.
 func TestProcesses(t *testing.T) {
-	soterd := buildSoterd(t)
+	bins := buildAll(t)
+	soterd := bins.Soterd
 	tests := []struct {
 		name string
 		args []string
@@ -44,6 +51,16 @@ func TestProcesses(t *testing.T) {
 		name: "propagate",
 		args: []string{"propagate", "-nodes", "3", "-blocks", "4", "-soterd", soterd},
 		want: regexp.MustCompile(`^propagate nodes=3 blocks=4 hop_median_ms=-?[0-9.]+ hop_p99_ms=-?[0-9.]+\n$`),
+	}, {
+		name: "template",
+		args: []string{"template", "-blocks", "5", "-soterd", soterd},
+		want: regexp.MustCompile(`^template blocks=5 ws_median_ms=[0-9.]+ ws_p99_ms=[0-9.]+ ` +
+			`longpoll_median_ms=[0-9.]+ longpoll_p99_ms=[0-9.]+\n$`),
+	}, {
+		name: "hashrate",
+		args: []string{"hashrate", "-seconds", "4", "-rounds", "1", "-sotermine", bins.Sotermine},
+		want: regexp.MustCompile(`^hashrate workers=1 seconds=4 rounds=1 builtin_per_worker=[1-9][0-9]* ` +
+			`sotermine_per_worker=[1-9][0-9]* ratio=[0-9.]+\n$`),
 	}}
 	for _, test := range tests {
 		var stdout, stderr bytes.Buffer

@@ -3,20 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
 	flags "github.com/jessevdk/go-flags"
-	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/internal/rpcclient"
 	"github.com/soterdag/soterd/rpcmodel"
 )
 
@@ -29,19 +26,10 @@ const maxReplyBytes = 64 << 20
 
 // options are soterctl's command-line and config-file options.
 type options struct {
-	ConfigFile   string `short:"C" long:"configfile" description:"Config file (default ~/.soterctl/soterctl.conf)"`
-	SoterdConfig string `long:"soterdconfig" description:"soterd config file to read rpcuser/rpcpass from (default ~/.soterd/soterd.conf)"`
-	RPCUser      string `short:"u" long:"rpcuser" description:"RPC user name"`
-	RPCPass      string `short:"P" long:"rpcpass" default-mask:"-" description:"RPC password"`
-	RPCServer    string `short:"s" long:"rpcserver" description:"RPC server host[:port] (default 127.0.0.1 and the network's RPC port)"`
-	RPCCert      string `short:"c" long:"rpccert" description:"Certificate of the RPC server (default ~/.soterd/rpc.cert)"`
-	NoTLS        bool   `long:"notls" description:"Use plain HTTP"`
-	SkipVerify   bool   `long:"skipverify" description:"Do not verify the server's certificate (testing only)"`
-	TestNet      bool   `long:"testnet" description:"Use the test network's RPC port"`
-	RegTest      bool   `long:"regtest" description:"Use the regression test network's RPC port"`
-	SimNet       bool   `long:"simnet" description:"Use the simulation network's RPC port"`
-	ListCommands bool   `short:"l" long:"listcommands" description:"List the methods by category and exit"`
-	ShowVersion  bool   `short:"V" long:"version" description:"Print the version and exit"`
+	ConfigFile string `short:"C" long:"configfile" description:"Config file (default ~/.soterctl/soterctl.conf)"`
+	rpcclient.ConnOptions
+	ListCommands bool `short:"l" long:"listcommands" description:"List the methods by category and exit"`
+	ShowVersion  bool `short:"V" long:"version" description:"Print the version and exit"`
 }
 
 // usageLine is shown above go-flags' option list.
@@ -151,72 +139,10 @@ func loadOptions(args []string, stdout io.Writer) (*options, []string, error) {
 		return nil, nil, err
 	}
 
-	if opts.RPCUser == "" && opts.RPCPass == "" {
-		soterdConf := opts.SoterdConfig
-		if soterdConf == "" {
-			soterdConf = filepath.Join(home, ".soterd", "soterd.conf")
-		}
-		user, pass, err := readSoterdCredentials(soterdConf)
-		if err != nil && (opts.SoterdConfig != "" || !errors.Is(err, os.ErrNotExist)) {
-			return nil, nil, fmt.Errorf("soterd config file %s: %w", soterdConf, err)
-		}
-		opts.RPCUser, opts.RPCPass = user, pass
-	}
-
-	nets := 0
-	params := blockdag.MainNetParams()
-	if opts.TestNet {
-		nets++
-		params = blockdag.TestNetParams()
-	}
-	if opts.RegTest {
-		nets++
-		params = blockdag.RegressionNetParams()
-	}
-	if opts.SimNet {
-		nets++
-		params = blockdag.SimNetParams()
-	}
-	if nets > 1 {
-		return nil, nil, errors.New("testnet, regtest and simnet: choose at most one")
-	}
-	if opts.RPCServer == "" {
-		opts.RPCServer = net.JoinHostPort("127.0.0.1", params.RPCPort)
-	} else if _, _, err := net.SplitHostPort(opts.RPCServer); err != nil {
-		opts.RPCServer = net.JoinHostPort(strings.Trim(opts.RPCServer, "[]"), params.RPCPort)
-	}
-	if opts.RPCCert == "" {
-		opts.RPCCert = filepath.Join(home, ".soterd", "rpc.cert")
+	if _, err := opts.Resolve(home); err != nil {
+		return nil, nil, err
 	}
 	return &opts, rest, nil
-}
-
-// readSoterdCredentials reads rpcuser and rpcpass from soterd's config
-// file: "key=value" lines, sections, comments and other keys ignored.
-func readSoterdCredentials(path string) (user, pass string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == ';' || line[0] == '#' || line[0] == '[' {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		switch strings.ToLower(strings.TrimSpace(key)) {
-		case "rpcuser":
-			user = strings.TrimSpace(value)
-		case "rpcpass":
-			pass = strings.TrimSpace(value)
-		}
-	}
-	return user, pass, sc.Err()
 }
 
 // readStdinParams replaces each "-" param with the next line of stdin.
@@ -256,25 +182,15 @@ func listMethods(w io.Writer) {
 // httpClient returns the client for the options: TLS trusting the server's
 // certificate file unless notls or skipverify.
 func httpClient(opts *options) (*http.Client, string, error) {
-	if opts.NoTLS {
-		return &http.Client{}, "http://" + opts.RPCServer + "/", nil
+	tlsConfig, err := opts.TLSConfig()
+	if err != nil {
+		return nil, "", err
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if opts.SkipVerify {
-		cfg.InsecureSkipVerify = true
-	} else {
-		pem, err := os.ReadFile(opts.RPCCert)
-		if err != nil {
-			return nil, "", fmt.Errorf("rpccert: %w (use --rpccert, or --notls for a plain HTTP server)", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", fmt.Errorf("rpccert: %s holds no PEM certificate", opts.RPCCert)
-		}
-		cfg.RootCAs = pool
+	url := opts.URL("/", false)
+	if tlsConfig == nil {
+		return &http.Client{}, url, nil
 	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}},
-		"https://" + opts.RPCServer + "/", nil
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}, url, nil
 }
 
 // send posts one request and decodes the reply.

@@ -11,17 +11,19 @@ import (
 
 // Binaries are the paths of the compiled commands.
 type Binaries struct {
-	Soterd   string
-	Soterctl string
-	Sotertx  string
+	Soterd    string
+	Soterctl  string
+	Sotertx   string
+	Sotermine string
 }
 
 // commands are the packages Build compiles. They are named one by one
 // rather than as ./cmd/... so that a half-written command elsewhere in the
 // tree cannot break every test that needs a node.
-var commands = []string{"./cmd/soterd", "./cmd/soterctl", "./cmd/sotertx"}
+var commands = []string{"./cmd/soterd", "./cmd/soterctl", "./cmd/sotertx", "./cmd/sotermine"}
 
-// Build compiles soterd, soterctl and sotertx into outDir, without the race detector whatever the calling test uses: the
+// Build compiles soterd, soterctl, sotertx and sotermine into outDir,
+// without the race detector whatever the calling test uses: the
 // processes should run at their real speed, and only the test process needs
 // instrumenting. The module is the one that holds the working directory,
 // which under go test is the package directory. Build takes tens of seconds
@@ -56,11 +58,12 @@ func Build(outDir string) (*Binaries, error) {
 			"in %s: %v\n%s", strings.Join(commands, " "), root, err, out.String()))
 	}
 	bins := &Binaries{
-		Soterd:   filepath.Join(outDir, "soterd"),
-		Soterctl: filepath.Join(outDir, "soterctl"),
-		Sotertx:  filepath.Join(outDir, "sotertx"),
+		Soterd:    filepath.Join(outDir, "soterd"),
+		Soterctl:  filepath.Join(outDir, "soterctl"),
+		Sotertx:   filepath.Join(outDir, "sotertx"),
+		Sotermine: filepath.Join(outDir, "sotermine"),
 	}
-	for _, p := range []string{bins.Soterd, bins.Soterctl, bins.Sotertx} {
+	for _, p := range []string{bins.Soterd, bins.Soterctl, bins.Sotertx, bins.Sotermine} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, procError(ErrBuild, fmt.Sprintf("build: %v", err))
 		}

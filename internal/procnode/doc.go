@@ -1,8 +1,8 @@
 // Package procnode implements starting, querying and stopping real soterd
 // processes for integration tests, benchmarks and tools.
 //
-// Build compiles the soterd, soterctl and sotertx binaries once into a
-// directory (a test binary calls it from TestMain). Start launches one
+// Build compiles the soterd, soterctl, sotertx and sotermine binaries once
+// into a directory (a test binary calls it from TestMain). Start launches one
 // soterd process with its own home directory, a conf file holding random
 // RPC credentials, and loopback listen addresses, and returns when its RPC
 // server answers. The returned Node talks JSON-RPC to the process with
