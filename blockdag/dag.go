@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -153,6 +154,9 @@ type BlockDAG struct {
 	// Used only under processLock.
 	batch          *database.Batch
 	gd             ghostdagState
+	// sinceCommitment counts the blocks accepted since the commitment
+	// record was last written.
+	sinceCommitment int
 	conflictWarned wire.Hash
 	reachStats     reachStats
 	diffCache      *lruCache[wire.Hash, *pastDiff]
@@ -285,6 +289,12 @@ func (d *BlockDAG) Close() error {
 	d.closed = true
 	d.stateLock.Unlock()
 	d.pool.close()
+	if d.sinceCommitment > 0 && d.fatalErr == nil {
+		// A clean stop leaves nothing to replay at the next start.
+		if err := d.db.Put(commitmentKey, d.virtual.commitmentRecord()); err != nil {
+			return fmt.Errorf("blockdag: store the UTXO commitment: %w", err)
+		}
+	}
 	if err := d.db.Sync(); err != nil {
 		return fmt.Errorf("blockdag: flush the store: %w", err)
 	}
@@ -360,6 +370,7 @@ func (d *BlockDAG) initGenesis() error {
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&dagCounters{
 		blockCount: 1, chainLen: 1, tips: []wire.Hash{hash}})))
+	batch.Put(commitmentKey, vs.commitmentRecord())
 	batch.Put(virtualGenesisKey, hash[:])
 	if d.txIndex {
 		if _, err := d.indexBlockTxs(batch, &hash, block.TxIDs(), nil); err != nil {
@@ -386,12 +397,53 @@ func (d *BlockDAG) initGenesis() error {
 // counters and tips.
 func (vs *virtualState) record(st *dagCounters) *virtualRecord {
 	return &virtualRecord{
-		parents:  vs.parents,
-		multiset: vs.multiset,
-		count:    vs.count,
-		total:    vs.total,
-		dag:      *st,
+		parents: vs.parents,
+		count:   vs.count,
+		total:   vs.total,
+		dag:     *st,
 	}
+}
+
+// commitmentRecord returns the stored form of the virtual's commitment
+// state.
+func (vs *virtualState) commitmentRecord() []byte {
+	return encodeCommitmentRecord(&commitmentRecord{parents: vs.parents, multiset: vs.multiset})
+}
+
+// commitmentInterval is how many blocks may pass between two writes of the
+// commitment record: a start after a crash replays at most about that many
+// past diffs (a few tens of milliseconds).
+const commitmentInterval = 1000
+
+// replayCommitment returns the commitment state of the virtual vs from the
+// stored state c of an earlier virtual: it moves a view from vs's UTXO
+// state to that virtual's and applies the inverse of the net change.
+func (d *BlockDAG) replayCommitment(c *commitmentRecord, vs *virtualState) (multiset, error) {
+	view := newUTXOView(d.utxo)
+	view.applyInverse(vs.diff.diff)
+	from, err := d.nodes.node(vs.selectedParent)
+	if err != nil {
+		return multiset{}, err
+	}
+	oldParents, err := d.nodes.nodes(c.parents)
+	if err != nil {
+		return multiset{}, err
+	}
+	if _, _, err := d.moveView(view, from, selectParent(oldParents)); err != nil {
+		return multiset{}, err
+	}
+	oldDiff, err := d.loadPastDiff(pastKeyOf(c.parents))
+	if err != nil {
+		return multiset{}, err
+	}
+	if oldDiff == nil {
+		return multiset{}, ruleError(ErrCorruptState, "the past diff of the committed virtual is missing")
+	}
+	view.applyDiff(oldDiff.diff)
+	// view holds the old state as a change of the current one: undo it.
+	tmp := &virtualState{multiset: c.multiset}
+	d.applyCommitment(tmp, &utxoDiff{removed: view.diff.added, added: view.diff.removed})
+	return tmp.multiset, nil
 }
 
 // finishVirtual computes the height of a virtual state.
@@ -445,7 +497,6 @@ func (d *BlockDAG) load() error {
 		parents:      rec.parents,
 		ghostdagData: *vgd,
 		key:          pastKeyOf(rec.parents),
-		multiset:     rec.multiset,
 		count:        rec.count,
 		total:        rec.total,
 	}
@@ -458,6 +509,24 @@ func (d *BlockDAG) load() error {
 	}
 	if err := d.finishVirtual(vs); err != nil {
 		return err
+	}
+	cb, err := d.db.Get(commitmentKey)
+	if err != nil {
+		return fmt.Errorf("read the UTXO commitment record: %w", err)
+	}
+	crec, err := decodeCommitmentRecord(cb)
+	if err != nil {
+		return err
+	}
+	vs.multiset = crec.multiset
+	if !slices.Equal(crec.parents, vs.parents) {
+		start := time.Now()
+		if vs.multiset, err = d.replayCommitment(crec, vs); err != nil {
+			return fmt.Errorf("bring the UTXO commitment up to date: %w", err)
+		}
+		d.sinceCommitment = 1
+		log.Infof("Brought the UTXO commitment up to date in %v",
+			time.Since(start).Round(time.Millisecond))
 	}
 	last, err := d.chain.last()
 	if err != nil {

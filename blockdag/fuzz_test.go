@@ -47,7 +47,7 @@ func seedRecordKinds(t testing.TB) map[string][][]byte {
 			t.Fatal(err)
 		}
 	}
-	for kind, key := range map[string][]byte{"virtual": virtualStateKey} {
+	for kind, key := range map[string][]byte{"virtual": virtualStateKey, "commitment": commitmentKey} {
 		v, err := d.db.Get(key)
 		if err != nil {
 			t.Fatal(err)
@@ -68,6 +68,21 @@ func FuzzDecodeIndexRecord(f *testing.F) {
 			return
 		}
 		if again := encodeNodeRecord(n); !bytes.Equal(again, b) {
+			t.Fatalf("round trip differs")
+		}
+	})
+}
+
+func FuzzDecodeCommitmentRecord(f *testing.F) {
+	for _, s := range seedRecordKinds(f)["commitment"] {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := decodeCommitmentRecord(b)
+		if err != nil {
+			return
+		}
+		if again := encodeCommitmentRecord(c); !bytes.Equal(again, b) {
 			t.Fatalf("round trip differs")
 		}
 	})
@@ -151,6 +166,7 @@ func TestDecodersRejectDamage(t *testing.T) {
 		{"diff", recs["diff"], func(b []byte) error { _, err := decodePastDiff(b); return err }},
 		{"virtual", recs["virtual"], func(b []byte) error { _, err := decodeVirtualRecord(b); return err }},
 		{"chain", recs["chain"], func(b []byte) error { _, err := decodeChainEntry(b); return err }},
+		{"commitment", recs["commitment"], func(b []byte) error { _, err := decodeCommitmentRecord(b); return err }},
 	} {
 		if len(set.recs) == 0 {
 			t.Fatalf("%s: no records to test", set.name)
@@ -192,10 +208,11 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	kinds := seedRecordKinds(t)
 	for name, recs := range map[string][][]byte{
-		"FuzzDecodeIndexRecord":   kinds["index"][:min(3, len(kinds["index"]))],
-		"FuzzDecodePastDiff":      kinds["diff"][:min(3, len(kinds["diff"]))],
-		"FuzzDecodeVirtualRecord": kinds["virtual"],
-		"FuzzDecodeChainEntry":    kinds["chain"][:min(3, len(kinds["chain"]))],
+		"FuzzDecodeIndexRecord":      kinds["index"][:min(3, len(kinds["index"]))],
+		"FuzzDecodePastDiff":         kinds["diff"][:min(3, len(kinds["diff"]))],
+		"FuzzDecodeVirtualRecord":    kinds["virtual"],
+		"FuzzDecodeChainEntry":       kinds["chain"][:min(3, len(kinds["chain"]))],
+		"FuzzDecodeCommitmentRecord": kinds["commitment"],
 	} {
 		dir := filepath.Join("testdata", "fuzz", name)
 		if err := os.MkdirAll(dir, 0755); err != nil {

@@ -425,3 +425,36 @@ func TestStartReadsLittle(t *testing.T) {
 		t.Fatalf("block count %d after restart", c.dag.BlockCount())
 	}
 }
+
+// TestCommitmentReplay stops a DAG without Close, as a crash would, so the
+// commitment record on disk belongs to an older virtual (genesis's here: it
+// is written every commitmentInterval blocks), and checks that the reopened
+// DAG replays the past diffs to the same commitment, also across a
+// reorganisation of the virtual's chain.
+func TestCommitmentReplay(t *testing.T) {
+	c := newTestChain(t, testParams())
+	rng := rand.New(rand.NewSource(7))
+	randomDAG(t, c, rng, "R", 80)
+	want := stateOf(t, c.dag)
+
+	// Abandon the DAG without Close.
+	c.dag.pool.close()
+	c.dag = nil
+	c.db.Close()
+	c.db = nil
+	c.open()
+	if c.dag.sinceCommitment == 0 {
+		t.Fatalf("the reopened DAG did not replay the commitment")
+	}
+	if diff := stateOf(t, c.dag).equal(want); diff != "" {
+		t.Fatalf("after the replay: %s", diff)
+	}
+	// A clean close stores the commitment: the next start replays nothing.
+	c.reopen()
+	if c.dag.sinceCommitment != 0 {
+		t.Fatalf("a start after Close replayed the commitment")
+	}
+	if diff := stateOf(t, c.dag).equal(want); diff != "" {
+		t.Fatalf("after a clean restart: %s", diff)
+	}
+}

@@ -233,6 +233,10 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		tips:        tips,
 	}
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&state)))
+	writeCommitment := d.sinceCommitment+1 >= commitmentInterval
+	if writeCommitment {
+		batch.Put(commitmentKey, vs.commitmentRecord())
+	}
 	if d.txIndex {
 		// The writers are serialized and each writes its batch before
 		// the next starts, so the store is the only pending state.
@@ -250,6 +254,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		return nil, err
 	}
 	d.nodes.clearDirty()
+	if writeCommitment {
+		d.sinceCommitment = 0
+	} else {
+		d.sinceCommitment++
+	}
 	for _, x := range newDiffs {
 		x.stored = true
 	}

@@ -40,6 +40,7 @@ const (
 // ibdOptions are the ibd command's options.
 type ibdOptions struct {
 	blocks, txs, width int
+	keepSource         bool
 	soterd             string
 	dir                string
 	network            string
@@ -76,6 +77,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&opts.soterd, "soterd", "", "soterd executable (default: beside soterbench, bin/soterd or on PATH)")
 	fs.StringVar(&opts.dir, "dir", "", "keep the node homes here, and reuse a source DAG built there "+
 		"with the same -n, -txs and -width (default: a temporary directory, removed)")
+	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
+		"soterbench built it (a DAG under older consensus rules then fails the run instead of being rebuilt)")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
@@ -150,6 +153,7 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		Blocks:      opts.blocks,
 		TxsPerBlock: opts.txs,
 		Width:       opts.width,
+		AnyBuilder:  opts.keepSource,
 	}
 	info, err := prepareSource(ctx, bcfg, srcHome, stderr)
 	if err != nil {

@@ -48,6 +48,11 @@ func TestProcesses(t *testing.T) {
 		want: regexp.MustCompile(`^ibd n=240 txs=4 width=2 seconds=[0-9.]+ blocks_per_s=[0-9]+ ` +
 			`tx_per_s=[1-9][0-9]* peak_rss_mb=[1-9][0-9.]*\n$`),
 	}, {
+		name: "restart",
+		args: []string{"restart", "-n", "150", "-width", "2", "-mine", "20", "-soterd", soterd},
+		want: regexp.MustCompile(`^restart n=150 width=2 blocks=151 ready_s=[0-9.]+ rss_start_mb=[1-9][0-9.]* ` +
+			`mined=20 mined_blocks_per_s=[1-9][0-9]* rss_after_mining_mb=[1-9][0-9.]* peak_rss_mb=[1-9][0-9.]*\n$`),
+	}, {
 		name: "propagate",
 		args: []string{"propagate", "-nodes", "3", "-blocks", "4", "-soterd", soterd},
 		want: regexp.MustCompile(`^propagate nodes=3 blocks=4 hop_median_ms=-?[0-9.]+ hop_p99_ms=-?[0-9.]+\n$`),
@@ -91,6 +96,32 @@ func TestIBDReusesSource(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/sync"); err != nil {
 		t.Errorf("the syncing node's home was not kept in -dir: %v", err)
+	}
+}
+
+// TestRestartKeepsItsHome checks that restart copies the source once and
+// then restarts the node on its own home, which keeps the mined blocks, and
+// that the source stays reusable.
+func TestRestartKeepsItsHome(t *testing.T) {
+	soterd := buildSoterd(t)
+	dir := t.TempDir()
+	args := []string{"restart", "-n", "40", "-mine", "5", "-soterd", soterd, "-dir", dir}
+	for i, want := range []string{"blocks=41 ", "blocks=46 "} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit code %d, stderr:\n%s", i, code, stderr.String())
+		}
+		if !bytes.Contains(stdout.Bytes(), []byte(want)) {
+			t.Errorf("run %d: %q, want %s", i, stdout.String(), want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"ibd", "-n", "40", "-soterd", soterd, "-dir", dir},
+		&stdout, &stderr); code != 0 {
+		t.Fatalf("ibd: exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	if !bytes.Contains(stderr.Bytes(), []byte("reusing the source DAG")) {
+		t.Errorf("the source DAG built by restart was not reused by ibd")
 	}
 }
 

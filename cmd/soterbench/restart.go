@@ -17,6 +17,7 @@ import (
 // restartOptions are the restart command's options.
 type restartOptions struct {
 	blocks, width, mine int
+	keepSource          bool
 	soterd              string
 	dir                 string
 	network             string
@@ -56,6 +57,8 @@ func cmdRestart(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&opts.soterd, "soterd", "", "soterd executable (default: beside soterbench, bin/soterd or on PATH)")
 	fs.StringVar(&opts.dir, "dir", "", "keep the source DAG and the node's home here and reuse them "+
 		"(default: a temporary directory, removed)")
+	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
+		"soterbench built it")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
 	fs.IntVar(&opts.dbcache, "dbcache", 0, "soterd --dbcache in MiB (default: soterd's)")
 	if err := parseFlags(fs, args); err != nil {
@@ -114,10 +117,11 @@ func runRestart(ctx context.Context, opts *restartOptions, params *blockdag.Para
 	srcHome := filepath.Join(dir, "source-"+suffix)
 	home := filepath.Join(dir, "restart-"+suffix)
 	bcfg := &buildConfig{
-		Params: params,
-		DBPath: filepath.Join(srcHome, "data", params.Name, "db"),
-		Blocks: opts.blocks,
-		Width:  opts.width,
+		Params:     params,
+		DBPath:     filepath.Join(srcHome, "data", params.Name, "db"),
+		Blocks:     opts.blocks,
+		Width:      opts.width,
+		AnyBuilder: opts.keepSource,
 	}
 	if _, err := os.Stat(home); err != nil {
 		if _, err := prepareSource(ctx, bcfg, srcHome, stderr); err != nil {
