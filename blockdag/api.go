@@ -273,7 +273,7 @@ func (d *BlockDAG) BlockInfo(hash *wire.Hash) (*BlockInfo, error) {
 func (d *BlockDAG) Tips() []wire.Hash {
 	d.stateLock.RLock()
 	defer d.stateLock.RUnlock()
-	nodes, err := d.nodes.nodes(d.tips)
+	nodes, err := resolveAll(d.nodes, d.tips)
 	if err != nil {
 		log.Warnf("Reading the tips: %v", err)
 		return append([]wire.Hash(nil), d.tips...)

@@ -425,7 +425,7 @@ func (d *BlockDAG) replayCommitment(c *commitmentRecord, vs *virtualState) (mult
 	if err != nil {
 		return multiset{}, err
 	}
-	oldParents, err := d.nodes.nodes(c.parents)
+	oldParents, err := resolveAll(d.nodes, c.parents)
 	if err != nil {
 		return multiset{}, err
 	}
@@ -485,7 +485,7 @@ func (d *BlockDAG) load() error {
 		return ruleError(ErrCorruptState, "the selected chain does not start at the genesis block")
 	}
 
-	vparents, err := d.nodes.nodes(rec.parents)
+	vparents, err := resolveAll(d.nodes, rec.parents)
 	if err != nil {
 		return err
 	}

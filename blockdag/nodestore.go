@@ -158,19 +158,6 @@ func (s *nodeStore) node(h wire.Hash) (*blockNode, error) {
 	return n, nil
 }
 
-// nodes resolves a list of hashes.
-func (s *nodeStore) nodes(hashes []wire.Hash) ([]*blockNode, error) {
-	out := make([]*blockNode, len(hashes))
-	for i := range hashes {
-		n, err := s.node(hashes[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
-}
-
 // maxAbsentBlocks bounds the set of hashes known not to be stored; it is emptied
 // when full.
 const maxAbsentBlocks = 1 << 16

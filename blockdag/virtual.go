@@ -103,7 +103,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		}
 	}
 	tips = append(tips, node.hash)
-	tipNodes, err := d.nodes.nodes(tips)
+	tipNodes, err := resolveAll(d.nodes, tips)
 	if err != nil {
 		return nil, d.fail(err)
 	}

@@ -24,16 +24,15 @@ type Bucket byte
 const (
 	BucketMeta         Bucket = 0x01 // schema version and other metadata
 	BucketBlocks       Bucket = 0x02 // block hash -> serialized wire.MsgBlock
-	BucketBlockIndex   Bucket = 0x03 // block hash -> index record (height, status, GHOSTDAG data)
-	BucketReachability Bucket = 0x04 // block hash -> reachability data (interval, tree children, future covering set)
+	BucketBlockIndex   Bucket = 0x03 // block hash -> node record (header fields, height, GHOSTDAG and reachability data)
+	BucketReachability Bucket = 0x04 // not used: reachability data lives in the block index record
 	BucketUTXO         Bucket = 0x05 // outpoint -> utxo entry of the virtual
 	BucketUndo         Bucket = 0x06 // chain block hash -> undo diff
-	BucketTips         Bucket = 0x07 // tip block hash -> nothing
+	BucketTips         Bucket = 0x07 // not used: the tips live in the virtual record
 	BucketVirtual      Bucket = 0x08 // virtual state records
 	BucketOrder        Bucket = 0x09 // selected chain position -> chain block, order position, blue score
 	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
 	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
-	BucketChildren     Bucket = 0x0c // parent hash|child hash -> nothing
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The

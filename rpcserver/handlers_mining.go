@@ -97,18 +97,27 @@ const (
 	submitRejected  = "rejected: "
 )
 
-// handleSubmitBlock: submitblock hexblock (options).
-func handleSubmitBlock(s *Server, args rpcmodel.Args, cl *clientInfo) (interface{}, error) {
-	b, err := decodeHex("hexblock", args.String(0))
+// decodeBlockHex decodes a hex-encoded block given in the named parameter.
+func decodeBlockHex(param, hexBlock string) (*wire.MsgBlock, error) {
+	b, err := decodeHex(param, hexBlock)
 	if err != nil {
 		return nil, err
 	}
-	var block wire.MsgBlock
+	block := new(wire.MsgBlock)
 	if err := block.Deserialize(b); err != nil {
 		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCDeserialization, "block decode failed: %v", err)
 	}
+	return block, nil
+}
+
+// handleSubmitBlock: submitblock hexblock (options).
+func handleSubmitBlock(s *Server, args rpcmodel.Args, cl *clientInfo) (interface{}, error) {
+	block, err := decodeBlockHex("hexblock", args.String(0))
+	if err != nil {
+		return nil, err
+	}
 	hash := block.BlockHash()
-	isOrphan, err := s.cfg.DAG.ProcessBlock(&block, blockdag.BFNone)
+	isOrphan, err := s.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
 	switch {
 	case errors.Is(err, blockdag.ErrDuplicateBlock):
 		return submitDuplicate, nil

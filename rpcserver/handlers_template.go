@@ -184,13 +184,9 @@ func (s *Server) checkProposal(req *rpcmodel.TemplateRequest, cl *clientInfo) (i
 		return nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidParameter,
 			"getblocktemplate request: a proposal needs the block in data")
 	}
-	b, err := decodeHex("data", req.Data)
+	block, err := decodeBlockHex("data", req.Data)
 	if err != nil {
 		return nil, err
-	}
-	var block wire.MsgBlock
-	if err := block.Deserialize(b); err != nil {
-		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCDeserialization, "block decode failed: %v", err)
 	}
 	hash := block.BlockHash()
 	switch {
@@ -201,7 +197,7 @@ func (s *Server) checkProposal(req *rpcmodel.TemplateRequest, cl *clientInfo) (i
 	case s.cfg.DAG.IsKnownOrphan(&hash):
 		return rpcmodel.RejectDuplicateInconclusive, nil
 	}
-	err = s.cfg.DAG.CheckBlockTemplate(&block)
+	err = s.cfg.DAG.CheckBlockTemplate(block)
 	if err == nil {
 		return nil, nil
 	}
