@@ -152,14 +152,14 @@ type BlockDAG struct {
 	closed      bool
 
 	// Used only under processLock.
-	batch          *database.Batch
-	gd             ghostdagState
+	batch *database.Batch
+	gd    ghostdagState
 	// sinceCommitment counts the blocks accepted since the commitment
 	// record was last written.
 	sinceCommitment int
-	conflictWarned wire.Hash
-	reachStats     reachStats
-	diffCache      *lruCache[wire.Hash, *pastDiff]
+	conflictWarned  wire.Hash
+	reachStats      reachStats
+	diffCache       *lruCache[wire.Hash, *pastDiff]
 
 	blockCache *lruCache[wire.Hash, *blockData]
 	orphans    *orphanPool
