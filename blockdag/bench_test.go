@@ -175,8 +175,11 @@ func benchGHOSTDAG(b *testing.B, size int) {
 	start := time.Now()
 	for count < uint64(size) {
 		addLevel()
-		if count%1_000_000 < 4 && count > 4 {
-			b.Logf("built %d blocks in %v", count, time.Since(start).Round(time.Second))
+		if count%1_000_000 < 4 && count > 4 || os.Getenv("BLOCKDAG_BENCH_TRACE") != "" && count%100_000 < 4 {
+			nodes, bytes, _, misses := ns.stats()
+			b.Logf("built %d blocks in %v: %d cached nodes (%d MB), %d misses, %d reindexes touching %d nodes",
+				count, time.Since(start).Round(time.Second), nodes, bytes>>20, misses,
+				stats.reindexes, stats.nodesTouched)
 		}
 	}
 	commit()

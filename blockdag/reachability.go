@@ -291,10 +291,18 @@ func offPathSize(need uint64) uint64 {
 func reindex(src nodeSource, p *blockNode, stats *reachStats) error {
 	stats.reindexes++
 
-	// Climb to the first ancestor whose interval is at least
-	// reindexMargin times the size its subtree will have with the new
-	// child. path collects the nodes from p up to that ancestor; their
-	// subtree fields count the new child.
+	// Climb to an ancestor whose interval is at least reindexMargin
+	// times the size its subtree will have with the new child, and whose
+	// parent's interval is less than twice its own. The second condition
+	// matters: since the last reindex, new blocks below it took halves of
+	// halves, so the nearest ancestor with enough room is usually in that
+	// shrunken stretch, with barely enough; rooting there would hand the
+	// path ever less room, reindex after reindex, until a reindex had to
+	// climb to genesis and relabel the whole DAG. Climbing on to where the
+	// intervals stop doubling finds the room the previous reindex gave the
+	// path, at the cost of the levels added since then. path collects the
+	// nodes from p up to that ancestor; their subtree fields count the new
+	// child.
 	path := []*blockNode{p}
 	size, err := countSubtree(src, p, stats)
 	if err != nil {
@@ -303,14 +311,21 @@ func reindex(src nodeSource, p *blockNode, stats *reachStats) error {
 	size++
 	p.reach.subtree = size
 	u := p
-	for u.reach.intervalSize()/reindexMargin < size {
+	for {
+		enough := u.reach.intervalSize()/reindexMargin >= size
 		if u.isGenesis() {
-			return ruleError(ErrCorruptState, fmt.Sprintf(
-				"reachability labels exhausted with %d blocks", size))
+			if !enough {
+				return ruleError(ErrCorruptState, fmt.Sprintf(
+					"reachability labels exhausted with %d blocks", size))
+			}
+			break
 		}
 		parent, err := src.node(u.selectedParent)
 		if err != nil {
 			return err
+		}
+		if enough && parent.reach.intervalSize()/2 < u.reach.intervalSize() {
+			break
 		}
 		s := 1 + size
 		kids, err := treeChildren(src, parent)
