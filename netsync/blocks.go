@@ -65,7 +65,12 @@ func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32,
 		return false
 	}
 	dag := sm.cfg.DAG
-	if dag.HaveBlock(&hash) || dag.IsKnownOrphan(&hash) || dag.IsKnownInvalid(&hash) {
+	// A block announced above our highest block cannot be in the DAG;
+	// skipping the store lookup matters during a download, where nearly
+	// every announced block is such. A peer that lies about the height
+	// costs itself a block we then refuse as a duplicate.
+	above := exact && height > dag.MaxHeight()
+	if (!above && dag.HaveBlock(&hash)) || dag.IsKnownOrphan(&hash) || dag.IsKnownInvalid(&hash) {
 		return false
 	}
 	req := &blockRequest{hash: hash, peer: ps, height: height, exactHeight: exact, parentOf: parentOf}

@@ -195,19 +195,22 @@ func (k *templateKeeper) run() {
 	}
 }
 
-// advanceLocked starts a new generation and returns the notification to
-// send once the lock is released. It must be called with mu held.
-func (k *templateKeeper) advanceLocked(reason string) []byte {
+// templateChange is a new generation to announce to websocket clients.
+type templateChange struct {
+	id     longPollID
+	reason string
+}
+
+// advanceLocked starts a new generation and returns what to announce once
+// the lock is released. It must be called with mu held.
+func (k *templateKeeper) advanceLocked(reason string) templateChange {
 	k.id.gen++
 	k.genStart = time.Now()
 	k.txsPending = false
 	k.cache = nil
 	close(k.changed)
 	k.changed = make(chan struct{})
-	return marshalNtfn(rpcmodel.NtfnBlockTemplateChanged, rpcmodel.BlockTemplateChangedNtfn{
-		LongPollID: k.id.String(),
-		Reason:     reason,
-	})
+	return templateChange{id: k.id, reason: reason}
 }
 
 // virtualChanged starts a generation on new virtual parents.
@@ -299,11 +302,21 @@ func (k *templateKeeper) waitChange(id longPollID, timeout time.Duration,
 
 // sendTemplateChanged queues a blocktemplatechanged notification to the
 // clients that asked for it. It never blocks.
-func (s *Server) sendTemplateChanged(msg []byte) {
+func (s *Server) sendTemplateChanged(ch templateChange) {
+	clients := s.ntfn.subscribers(func(c *wsClient) bool { return c.notifyTemplate.Load() })
+	if len(clients) == 0 {
+		// A syncing node moves the virtual with every block; nobody
+		// needs the notification built.
+		return
+	}
+	msg := marshalNtfn(rpcmodel.NtfnBlockTemplateChanged, rpcmodel.BlockTemplateChangedNtfn{
+		LongPollID: ch.id.String(),
+		Reason:     ch.reason,
+	})
 	if msg == nil {
 		return
 	}
-	for _, c := range s.ntfn.subscribers(func(c *wsClient) bool { return c.notifyTemplate.Load() }) {
+	for _, c := range clients {
 		c.queue(msg)
 	}
 }
