@@ -169,12 +169,11 @@ func (d *BlockDAG) HeaderByHash(hash *wire.Hash) (*wire.BlockHeader, error) {
 	return &h, nil
 }
 
-// acceptingChainEntry returns the chain block that merged n and its
-// position, or ok false when none has (n is merged only by the virtual, or
-// not at all). The chain is ordered by past, so a binary search finds the
-// lowest chain block whose past holds n. The state lock must be held.
+// acceptingChainBlock returns the chain block that merged n, or ok false
+// when none has (n is merged only by the virtual, or not at all). The chain
+// is ordered by past, so a binary search over the stored positions finds
+// the lowest chain block whose past holds n. The state lock must be held.
 func (d *BlockDAG) acceptingChainBlock(n *blockNode) (*blockNode, bool, error) {
-	var found *blockNode
 	pos, err := d.chain.search(0, d.chain.length, func(e chainEntry) (bool, error) {
 		c, err := d.nodes.node(e.hash)
 		if err != nil {
@@ -192,10 +191,11 @@ func (d *BlockDAG) acceptingChainBlock(n *blockNode) (*blockNode, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if found, err = d.nodes.node(h); err != nil {
+	acc, err := d.nodes.node(h)
+	if err != nil {
 		return nil, false, err
 	}
-	return found, true, nil
+	return acc, true, nil
 }
 
 // childrenOf returns a block's children, sorted by hash: the blocks of its
