@@ -256,10 +256,14 @@ const (
   "timemillis": n, "nonce": n, "bits": "hex", "difficulty": x.xxx,
   "parents": ["hash", ...], "children": ["hash", ...], "selectedparent": "...",
   "bluescore": n, "bluework": "hex", "isblue": bool, "ischainblock": bool,
-  "acceptingblock": "...", "mergesetblues": [...], "mergesetreds": [...]
+  "acceptingblock": "...", "mergesetblues": [...], "mergesetreds": [...],
+  "status": "valid" | "pending" | "invalid"
 }
 confirmations is the virtual's blue score minus the block's blue score: 1
-for the virtual's selected parent, growing by one per blue block after it.`
+for the virtual's selected parent, growing by one per blue block after it.
+status is "pending" for a block kept below the finality point without UTXO
+validation, and "invalid" for such a block that failed it when something
+merged it (docs/consensus.md, Finality).`
 )
 
 // methodTable is the complete list of methods. Handlers live in package
@@ -331,7 +335,8 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
   the selected chain), "bluescore": n, "bluework": "hex",
   "virtualselectedparent": "...", "virtualparents": [...], "difficulty": x,
   "bits": "hex", "pastmediantime": n (unix ms), "utxocount": n,
-  "utxocommitment": "...", "iscurrent": bool
+  "utxocommitment": "...", "iscurrent": bool, "finalitypoint": "..." (the
+  chain block the virtual never leaves), "finalitybluescore": n
 }`,
 	},
 	{
