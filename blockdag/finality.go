@@ -69,6 +69,44 @@ func (d *BlockDAG) advanceFinality(update *chainUpdate, virtualBlueScore uint64)
 	return pos, nil
 }
 
+// dropTipsBelowFinality returns tips without those whose selected chain
+// does not hold the finality point at chain position pos (after update):
+// the virtual can neither choose nor merge them any more (their chains miss
+// the virtual's merge depth root, which is above the finality point), so
+// the tips stay the virtual's candidates, and every node lists the same
+// tips whether it validated such a block on arrival or keeps it pending.
+// The virtual's own parents always hold it.
+func (d *BlockDAG) dropTipsBelowFinality(tips []wire.Hash, update *chainUpdate, pos uint64) ([]wire.Hash, error) {
+	var h wire.Hash
+	base := d.chain.length - uint64(update.removed)
+	if pos >= base {
+		h = update.added[pos-base].hash
+	} else {
+		var err error
+		if h, err = d.chain.hashAt(pos); err != nil {
+			return nil, err
+		}
+	}
+	fp, err := d.nodes.node(h)
+	if err != nil {
+		return nil, err
+	}
+	kept := tips[:0]
+	for _, t := range tips {
+		tn, err := d.nodes.node(t)
+		if err != nil {
+			return nil, err
+		}
+		if isTreeAncestorOrSelf(fp, tn) {
+			kept = append(kept, t)
+		} else {
+			log.Debugf("Tip %s no longer holds the finality point %s: it is no longer a tip "+
+				"the virtual can use", t, h)
+		}
+	}
+	return kept, nil
+}
+
 // warnFinalityConflict logs a block below finality with more blue work
 // than the virtual's selected parent: the network may have split deeper
 // than the finality depth, which needs an operator's attention. A fork that

@@ -220,6 +220,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	if err != nil {
 		return nil, d.fail(err)
 	}
+	if newFinality != d.finalityPos {
+		if tips, err = d.dropTipsBelowFinality(tips, update, newFinality); err != nil {
+			return nil, d.fail(err)
+		}
+	}
 
 	// The batch.
 	hash := node.hash
