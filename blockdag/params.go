@@ -113,9 +113,9 @@ const (
 	defaultMergeSetLimit     = defaultK * 10
 	defaultMaxBlockSize      = 1_000_000
 	defaultFinalityDepth     = 86_400 // a day at one block a second
-	localFinalityDepth       = 1_000
+	localFinalityDepth       = 10_000
 	defaultMergeDepth        = 3_600 // an hour at one block a second
-	localMergeDepth          = 500
+	localMergeDepth          = 5_000
 	defaultPastMedianWindow  = 27
 	defaultDifficultyWindow  = 263
 	defaultMaxTimeOffset     = 132 * time.Second
