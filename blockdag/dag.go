@@ -231,7 +231,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		timeSource: c.TimeSource,
 		txIndex:    c.TxIndex,
 		nodes:      newNodeStore(c.DB, share(0)),
-		chain:      chainStore{db: c.DB},
+		chain:      chainStore{db: c.DB, keep: tailLength(c.Params)},
 		utxo: &utxoSet{
 			db:       c.DB,
 			cache:    make(map[wire.OutPoint]*UTXOEntry),
