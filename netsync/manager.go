@@ -62,8 +62,9 @@ const (
 	// are dropped; other peers announce the same transactions.
 	maxRequestedTxs = 5000
 
-	// maxRejectedTxs is how many refused transaction ids are remembered,
-	// so the same invalid transaction is not downloaded again and again.
+	// maxRejectedTxs is how many refused transactions are remembered (by
+	// full hash, and by id when the refusal holds for every copy), so the
+	// same invalid transaction is not downloaded again and again.
 	maxRejectedTxs = 10000
 
 	// maxDeferredInv bounds the block announcements of one non-sync peer
@@ -180,6 +181,7 @@ type SyncManager struct {
 
 	// Read without the manager goroutine.
 	syncMode   atomic.Bool
+	relayHeld  atomic.Bool
 	syncPeerID atomic.Int32
 	state      atomic.Pointer[SyncState]
 
@@ -189,6 +191,7 @@ type SyncManager struct {
 	requestedBlocks map[wire.Hash]*blockRequest
 	requestedTxs    map[wire.Hash]*txRequest
 	rejectedTxs     lru.Cache
+	rejectedTxIDs   lru.Cache
 	orphans         map[wire.Hash]*trackedOrphan
 	progress        progressStats
 	rangeSeq        uint64
@@ -231,6 +234,7 @@ func New(cfg *Config) (*SyncManager, error) {
 		requestedBlocks: make(map[wire.Hash]*blockRequest),
 		requestedTxs:    make(map[wire.Hash]*txRequest),
 		rejectedTxs:     lru.NewCache(maxRejectedTxs),
+		rejectedTxIDs:   lru.NewCache(maxRejectedTxs),
 		orphans:         make(map[wire.Hash]*trackedOrphan),
 	}
 	sm.state.Store(&SyncState{MaxHeight: c.DAG.MaxHeight(), Progress: 100})
@@ -401,6 +405,15 @@ func (sm *SyncManager) IsCurrent() bool {
 // its tips once the download ends.
 func (sm *SyncManager) InSyncMode() bool {
 	return sm.syncMode.Load()
+}
+
+// RelayHeld reports whether per-block relay is held back because a download
+// is making progress: in sync mode, with a sync peer that connected a block
+// within the last few seconds. The node announces accepted blocks one by
+// one whenever it is false; a sync peer that stops delivering blocks that
+// connect cannot hold the relay for longer than that grace.
+func (sm *SyncManager) RelayHeld() bool {
+	return sm.relayHeld.Load()
 }
 
 // SyncPeerID returns the ID of the sync peer, or zero when there is none.

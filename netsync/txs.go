@@ -2,6 +2,7 @@ package netsync
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
@@ -31,7 +32,7 @@ func (sm *SyncManager) wantTx(txID *wire.Hash) bool {
 	if _, ok := sm.requestedTxs[*txID]; ok {
 		return false
 	}
-	if sm.rejectedTxs.Contains(*txID) {
+	if sm.rejectedTxIDs.Contains(*txID) {
 		return false
 	}
 	return !sm.cfg.TxPool.HaveTransaction(txID)
@@ -67,7 +68,7 @@ func (sm *SyncManager) requestTxs(ps *peerState, txs []wire.InvVect) {
 // downloads, transactions are ignored: they would be checked against a UTXO
 // set that is not current.
 func (sm *SyncManager) handleTxInv(ps *peerState, txs []wire.InvVect) {
-	if sm.syncPeer != nil || sm.cfg.TxPool == nil {
+	if sm.downloading(sm.cfg.TimeSource()) || sm.cfg.TxPool == nil {
 		return
 	}
 	sm.requestTxs(ps, txs)
@@ -87,7 +88,14 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 	if req := sm.requestedTxs[txID]; req != nil {
 		sm.removeTxRequest(txID, req)
 	}
-	if sm.syncPeer != nil || sm.rejectedTxs.Contains(txID) {
+	if sm.downloading(sm.cfg.TimeSource()) {
+		return
+	}
+	// Refusals are remembered by what was refused: the full hash (a copy
+	// with other signatures is another transaction), and the id only when
+	// the reason holds for every copy.
+	txHash := tx.TxHash()
+	if sm.rejectedTxs.Contains(txHash) || sm.rejectedTxIDs.Contains(txID) {
 		return
 	}
 
@@ -102,9 +110,15 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 		// Remembered so the same transaction is not fetched again;
 		// a duplicate is not remembered, it is simply in the pool.
 		if !errors.Is(err, mempool.ErrDuplicate) {
-			sm.rejectedTxs.Add(txID)
+			sm.rejectedTxs.Add(txHash)
+			if txIDRejectable(err) {
+				sm.rejectedTxIDs.Add(txID)
+			}
 		}
 		log.Debugf("Rejected transaction %s from %s: %v", txID, p.Addr(), err)
+		if score := txErrorScore(err); score > 0 {
+			sm.misbehave(ps, score, fmt.Sprintf("invalid transaction %s: %v", txID, err))
+		}
 		code, reason := mempool.RejectCode(err)
 		p.QueueMessage(&wire.MsgReject{Cmd: wire.CmdTx, Code: code, Reason: reason, Hash: txID}, nil)
 		return
@@ -137,7 +151,7 @@ func (sm *SyncManager) expireTxRequests(ps *peerState, now time.Time) {
 // reassignTxs asks other peers that announced them for transactions that
 // one peer did not deliver.
 func (sm *SyncManager) reassignTxs(txs []wire.InvVect, from *peerState) {
-	if len(txs) == 0 || sm.syncPeer != nil {
+	if len(txs) == 0 || sm.downloading(sm.cfg.TimeSource()) {
 		return
 	}
 	byPeer := make(map[*peerState][]wire.InvVect)
