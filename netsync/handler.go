@@ -280,8 +280,21 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 	}
 	if announced > 0 {
 		// It listed or announced them: a liar keeping a download busy.
+		// Its claims fall back to what it proved, and it is not synced
+		// from again until it claims more.
 		sm.misbehave(ps, banScoreNotFoundAnnounced, fmt.Sprintf(
 			"notfound for %d blocks it announced", announced))
+		ps.exhausted = true
+		ps.exhaustedHeight = ps.height
+		ps.height = ps.provenHeight
+		if ps == sm.syncPeer {
+			blocks, txs := sm.cancelPeerRequests(ps)
+			ps.ranges = nil
+			sm.endSync("sync peer does not have the blocks it announced")
+			sm.reassignBlocks(blocks, ps)
+			sm.reassignTxs(txs, ps)
+			return
+		}
 	}
 	sm.reassignBlocks(blocks, ps)
 	sm.reassignTxs(txs, ps)

@@ -24,7 +24,7 @@ const (
 	// transactions are relayed again, and accepted blocks are announced
 	// one by one. A liar or a silent sync peer can hold the node's relay
 	// for at most this long, not for the whole stall timeout.
-	syncRelayGrace = 3 * time.Second
+	syncRelayGrace = 2 * time.Second
 
 	// banScoreFalseHeight is the score of a peer whose block turned out
 	// to be at another height than it announced. Heights are part of
