@@ -210,6 +210,7 @@ func (sm *SyncManager) handleTick() {
 		sm.startSync()
 	}
 	sm.refreshRelayHold(now)
+	sm.handleRejectedOrphans()
 	sm.logProgress(now)
 	sm.updateState()
 }

@@ -73,6 +73,10 @@ const (
 	// to any older ones that were dropped.
 	maxDeferredInv = wire.MaxBlocksPerInv
 
+	// maxOrphanTxSenders bounds the remembered senders of orphan
+	// transactions (about 100 bytes an entry).
+	maxOrphanTxSenders = 10000
+
 	// maxTrackedOrphans bounds the orphans whose missing parents the
 	// manager retries on its ticker.
 	maxTrackedOrphans = 1000
@@ -193,6 +197,7 @@ type SyncManager struct {
 	rejectedTxs     lru.Cache
 	rejectedTxIDs   lru.Cache
 	orphans         map[wire.Hash]*trackedOrphan
+	orphanTxSenders map[wire.Hash]*peerState
 	progress        progressStats
 	rangeSeq        uint64
 }
@@ -236,6 +241,7 @@ func New(cfg *Config) (*SyncManager, error) {
 		rejectedTxs:     lru.NewCache(maxRejectedTxs),
 		rejectedTxIDs:   lru.NewCache(maxRejectedTxs),
 		orphans:         make(map[wire.Hash]*trackedOrphan),
+		orphanTxSenders: make(map[wire.Hash]*peerState),
 	}
 	sm.state.Store(&SyncState{MaxHeight: c.DAG.MaxHeight(), Progress: 100})
 	return sm, nil

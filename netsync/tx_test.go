@@ -40,7 +40,9 @@ func (fp *fakePool) ProcessTransaction(tx *wire.MsgTx, _ bool) ([]*mempool.TxDes
 	return []*mempool.TxDesc{{Tx: tx, TxID: txID}}, nil, nil
 }
 
-func (fp *fakePool) HaveTransaction(txID *wire.Hash) bool {
+func (fp *fakePool) TakeRejectedOrphans() []mempool.RejectedOrphan { return nil }
+
+func (fp *fakePool) IsTransactionInPool(txID *wire.Hash) bool {
 	fp.mtx.Lock()
 	defer fp.mtx.Unlock()
 	return fp.txs[*txID] != nil
@@ -72,7 +74,7 @@ func TestTxRelay(t *testing.T) {
 	// Announced again by b while requested from a: not requested twice.
 	sm.QueueInv(&wire.MsgInv{InvList: []wire.InvVect{iv}}, b)
 	sm.QueueTx(tx, a)
-	waitFor(t, 5*time.Second, "pool", func() bool { return pool.HaveTransaction(&txID) })
+	waitFor(t, 5*time.Second, "pool", func() bool { return pool.IsTransactionInPool(&txID) })
 	waitFor(t, 5*time.Second, "relay", func() bool { return len(n.relayedOf(wire.InvTypeTx)) == 1 })
 	n.mtx.Lock()
 	src := n.sources[len(n.sources)-1]

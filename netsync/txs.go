@@ -35,7 +35,7 @@ func (sm *SyncManager) wantTx(txID *wire.Hash) bool {
 	if sm.rejectedTxIDs.Contains(*txID) {
 		return false
 	}
-	return !sm.cfg.TxPool.HaveTransaction(txID)
+	return !sm.cfg.TxPool.IsTransactionInPool(txID)
 }
 
 // requestTxs sends one getdata for the transactions we want from ps, within
@@ -48,7 +48,19 @@ func (sm *SyncManager) requestTxs(ps *peerState, txs []wire.InvVect) {
 			break
 		}
 		iv := txs[i]
-		if iv.Type != wire.InvTypeTx || !sm.wantTx(&iv.Hash) {
+		if iv.Type != wire.InvTypeTx {
+			continue
+		}
+		if old := sm.requestedTxs[iv.Hash]; old != nil && old.peer != ps &&
+			!old.peer.peer.IsKnownInventory(&iv) && ps.peer.IsKnownInventory(&iv) {
+			// The old request was a guess (an orphan's missing parent
+			// asked of the orphan's sender, which never announced
+			// it): a peer that announced the transaction is asked
+			// instead, so a sender that does not answer cannot hold
+			// it for the request timeout.
+			sm.removeTxRequest(iv.Hash, old)
+		}
+		if !sm.wantTx(&iv.Hash) {
 			continue
 		}
 		req := &txRequest{peer: ps, sent: now}
@@ -123,7 +135,9 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 		p.QueueMessage(&wire.MsgReject{Cmd: wire.CmdTx, Code: code, Reason: reason, Hash: txID}, nil)
 		return
 	}
+	sm.handleRejectedOrphans()
 	if len(missing) > 0 {
+		sm.noteOrphanSender(txHash, ps)
 		parents := make([]wire.InvVect, 0, len(missing))
 		for _, h := range missing {
 			parents = append(parents, wire.InvVect{Type: wire.InvTypeTx, Hash: h})
@@ -132,6 +146,47 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 	}
 	for _, desc := range accepted {
 		sm.cfg.PeerNotifier.RelayInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: desc.TxID}, p)
+	}
+}
+
+// noteOrphanSender remembers who sent an orphan transaction, so that the
+// sender can be scored if the orphan fails once its parents arrive.
+func (sm *SyncManager) noteOrphanSender(txHash wire.Hash, ps *peerState) {
+	if len(sm.orphanTxSenders) >= maxOrphanTxSenders {
+		// Bounded: the pool keeps far fewer orphans than this, so
+		// the entries dropped are of orphans long gone.
+		clear(sm.orphanTxSenders)
+	}
+	sm.orphanTxSenders[txHash] = ps
+}
+
+// handleRejectedOrphans collects the orphans the pool refused once their
+// parents arrived: each is remembered as refused, its sender is scored, and
+// the transaction is asked for again from other peers that announced it,
+// since a copy with a bad signature says nothing about the genuine one.
+func (sm *SyncManager) handleRejectedOrphans() {
+	if sm.cfg.TxPool == nil {
+		return
+	}
+	for _, r := range sm.cfg.TxPool.TakeRejectedOrphans() {
+		sm.rejectedTxs.Add(r.TxHash)
+		if txIDRejectable(r.Err) {
+			sm.rejectedTxIDs.Add(r.TxID)
+		}
+		from := sm.orphanTxSenders[r.TxHash]
+		delete(sm.orphanTxSenders, r.TxHash)
+		if from != nil {
+			if _, ok := sm.peers[from.peer]; !ok {
+				from = nil
+			}
+		}
+		if from != nil {
+			if score := txErrorScore(r.Err); score > 0 {
+				sm.misbehave(from, score, fmt.Sprintf("invalid orphan transaction %s: %v", r.TxID, r.Err))
+			}
+		}
+		log.Debugf("Orphan transaction %s failed: %v; asking other peers for it", r.TxID, r.Err)
+		sm.reassignTxs([]wire.InvVect{{Type: wire.InvTypeTx, Hash: r.TxID}}, from)
 	}
 }
 

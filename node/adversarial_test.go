@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -438,4 +440,71 @@ func TestMessageFloods(t *testing.T) {
 	if grew := int64(after) - int64(before); grew > 64<<20 {
 		t.Errorf("heap grew by %d bytes over the floods", grew)
 	}
+}
+
+// TestMalleatedOrphanTx sends a child transaction with a flipped signature
+// byte before its parent exists anywhere: the bad copy waits as an orphan.
+// The genuine parent and child then arrive from an honest node: the child
+// is fetched in spite of the orphan copy, the copy fails when the parent
+// arrives, its sender is banned, and the genuine child enters the pool.
+func TestMalleatedOrphanTx(t *testing.T) {
+	a := newTestNode(t, nodeOptions{})
+	priv, pub, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv2, pub2, err := keys.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := a.mineTo(1, pub)[0]
+	a.mine(int(testParams().CoinbaseMaturity)+1, 0)
+	b := newTestNode(t, nodeOptions{mutate: func(c *Config) { c.MaxOrphanTxs = 100 }})
+	b.connectTo(a)
+	waitFor(t, 30*time.Second, "sync", func() bool { return sameState(a, b) && !b.SyncManager().InSyncMode() })
+
+	block, err := a.DAG().BlockByHash(&first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coinbase := block.Transactions[0]
+	parent := &wire.MsgTx{
+		Version: wire.TxVersion,
+		TxIn:    []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: coinbase.TxID()}}},
+		TxOut:   []wire.TxOut{{Value: coinbase.TxOut[0].Value - 100_000, PubKey: pub2}},
+	}
+	if err := keys.SignTx(parent, []wire.TxOut{coinbase.TxOut[0]}, []*btcec.PrivateKey{priv}); err != nil {
+		t.Fatal(err)
+	}
+	child := &wire.MsgTx{
+		Version: wire.TxVersion,
+		TxIn:    []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: parent.TxID()}}},
+		TxOut:   []wire.TxOut{{Value: parent.TxOut[0].Value - 100_000, PubKey: minerKey(7)}},
+	}
+	if err := keys.SignTx(child, []wire.TxOut{parent.TxOut[0]}, []*btcec.PrivateKey{priv2}); err != nil {
+		t.Fatal(err)
+	}
+	bad := child.Copy()
+	bad.TxIn[0].Signature[9] ^= 1
+	childID := child.TxID()
+
+	ip := attackerIP(7)
+	attacker := dialFakePeerWith(t, b, fakePeerOptions{height: b.DAG().MaxHeight(), localIP: ip})
+	attacker.send(bad)
+	waitFor(t, 5*time.Second, "the bad copy as an orphan", func() bool { return b.TxPool().IsOrphanInPool(&childID) })
+
+	for _, tx := range []*wire.MsgTx{parent, child} {
+		accepted, _, err := a.TxPool().ProcessTransaction(tx, false)
+		if err != nil {
+			t.Fatalf("ProcessTransaction: %v", err)
+		}
+		a.RelayTransactions(accepted)
+	}
+	start := time.Now()
+	waitFor(t, 10*time.Second, "the genuine child in the pool", func() bool {
+		got, ok := b.TxPool().FetchTransaction(&childID)
+		return ok && got.TxHash() == child.TxHash()
+	})
+	t.Logf("genuine child in the pool %v after the honest relay", time.Since(start).Round(time.Millisecond))
+	waitFor(t, 5*time.Second, "the bad copy's sender banned", func() bool { return b.BanManager().IsBanned(ip.String()) })
 }
