@@ -11,6 +11,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/connmgr"
 	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/wire"
 )
@@ -507,4 +508,53 @@ func TestMalleatedOrphanTx(t *testing.T) {
 	})
 	t.Logf("genuine child in the pool %v after the honest relay", time.Since(start).Round(time.Millisecond))
 	waitFor(t, 5*time.Second, "the bad copy's sender banned", func() bool { return b.BanManager().IsBanned(ip.String()) })
+}
+
+// TestAddrFloodCannotOwnBook floods the address book from one peer, then
+// has another peer gossip a few addresses: a getaddr answer still holds
+// every address of the small source.
+func TestAddrFloodCannotOwnBook(t *testing.T) {
+	n := newTestNode(t, nodeOptions{})
+	flooder := dialFakePeerWith(t, n, fakePeerOptions{localIP: attackerIP(8)})
+	now := time.Now().Unix()
+	for m := range 20 {
+		msg := &wire.MsgAddr{}
+		for i := range wire.MaxAddrPerMsg {
+			msg.AddrList = append(msg.AddrList, wire.NetAddress{Timestamp: now, Services: wire.SFNodeNetwork,
+				IP: net.IPv4(44, byte(m), byte(i>>8), byte(i)), Port: 18444})
+		}
+		flooder.send(msg)
+	}
+	honestAddrs := []wire.NetAddress{
+		{Timestamp: now, Services: wire.SFNodeNetwork, IP: net.IPv4(45, 1, 1, 1), Port: 18444},
+		{Timestamp: now, Services: wire.SFNodeNetwork, IP: net.IPv4(46, 1, 1, 1), Port: 18444},
+	}
+	gossip := dialFakePeerWith(t, n, fakePeerOptions{localIP: attackerIP(9)})
+	// A ping after the flood: its pong says the flood was handled.
+	flooder.send(&wire.MsgPing{Nonce: 77})
+	waitFor(t, 10*time.Second, "the flood handled", func() bool { return len(flooder.receivedOf(wire.CmdPong)) > 0 })
+	gossip.send(&wire.MsgAddr{AddrList: honestAddrs})
+	gossip.send(&wire.MsgPing{Nonce: 78})
+	waitFor(t, 10*time.Second, "the gossip handled", func() bool { return len(gossip.receivedOf(wire.CmdPong)) > 0 })
+	if got := n.AddrManager().NumAddresses(); got > connmgr.MaxAddresses/8+len(honestAddrs) {
+		t.Errorf("the book holds %d addresses after one source's flood", got)
+	}
+
+	asker := dialFakePeerWith(t, n, fakePeerOptions{localIP: attackerIP(10)})
+	asker.send(&wire.MsgGetAddr{})
+	waitFor(t, 5*time.Second, "the addr answer", func() bool { return len(asker.receivedOf(wire.CmdAddr)) > 0 })
+	answer := asker.receivedOf(wire.CmdAddr)[0].(*wire.MsgAddr)
+	found := 0
+	for _, na := range answer.AddrList {
+		for _, h := range honestAddrs {
+			if na.IP.Equal(h.IP) {
+				found++
+			}
+		}
+	}
+	t.Logf("book %d addresses; answer %d addresses, %d of the small source's %d",
+		n.AddrManager().NumAddresses(), len(answer.AddrList), found, len(honestAddrs))
+	if found != len(honestAddrs) {
+		t.Errorf("the getaddr answer holds %d of the small source's %d addresses", found, len(honestAddrs))
+	}
 }
