@@ -244,6 +244,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	}
 	delete(ps.late, hash)
 
+	maxBefore := sm.cfg.DAG.MaxHeight()
 	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
 	switch {
 	case err != nil:
@@ -262,7 +263,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 			ps.syncYield++
 			sm.refreshRelayHold(now)
 		}
-		sm.checkDeliveredHeight(ps, req, hash)
+		sm.checkDeliveredHeight(ps, req, hash, maxBefore)
 		if req != nil && !req.parentOf.IsZero() {
 			sm.handleParentArrived(ps, req)
 		}
