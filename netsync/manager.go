@@ -400,10 +400,12 @@ func (sm *SyncManager) Pause() chan<- struct{} {
 }
 
 // IsCurrent reports whether the node believes it is in step with the
-// network: no download from a sync peer is running and the DAG's newest
-// blocks are recent.
+// network: no download is making progress (see RelayHeld) and the DAG's
+// newest blocks are recent. A sync peer that delivers nothing that
+// connects does not make the node stale, or a false height claim would
+// stop its mining for the stall timeout.
 func (sm *SyncManager) IsCurrent() bool {
-	return !sm.syncMode.Load() && sm.cfg.DAG.IsCurrent()
+	return !sm.relayHeld.Load() && sm.cfg.DAG.IsCurrent()
 }
 
 // InSyncMode reports whether a download from a sync peer is running. While
