@@ -144,7 +144,8 @@ func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) {
 }
 
 // QueueMessageWait queues msg like QueueMessage, but first waits until the
-// write queue has room for it under Config.MaxQueuedBytes (or is empty),
+// write queue has room for it under seven eighths of Config.MaxQueuedBytes
+// (or is empty),
 // so that a handler producing large answers slows down to the remote's
 // reading speed instead of filling the queue. Called from a message
 // listener it pauses the peer's read loop, which is the backpressure: a
@@ -157,10 +158,15 @@ func (p *Peer) QueueMessageWait(msg wire.Message, done chan<- struct{}) error {
 		return nil
 	}
 	size := msgSize(msg, p.ProtocolVersion())
+	// Waiting producers leave an eighth of the bound free for what is
+	// queued without waiting (pongs, announcements, relayed
+	// transactions), so a slow but honest reader is never disconnected
+	// because a large answer filled its queue to the brim.
+	limit := p.cfg.MaxQueuedBytes - p.cfg.MaxQueuedBytes/8
 	for {
 		p.queueMtx.Lock()
 		closed := p.queueClosed
-		room := p.queuedBytes == 0 || p.queuedBytes+size <= p.cfg.MaxQueuedBytes
+		room := p.queuedBytes == 0 || p.queuedBytes+size <= limit
 		p.queueMtx.Unlock()
 		if closed || p.isQuitting() {
 			signalDone(done)

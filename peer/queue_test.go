@@ -332,6 +332,16 @@ func TestQueueMessageWait(t *testing.T) {
 	if !p.Connected() {
 		t.Fatalf("a waiting producer got the peer disconnected: %v", p.DisconnectReason())
 	}
+	// What is queued without waiting has room left: a slow reader is
+	// not disconnected for a pong or an announcement.
+	for i := range 20 {
+		p.QueueMessage(&wire.MsgPong{Nonce: uint64(i)}, nil)
+		p.QueueInventory(&wire.InvVect{Type: wire.InvTypeBlock, Hash: wire.Hash{byte(i), 0xaa}})
+	}
+	if !p.Connected() {
+		t.Fatalf("small messages on a queue filled by a waiting producer disconnected the peer: %v",
+			p.DisconnectReason())
+	}
 	// Reading makes room.
 	var wg sync.WaitGroup
 	drain(client, &wg)
