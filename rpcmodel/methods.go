@@ -29,9 +29,15 @@ func Categories() []string {
 // Websocket notification method names.
 const (
 	// NtfnBlockConnected is sent to clients that called notifyblocks when
-	// a block enters the DAG. Params: hash, height, blue score, time
-	// (unix seconds).
+	// a block enters the DAG, in btcd's shape so that btcd's client
+	// library (rpcclient's OnBlockConnected) understands it. Params:
+	// hash, height, time (unix seconds).
 	NtfnBlockConnected = "blockconnected"
+
+	// NtfnDAGBlockConnected is sent with every blockconnected, with the
+	// DAG's fields. Params: hash, height, blue score, time (unix
+	// seconds).
+	NtfnDAGBlockConnected = "dagblockconnected"
 
 	// NtfnVirtualChanged is sent to clients that called notifyblocks when
 	// the virtual block's selected chain changes. Params: one
@@ -627,13 +633,14 @@ mode proposal: null when the block is valid, else a reject reason such as
 	},
 	{
 		Name: "notifyblocks", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
-		Description: "Sends blockconnected for every block entering the DAG and " +
-			"virtualchanged when the virtual's selected chain changes.",
+		Description: "Sends blockconnected (btcd's params) and dagblockconnected (with the " +
+			"blue score) for every block entering the DAG, and virtualchanged when the " +
+			"virtual's selected chain changes.",
 		Result: "null",
 	},
 	{
 		Name: "stopnotifyblocks", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
-		Description: "Stops blockconnected and virtualchanged.",
+		Description: "Stops blockconnected, dagblockconnected and virtualchanged.",
 		Result:      "null",
 	},
 	{
