@@ -29,7 +29,9 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		return false, errors.New("blockdag: ProcessBlock called with a nil block")
 	}
 	hash := block.BlockHash()
-	if err := d.checkKnown(&hash); err != nil {
+	// Without the lock, only what memory answers: a block evicted from
+	// the node cache is found by the store lookup in processBlockLocked.
+	if err := d.checkKnown(&hash, false); err != nil {
 		return false, err
 	}
 	// The context-free checks need no lock, so concurrent callers run
@@ -45,7 +47,7 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		d.processLock.Unlock()
 		return false, err
 	}
-	if err := d.checkKnown(&hash); err != nil {
+	if err := d.checkKnown(&hash, false); err != nil {
 		d.processLock.Unlock()
 		return false, err
 	}
@@ -74,9 +76,15 @@ func (d *BlockDAG) writable() error {
 }
 
 // checkKnown returns ErrDuplicateBlock or ErrKnownInvalid for blocks seen
-// before.
-func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
-	if d.HaveBlock(hash) {
+// before. With store false it answers from memory only (the node cache,
+// the orphan pool, the invalid set) and misses blocks evicted from the
+// node cache.
+func (d *BlockDAG) checkKnown(hash *wire.Hash, store bool) error {
+	have := d.nodes.cached(*hash)
+	if !have && store {
+		have = d.HaveBlock(hash)
+	}
+	if have {
 		if d.storedInvalid(hash) {
 			return ruleError(ErrKnownInvalid, fmt.Sprintf("block %s is known to be invalid", hash))
 		}
@@ -129,6 +137,20 @@ func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txid
 	if err != nil {
 		d.markInvalid(hash, err)
 		return false, nil, err
+	}
+	if !missing {
+		// A block is in the DAG only if its parents are, and stored
+		// blocks are at most maxHeight high: a block above it is new
+		// without a store lookup (every block of an initial download).
+		height := uint32(0)
+		for _, p := range parents {
+			height = max(height, p.height+1)
+		}
+		if height <= d.maxHeight {
+			if err := d.checkKnown(&hash, true); err != nil {
+				return false, nil, err
+			}
+		}
 	}
 	if missing {
 		size := block.SerializeSize()
