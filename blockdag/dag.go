@@ -165,6 +165,7 @@ type BlockDAG struct {
 	orphans    *orphanPool
 	invalid    *invalidSet
 	pool       *workerPool
+	sigs       *sigVerifier
 
 	subsLock    sync.Mutex
 	subscribers []func(*Notification)
@@ -277,6 +278,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		return nil, fmt.Errorf("blockdag: read the network of the database: %w", err)
 	}
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
+	d.sigs = newSigVerifier()
 	return d, nil
 }
 
