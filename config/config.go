@@ -229,6 +229,11 @@ type Config struct {
 	// WhitelistNets are the networks --whitelist names.
 	WhitelistNets []*net.IPNet `no-flag:"true"`
 
+	// RPCOffForCredentials is set when the RPC server is off only because
+	// no credentials were given, not because --norpc asked for it: the
+	// daemon's first start then writes random ones.
+	RPCOffForCredentials bool `no-flag:"true"`
+
 	// Warnings are notes for the daemon to log once logging is set up,
 	// such as the RPC server being off for want of credentials.
 	Warnings []string `no-flag:"true"`

@@ -273,6 +273,7 @@ func (c *Config) normalizeRPC() error {
 	}
 	if !c.DisableRPC && c.RPCUser == "" && c.RPCLimitUser == "" {
 		c.DisableRPC = true
+		c.RPCOffForCredentials = true
 		c.Warnings = append(c.Warnings, "RPC server disabled: set "+
 			"rpcuser and rpcpass (or rpclimituser and rpclimitpass) "+
 			"to enable it")

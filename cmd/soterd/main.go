@@ -121,7 +121,7 @@ func run(args []string) int {
 		log.Infof("RPC server listening on %v", rpc.Addrs())
 	}
 
-	interrupt := make(chan os.Signal, 1)
+	interrupt := make(chan os.Signal, 2)
 	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
 	select {
 	case sig := <-interrupt:
@@ -130,22 +130,48 @@ func run(args []string) int {
 		log.Infof("Shutdown requested over RPC")
 	}
 
-	done := make(chan struct{})
-	go func() {
-		n.Stop()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(shutdownTimeout):
-		log.Errorf("Shutdown did not finish within %v; exiting anyway", shutdownTimeout)
-		return 1
-	case sig := <-interrupt:
-		log.Warnf("Received %v again; exiting without a clean shutdown", sig)
-		return 1
+	if code := stopNode(n.Stop, interrupt, shutdownTimeout, repeatSignalGap); code != 0 {
+		return code
 	}
 	log.Infof("Shutdown complete")
 	return 0
+}
+
+// repeatSignalGap is how long after the first signal a second one is taken
+// as the operator insisting. Tools such as `timeout -s INT` signal both the
+// process and its group, so two signals can arrive within the same instant;
+// only one sent after the "shutting down" line could be read is meant as
+// "exit now".
+const repeatSignalGap = time.Second
+
+// stopNode runs stop and returns the exit code: 0 once it returns, 1 when it
+// takes longer than timeout or a signal arrives on interrupt at least gap
+// after stopNode began. Signals within gap are dropped.
+func stopNode(stop func(), interrupt <-chan os.Signal, timeout, gap time.Duration) int {
+	done := make(chan struct{})
+	go func() {
+		stop()
+		close(done)
+	}()
+	began := time.Now()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-done:
+			return 0
+		case <-deadline.C:
+			log.Errorf("Shutdown did not finish within %v; exiting anyway", timeout)
+			return 1
+		case sig := <-interrupt:
+			if time.Since(began) < gap {
+				log.Debugf("Ignoring %v sent together with the first signal", sig)
+				continue
+			}
+			log.Warnf("Received %v again; exiting without a clean shutdown", sig)
+			return 1
+		}
+	}
 }
 
 // startProfiler serves net/http/pprof on addr for the life of the process.
