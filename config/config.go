@@ -91,7 +91,7 @@ const (
 	// DefaultRPCMaxConcurrentReqs bound the RPC server's HTTP clients,
 	// websocket clients and requests served at once. RPCLimit bounds all
 	// three options.
-	DefaultRPCMaxClients        = 10
+	DefaultRPCMaxClients        = 500
 	DefaultRPCMaxWebsockets     = 25
 	DefaultRPCMaxConcurrentReqs = 20
 	RPCLimit                    = 10000

@@ -69,7 +69,7 @@ func TestDefaults(t *testing.T) {
 		{"rpclisten", cfg.RPCListeners, []string{"127.0.0.1:" + mainnet.RPCPort, "[::1]:" + mainnet.RPCPort}},
 		{"norpc without credentials", cfg.DisableRPC, true},
 		{"warnings", len(cfg.Warnings), 1},
-		{"rpcmaxclients", cfg.RPCMaxClients, 10},
+		{"rpcmaxclients", cfg.RPCMaxClients, 500},
 		{"rpcmaxwebsockets", cfg.RPCMaxWebsockets, 25},
 		{"rpcmaxconcurrentreqs", cfg.RPCMaxConcurrentReqs, 20},
 		{"miningpubkey", cfg.MiningPubKey == nil, true},

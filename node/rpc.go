@@ -120,6 +120,7 @@ func (r rpcConns) Peers() []rpcserver.PeerInfo {
 		out = append(out, rpcserver.PeerInfo{
 			ID:              p.ID,
 			Addr:            p.Addr,
+			AddrLocal:       p.AddrLocal,
 			Services:        p.Services,
 			RelayTxes:       true,
 			LastSend:        p.LastSend,

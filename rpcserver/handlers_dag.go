@@ -164,8 +164,19 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 		PastMedianTime:        vi.PastMedianTime,
 		UTXOCount:             vi.UTXOCount,
 		UTXOCommitment:        vi.UTXOCommitment.String(),
-		IsCurrent:             dag.IsCurrent(),
+		IsCurrent:             s.isCurrent(),
 	}, nil
+}
+
+// isCurrent is the one answer to "is the node caught up" that every method
+// gives: the sync manager's, which adds "not downloading blocks" to the
+// DAG's "newest block is recent"; the DAG's alone only without a sync
+// manager.
+func (s *Server) isCurrent() bool {
+	if s.cfg.SyncMgr != nil {
+		return s.cfg.SyncMgr.IsCurrent()
+	}
+	return s.cfg.DAG.IsCurrent()
 }
 
 // handleGetUTXOStats: getutxostats. The three figures come from one read

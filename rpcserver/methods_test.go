@@ -789,3 +789,32 @@ func TestMissingSources(t *testing.T) {
 		t.Errorf("getrawtransaction: %v", r.Error)
 	}
 }
+
+// TestIsCurrentAgrees checks that getdaginfo and getsyncinfo give the same
+// iscurrent when the DAG's newest block is recent but the node is still
+// downloading, and when it is not.
+func TestIsCurrentAgrees(t *testing.T) {
+	tests := []struct {
+		name       string
+		dagCurrent bool
+		syncSays   bool
+	}{
+		{"downloading with a recent tip", true, false},
+		{"caught up", true, true},
+		{"old tip", false, false},
+	}
+	for _, test := range tests {
+		ts := newTestServer(t, func(_ *Config, f *fakes) {
+			f.dag.current = test.dagCurrent
+			f.sync.status.IsCurrent = test.syncSays
+		})
+		var dagInfo rpcmodel.GetDAGInfoResult
+		var syncInfo rpcmodel.GetSyncInfoResult
+		ts.result(t, &dagInfo, "getdaginfo")
+		ts.result(t, &syncInfo, "getsyncinfo")
+		if dagInfo.IsCurrent != syncInfo.IsCurrent || dagInfo.IsCurrent != test.syncSays {
+			t.Errorf("%s: getdaginfo %v, getsyncinfo %v, want both %v", test.name,
+				dagInfo.IsCurrent, syncInfo.IsCurrent, test.syncSays)
+		}
+	}
+}
