@@ -12,6 +12,7 @@ import (
 	"github.com/soterdag/soterd/connmgr"
 	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/internal/logrotate"
+	"github.com/soterdag/soterd/internal/sdnotify"
 	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/netsync"
@@ -29,7 +30,7 @@ var subsystemSetters = map[string]func(btclog.Logger){
 	"MINR": mining.UseLogger,
 	"PEER": peer.UseLogger,
 	"RPCS": rpcserver.UseLogger,
-	"SOTD": func(l btclog.Logger) { log = l },
+	"SOTD": func(l btclog.Logger) { log = l; sdnotify.UseLogger(l) },
 	"SRVR": node.UseLogger,
 	"SYNC": netsync.UseLogger,
 	"TXMP": mempool.UseLogger,

@@ -121,6 +121,9 @@ func run(args []string) int {
 		log.Infof("RPC server listening on %v", rpc.Addrs())
 	}
 
+	// The node serves peers and RPC clients from here on.
+	notifier := startNotifier(n)
+
 	interrupt := make(chan os.Signal, 2)
 	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
 	select {
@@ -129,6 +132,7 @@ func run(args []string) int {
 	case <-n.RequestedShutdown():
 		log.Infof("Shutdown requested over RPC")
 	}
+	notifier.Stop()
 
 	if code := stopNode(n.Stop, interrupt, shutdownTimeout, repeatSignalGap); code != 0 {
 		return code
