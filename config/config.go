@@ -182,6 +182,7 @@ type Config struct {
 	DisableBanning    bool          `long:"nobanning" description:"Disconnect misbehaving peers but do not ban them"`
 	Whitelists        []string      `long:"whitelist" description:"Never ban peers from this IP address or network, such as 192.168.0.0/16; may be repeated"`
 	UserAgentComments []string      `long:"uacomment" description:"Comment to add to the user agent sent to peers; may be repeated"`
+	DisableDNSSeed    bool          `long:"nodnsseed" description:"Do not ask the network's DNS seeds for peer addresses when the address book is short"`
 
 	// RPC.
 	RPCUser              string   `short:"u" long:"rpcuser" description:"User name of the RPC administrator"`

@@ -167,6 +167,20 @@ type Config struct {
 	// RetryDuration is the first redial delay of a persistent peer
 	// (package connmgr's default).
 	RetryDuration time.Duration
+
+	// NoDNSSeed never asks Params.DNSSeeds for addresses.
+	NoDNSSeed bool
+
+	// Resolver looks the DNS seeds up; nil means net.DefaultResolver.
+	Resolver HostResolver
+
+	// DiscoveryInterval is how often the node checks its address book and
+	// its peers (defaultDiscoveryInterval when zero).
+	DiscoveryInterval time.Duration
+
+	// NoPeersWarning is how long the node may have no peers before it
+	// warns (defaultNoPeersWarning when zero).
+	NoPeersWarning time.Duration
 }
 
 // NetTotals are the bytes read from and written to every peer since Start.
@@ -349,6 +363,8 @@ func (s *Server) Start() {
 			s.connManager.Connect(&connmgr.ConnReq{Addr: addr, Permanent: true})
 		}
 		log.Infof("Node started on %s with max height %d", s.params.Name, s.dag.MaxHeight())
+		s.wg.Add(1)
+		go s.discoveryHandler()
 	})
 }
 

@@ -218,6 +218,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			TxIndex:           cfg.TxIndex,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
+			NoDNSSeed:         cfg.DisableDNSSeed,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,
