@@ -104,6 +104,7 @@ func (s *Server) discoveryHandler() {
 			lastSeed = now
 			s.seedFromDNS(ctx)
 		}
+		s.dialFailures.flush(now)
 		if s.ConnectedCount() > 0 {
 			alone = now
 			lastWarn = time.Time{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -195,11 +196,13 @@ func TestDNSSeeding(t *testing.T) {
 		{name: "nodnsseed", noSeed: true},
 		{name: "connect only", connect: []string{"127.0.0.1:1"}},
 	}
+	// Set once: a node's goroutines read the package logger until it
+	// stops.
+	out := captureLog(t)
 	for _, test := range tests {
 		d := startDNSServer(t, seeds)
 		params := testParams()
 		params.DNSSeeds = []string{"seed1.soterd.test.", "missing.soterd.test.", "seed2.soterd.test."}
-		out := captureLog(t)
 		n := newTestNode(t, nodeOptions{params: params, mutate: func(c *Config) {
 			c.TargetOutbound = 2
 			c.NoDNSSeed = test.noSeed
@@ -220,6 +223,7 @@ func TestDNSSeeding(t *testing.T) {
 				!strings.Contains(logText, "DNS seed missing.soterd.test.") {
 				t.Errorf("%s: log does not report the seeds:\n%s", test.name, logText)
 			}
+			n.Stop()
 			continue
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -255,5 +259,34 @@ func TestNoPeersWarning(t *testing.T) {
 	}
 	if strings.Count(logText, "No peers for") != 1 {
 		t.Errorf("warning repeated before %v:\n%s", noPeersRepeat, logText)
+	}
+}
+
+// TestDialFailuresRateLimited checks that failed dials take one line at
+// once and then at most one summary line per interval.
+func TestDialFailuresRateLimited(t *testing.T) {
+	var lines []string
+	d := &dialFailures{interval: time.Minute, logf: func(f string, a ...interface{}) {
+		lines = append(lines, fmt.Sprintf(f, a...))
+	}}
+	start := time.Unix(1000, 0)
+	refused := errors.New("connection refused")
+	d.record("192.0.2.1:18911", refused, start)
+	for i := 0; i < 100; i++ {
+		d.record("192.0.2.2:18911", refused, start.Add(time.Duration(i)*time.Second/10))
+	}
+	d.flush(start.Add(30 * time.Second))
+	if len(lines) != 1 || lines[0] != "Cannot connect to peer 192.0.2.1:18911: connection refused" {
+		t.Fatalf("after the burst got %q, want the first failure only", lines)
+	}
+	d.flush(start.Add(time.Minute))
+	want := "Cannot connect to 100 peers in the last 1m0s; the last, 192.0.2.2:18911: connection refused"
+	if len(lines) != 2 || lines[1] != want {
+		t.Fatalf("after a minute got %q, want %q", lines, want)
+	}
+	d.flush(start.Add(5 * time.Minute))
+	d.record("192.0.2.3:18911", refused, start.Add(5*time.Minute))
+	if len(lines) != 3 || !strings.Contains(lines[2], "peer 192.0.2.3:18911") {
+		t.Errorf("after a quiet period got %q, want the new failure at once", lines)
 	}
 }

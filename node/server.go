@@ -245,6 +245,9 @@ type Server struct {
 	bytesRecv atomic.Uint64
 	bytesSent atomic.Uint64
 
+	// dialFailures logs failed outbound dials, rate-limited.
+	dialFailures *dialFailures
+
 	hooksMtx            sync.RWMutex
 	blockAcceptedHooks  []func(*blockdag.BlockAcceptedData)
 	virtualChangedHooks []func(*blockdag.VirtualChangedData)
@@ -282,6 +285,8 @@ func New(cfg *Config) (*Server, error) {
 		quit:             make(chan struct{}),
 		peers:            make(map[int32]*serverPeer),
 		allPeers:         make(map[*serverPeer]struct{}),
+		dialFailures: &dialFailures{interval: dialLogInterval,
+			logf: func(f string, a ...interface{}) { log.Infof(f, a...) }},
 	}
 
 	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
@@ -646,6 +651,9 @@ func (s *Server) newConnManagers() error {
 		OnConnection:   func(req *connmgr.ConnReq, conn net.Conn) { s.handleConnection(conn, req) },
 		OnAccept:       s.acceptConnection,
 		GetNewAddress:  getNewAddress,
+		OnDialFailure: func(req *connmgr.ConnReq, err error) {
+			s.dialFailures.record(req.Addr, err, time.Now())
+		},
 	})
 	if err != nil {
 		for _, l := range listeners {
