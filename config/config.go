@@ -137,8 +137,13 @@ const (
 	// they are not served beyond the host unless asked for.
 	DefaultProfileHost = "127.0.0.1"
 
-	// MinProfilePort is the lowest port --profile accepts, keeping the
-	// profiler off the privileged ports.
+	// DefaultMetricsHost is where --metrics listens when given only a
+	// port: metrics tell an observer the node's peers and traffic, so
+	// they stay on the host unless the operator names an address.
+	DefaultMetricsHost = "127.0.0.1"
+
+	// MinProfilePort is the lowest port --profile and --metrics accept,
+	// keeping them off the privileged ports.
 	MinProfilePort = 1024
 
 	// MaxUserAgentCommentsLen bounds the length of all --uacomment values
@@ -162,6 +167,7 @@ type Config struct {
 	LogFiles      int    `long:"logfiles" description:"Number of rotated log files to keep, compressed (0..100)"`
 	NoFileLogging bool   `long:"nofilelogging" description:"Log to standard output only, not to a file"`
 	Profile       string `long:"profile" description:"Serve Go profiling data over HTTP at this port (1024..65535) on 127.0.0.1, or at host:port"`
+	Metrics       string `long:"metrics" description:"Serve Prometheus metrics at http://host:port/metrics: a port (1024..65535) on 127.0.0.1, or host:port; off by default"`
 
 	// Network.
 	TestNet bool `long:"testnet" description:"Use the test network"`

@@ -28,9 +28,8 @@ func fakeSources() Sources {
 		Mempool: func() MempoolStats { return MempoolStats{Count: 42, Bytes: 9000} },
 		DB: func() (DBStats, error) {
 			return DBStats{IORead: 100, IOWrite: 200, WriteDelays: 3, WriteDelay: 1500 * time.Millisecond,
-				BlockCacheBytes: 4096, OpenTables: 7,
-				Levels: []LevelStats{{Level: 0, Tables: 2, SizeBytes: 1000, ReadBytes: 10, WriteBytes: 20,
-					Compaction: time.Second}}}, nil
+				BlockCacheBytes: 4096, OpenTables: 7, Tables: 2, SizeBytes: 1000, CompactionRead: 10,
+				CompactionWrite: 20, Compaction: time.Second}, nil
 		},
 	}
 }
@@ -105,8 +104,10 @@ func TestScrape(t *testing.T) {
 		"soterd_mempool_bytes 9000",
 		`soterd_leveldb_io_bytes_total{direction="write"} 200`,
 		"soterd_leveldb_write_delay_seconds_total 1.5",
-		`soterd_leveldb_level_tables{level="0"} 2`,
-		`soterd_leveldb_compaction_bytes_total{direction="write",level="0"} 20`,
+		"soterd_leveldb_tables 2",
+		"soterd_leveldb_size_bytes 1000",
+		`soterd_leveldb_compaction_bytes_total{direction="write"} 20`,
+		"soterd_leveldb_compaction_seconds_total 1",
 		"go_goroutines ",
 		"process_resident_memory_bytes ",
 		"# TYPE soterd_blocks_processed_total counter",

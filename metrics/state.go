@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,9 +55,9 @@ type SyncStats struct {
 // PeerStats describe the peers and the traffic with them since start,
 // disconnected peers included.
 type PeerStats struct {
-	Inbound, Outbound   int
-	BytesRecv           uint64
-	BytesSent           uint64
+	Inbound, Outbound  int
+	BytesRecv          uint64
+	BytesSent          uint64
 	MsgsRecv, MsgsSent map[string]uint64 // by wire command
 }
 
@@ -68,7 +67,8 @@ type MempoolStats struct {
 	Bytes uint64
 }
 
-// DBStats are LevelDB's own statistics.
+// DBStats are LevelDB's own statistics; Tables to Compaction are summed
+// over the levels.
 type DBStats struct {
 	IORead, IOWrite uint64
 	WriteDelays     int64
@@ -76,17 +76,11 @@ type DBStats struct {
 	WritePaused     bool
 	BlockCacheBytes int
 	OpenTables      int
-	Levels          []LevelStats
-}
-
-// LevelStats describe one LevelDB level.
-type LevelStats struct {
-	Level      int
-	Tables     int
-	SizeBytes  int64
-	ReadBytes  int64
-	WriteBytes int64
-	Compaction time.Duration
+	Tables          int
+	SizeBytes       int64
+	CompactionRead  int64
+	CompactionWrite int64
+	Compaction      time.Duration
 }
 
 // stateCollector reads Sources at scrape time.
@@ -103,7 +97,7 @@ type stateCollector struct {
 	mempoolTxs, mempoolBytes *prometheus.Desc
 
 	dbIO, dbWriteDelays, dbWriteDelay, dbPaused, dbCache, dbTables *prometheus.Desc
-	dbLevelTables, dbLevelSize, dbLevelIO, dbLevelCompaction       *prometheus.Desc
+	dbLevelTables, dbLevelSize, dbLevelIO, dbLevelCompaction       *prometheus.Desc // summed over levels
 }
 
 func newStateCollector(src Sources) *stateCollector {
@@ -140,11 +134,11 @@ func newStateCollector(src Sources) *stateCollector {
 		dbPaused:      d("leveldb_write_paused", "1 while LevelDB pauses writes for compaction."),
 		dbCache:       d("leveldb_block_cache_bytes", "Bytes in LevelDB's block cache."),
 		dbTables:      d("leveldb_open_tables", "Table files LevelDB holds open."),
-		dbLevelTables: d("leveldb_level_tables", "Table files per LevelDB level.", "level"),
-		dbLevelSize:   d("leveldb_level_size_bytes", "Bytes per LevelDB level.", "level"),
-		dbLevelIO: d("leveldb_compaction_bytes_total", "Bytes compactions read and wrote, per level.",
-			"level", "direction"),
-		dbLevelCompaction: d("leveldb_compaction_seconds_total", "Time spent compacting, per level.", "level"),
+		dbLevelTables: d("leveldb_tables", "Table files over every LevelDB level."),
+		dbLevelSize:   d("leveldb_size_bytes", "Bytes of the table files over every LevelDB level."),
+		dbLevelIO: d("leveldb_compaction_bytes_total", "Bytes compactions read and wrote.",
+			"direction"),
+		dbLevelCompaction: d("leveldb_compaction_seconds_total", "Time spent compacting."),
 	}
 }
 
@@ -218,14 +212,11 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.dbPaused, boolValue(s.WritePaused))
 		gauge(c.dbCache, float64(s.BlockCacheBytes))
 		gauge(c.dbTables, float64(s.OpenTables))
-		for _, l := range s.Levels {
-			level := strconv.Itoa(l.Level)
-			gauge(c.dbLevelTables, float64(l.Tables), level)
-			gauge(c.dbLevelSize, float64(l.SizeBytes), level)
-			counter(c.dbLevelIO, float64(l.ReadBytes), level, "read")
-			counter(c.dbLevelIO, float64(l.WriteBytes), level, "write")
-			counter(c.dbLevelCompaction, l.Compaction.Seconds(), level)
-		}
+		gauge(c.dbLevelTables, float64(s.Tables))
+		gauge(c.dbLevelSize, float64(s.SizeBytes))
+		counter(c.dbLevelIO, float64(s.CompactionRead), "read")
+		counter(c.dbLevelIO, float64(s.CompactionWrite), "write")
+		counter(c.dbLevelCompaction, s.Compaction.Seconds())
 	}
 }
 

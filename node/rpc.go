@@ -53,6 +53,7 @@ func (n *Node) setupRPC() error {
 		Templater:         rpcTemplater{gen: n.generator, payTo: n.payTo},
 		MiningAddr:        &n.payTo,
 		TimeSource:        n.cfg.Server.TimeSource,
+		Observer:          n.rpcObserver(),
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)
@@ -272,4 +273,14 @@ func (r rpcTemplater) NewBlockTemplate() (*rpcserver.BlockTemplate, error) {
 
 func (r rpcTemplater) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
 	return r.gen.NewCoinbase(blueScore, payTo)
+}
+
+// rpcObserver returns the metrics as the RPC server's observer, or a nil
+// interface when metrics are off (a nil *metrics.Metrics in the interface
+// would cost every request a call).
+func (n *Node) rpcObserver() rpcserver.RequestObserver {
+	if n.metrics == nil {
+		return nil
+	}
+	return n.metrics
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/soterdag/soterd/connmgr"
 	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/peer"
 	"github.com/soterdag/soterd/wire"
@@ -171,6 +172,11 @@ type Config struct {
 	// NoDNSSeed never asks Params.DNSSeeds for addresses.
 	NoDNSSeed bool
 
+	// Metrics, when set, counts blocks and transactions processed, bans
+	// and the messages of peers gone; nil counts nothing and costs
+	// nothing.
+	Metrics *metrics.Metrics
+
 	// Resolver looks the DNS seeds up; nil means net.DefaultResolver.
 	Resolver HostResolver
 
@@ -236,11 +242,14 @@ type Server struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
-	// peersMtx guards peers (the active peers, handshake done) and
-	// allPeers (every peer with a connection, for Stop).
-	peersMtx sync.RWMutex
-	peers    map[int32]*serverPeer
-	allPeers map[*serverPeer]struct{}
+	// peersMtx guards peers (the active peers, handshake done),
+	// allPeers (every peer with a connection, for Stop) and, with
+	// metrics on, the messages by command of the active peers gone.
+	peersMtx     sync.RWMutex
+	peers        map[int32]*serverPeer
+	allPeers     map[*serverPeer]struct{}
+	goneMsgsRecv map[string]uint64
+	goneMsgsSent map[string]uint64
 
 	bytesRecv atomic.Uint64
 	bytesSent atomic.Uint64
@@ -285,6 +294,8 @@ func New(cfg *Config) (*Server, error) {
 		quit:             make(chan struct{}),
 		peers:            make(map[int32]*serverPeer),
 		allPeers:         make(map[*serverPeer]struct{}),
+		goneMsgsRecv:     make(map[string]uint64),
+		goneMsgsSent:     make(map[string]uint64),
 		dialFailures: &dialFailures{interval: dialLogInterval,
 			logf: func(f string, a ...interface{}) { log.Infof(f, a...) }},
 	}
@@ -310,9 +321,15 @@ func New(cfg *Config) (*Server, error) {
 		return nil, fmt.Errorf("node: build the mempool: %w", err)
 	}
 
+	var syncDAG netsync.DAG = dag
+	var syncPool netsync.TxPool = s.txPool
+	if c.Metrics != nil {
+		syncDAG = meteredDAG{BlockDAG: dag, m: c.Metrics}
+		syncPool = meteredTxPool{TxPool: s.txPool, m: c.Metrics}
+	}
 	s.syncManager, err = netsync.New(&netsync.Config{
-		DAG:            dag,
-		TxPool:         s.txPool,
+		DAG:            syncDAG,
+		TxPool:         syncPool,
 		PeerNotifier:   s,
 		OnMisbehavior:  s.syncMisbehavior,
 		StallTimeout:   c.SyncStallTimeout,
@@ -453,6 +470,15 @@ func (s *Server) peerDoneHandler(sp *serverPeer) {
 	wasActive := s.peers[sp.ID()] == sp
 	if wasActive {
 		delete(s.peers, sp.ID())
+		if s.cfg.Metrics != nil {
+			snap := sp.StatsSnapshot()
+			for cmd, v := range snap.MsgsRecv {
+				s.goneMsgsRecv[cmd] += v
+			}
+			for cmd, v := range snap.MsgsSent {
+				s.goneMsgsSent[cmd] += v
+			}
+		}
 	}
 	s.peersMtx.Unlock()
 

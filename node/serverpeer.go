@@ -321,6 +321,7 @@ func (s *Server) addBanScore(sp *serverPeer, score uint32, reason string) {
 	if !s.banManager.AddScore(sp.host, persistent, transient, reason) {
 		return
 	}
+	s.cfg.Metrics.PeerBanned()
 	if s.cfg.NoBanning {
 		s.banManager.Unban(sp.host)
 		log.Infof("Disconnecting misbehaving peer %s (banning is off): %s", sp, reason)

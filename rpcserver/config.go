@@ -82,6 +82,9 @@ type Config struct {
 	// StartupTime is when the node started, for uptime.
 	StartupTime time.Time
 
+	// Observer, when set, is told of every request answered.
+	Observer RequestObserver
+
 	// Version is the node's version number for getinfo (btcd encodes
 	// major*1000000 + minor*10000 + patch*100).
 	Version int32

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/rpcmodel"
@@ -816,5 +818,36 @@ func TestIsCurrentAgrees(t *testing.T) {
 			t.Errorf("%s: getdaginfo %v, getsyncinfo %v, want both %v", test.name,
 				dagInfo.IsCurrent, syncInfo.IsCurrent, test.syncSays)
 		}
+	}
+}
+
+// recordingObserver keeps the requests it is told of.
+type recordingObserver struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (o *recordingObserver) RPCRequest(method, result string, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen = append(o.seen, method+" "+result)
+}
+
+// TestObserver checks that every request, batch items included, reaches
+// the observer with its method and result, and that made-up method names
+// are reported as unknown.
+func TestObserver(t *testing.T) {
+	obs := &recordingObserver{}
+	ts := newTestServer(t, func(c *Config, _ *fakes) { c.Observer = obs })
+	ts.call(t, "getblockcount")
+	ts.call(t, "nosuchmethod")
+	ts.call(t, "getblockhash", "x")
+	ts.post(t, adminUser, adminPass, `[{"jsonrpc":"1.0","id":1,"method":"getdifficulty","params":[]},`+
+		`{"jsonrpc":"1.0","id":2,"method":"made-up","params":[]}]`)
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	want := []string{"getblockcount ok", "unknown -32601", "getblockhash -32602", "getdifficulty ok", "unknown -32601"}
+	if strings.Join(obs.seen, ",") != strings.Join(want, ",") {
+		t.Errorf("observed %q, want %q", obs.seen, want)
 	}
 }

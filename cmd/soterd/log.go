@@ -14,6 +14,7 @@ import (
 	"github.com/soterdag/soterd/internal/logrotate"
 	"github.com/soterdag/soterd/internal/sdnotify"
 	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/node"
@@ -28,6 +29,7 @@ var subsystemSetters = map[string]func(btclog.Logger){
 	"DAG":  blockdag.UseLogger,
 	"DB":   database.UseLogger,
 	"MINR": mining.UseLogger,
+	"MTRC": metrics.UseLogger,
 	"PEER": peer.UseLogger,
 	"RPCS": rpcserver.UseLogger,
 	"SOTD": func(l btclog.Logger) { log = l; sdnotify.UseLogger(l) },

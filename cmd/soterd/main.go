@@ -197,6 +197,7 @@ func startProfiler(addr string) {
 // nodeConfig maps the daemon's options onto the node's configuration.
 func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 	nc := &node.NodeConfig{
+		MetricsListen: cfg.Metrics,
 		Server: node.Config{
 			Params:            cfg.Params,
 			DataDir:           cfg.DataDir,
