@@ -32,7 +32,7 @@ const (
 
 // processBuckets are the histogram buckets of block processing times: from
 // an empty regtest block (~100 µs) to a full block on a slow disk (seconds).
-var processBuckets = prometheus.ExponentialBuckets(50e-6, 2.5, 12)
+var processBuckets = prometheus.ExponentialBuckets(50e-6, 2.5, 14)
 
 // rpcBuckets are the histogram buckets of RPC request times: from getinfo
 // (~50 µs) to generate and long polls (a minute).
