@@ -94,6 +94,7 @@ func init() {
 		"getblockhashes":   handleGetBlockHashes,
 		"getdagcoloring":   handleGetDAGColoring,
 		"renderdag":        handleRenderDAG,
+		"getdagview":       handleGetDAGView,
 		"getsyncinfo":      handleGetSyncInfo,
 
 		// Transactions and mempool.

@@ -236,6 +236,11 @@ func handleRenderDAG(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{},
 	return renderDAG(s.cfg.DAG, int(args.Int(0)))
 }
 
+// handleGetDAGView: getdagview (count=100).
+func handleGetDAGView(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
+	return dagView(s.cfg.DAG, int(args.Int(0)))
+}
+
 // unixOrZero returns t in unix seconds, 0 for the zero time.
 func unixOrZero(t interface{ IsZero() bool }, unix int64) int64 {
 	if t.IsZero() {

@@ -257,6 +257,36 @@ func TestMethods(t *testing.T) {
 				t.Errorf("one block expected:\n%s", s)
 			}
 		}},
+		{name: "getdagview", method: "getdagview", params: []interface{}{10}, check: func(t *testing.T, raw json.RawMessage) {
+			var r rpcmodel.GetDAGViewResult
+			decode(t, raw, &r)
+			if r.MaxHeight != 2 || r.Blocks != 4 || len(r.Tips) != 1 || r.Tips[0] != c || len(r.View) == 0 {
+				t.Fatalf("unexpected %+v", r)
+			}
+			last := r.View[len(r.View)-1]
+			if last.Hash != c || last.SelectedParent != a || len(last.Parents) != 2 || !last.Chain ||
+				last.Color != rpcmodel.ColorBlue {
+				t.Errorf("newest block %+v, want c on the chain, blue, with parents a and b", last)
+			}
+			colors := map[string]int{}
+			for i, blk := range r.View {
+				colors[blk.Color]++
+				if i > 0 && blk.Height < r.View[i-1].Height {
+					t.Errorf("view not oldest first: %+v", r.View)
+				}
+			}
+			if colors[rpcmodel.ColorRed] == 0 || colors[rpcmodel.ColorBlue] == 0 {
+				t.Errorf("colors %v, want blue and red blocks", colors)
+			}
+		}},
+		{name: "getdagview 1", method: "getdagview", params: []interface{}{1}, check: func(t *testing.T, raw json.RawMessage) {
+			var r rpcmodel.GetDAGViewResult
+			decode(t, raw, &r)
+			if len(r.View) != 1 || r.View[0].Hash != c {
+				t.Errorf("got %+v, want the tip alone", r.View)
+			}
+		}},
+		{name: "getdagview 1001", method: "getdagview", params: []interface{}{1001}, code: rpcmodel.ErrRPCInvalidParameter},
 		{name: "renderdag 0", method: "renderdag", params: []interface{}{0}, code: rpcmodel.ErrRPCInvalidParameter},
 		{name: "renderdag 1001", method: "renderdag", params: []interface{}{1001}, code: rpcmodel.ErrRPCInvalidParameter},
 
