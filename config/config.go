@@ -203,6 +203,7 @@ type Config struct {
 	RPCMaxClients        int      `long:"rpcmaxclients" description:"Most simultaneous HTTP RPC clients (1..10000)"`
 	RPCMaxWebsockets     int      `long:"rpcmaxwebsockets" description:"Most simultaneous websocket RPC clients (0..10000)"`
 	RPCMaxConcurrentReqs int      `long:"rpcmaxconcurrentreqs" description:"Most RPC requests served at the same time (1..10000)"`
+	WebUI                bool     `long:"webui" description:"Serve the web view of the node at /webui/ on the RPC listeners, behind the RPC credentials"`
 
 	// Mining.
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`

@@ -301,6 +301,13 @@ func (c *Config) normalizeRPC() error {
 			"to enable it")
 	}
 
+	if c.WebUI && c.DisableRPC {
+		if c.RPCOffForCredentials {
+			return conflict("webui", "needs the RPC server, which is off for want of "+
+				"rpcuser and rpcpass (or rpclimituser and rpclimitpass)")
+		}
+		return conflict("webui", "cannot be used with norpc: the web view is served by the RPC server")
+	}
 	if err := checkRange("rpcmaxclients", c.RPCMaxClients, 1, RPCLimit); err != nil {
 		return err
 	}

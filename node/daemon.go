@@ -54,6 +54,9 @@ type RPCConfig struct {
 	MaxWebsockets        int
 	MaxConcurrentReqs    int
 	Version              int32
+
+	// WebUI serves the web view at /webui/ on the RPC listeners.
+	WebUI bool
 }
 
 // NodeConfig is the whole configuration of a full node.

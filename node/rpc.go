@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcserver"
+	"github.com/soterdag/soterd/webui"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -54,6 +56,7 @@ func (n *Node) setupRPC() error {
 		MiningAddr:        &n.payTo,
 		TimeSource:        n.cfg.Server.TimeSource,
 		Observer:          n.rpcObserver(),
+		WebUI:             webUIHandler(rc.WebUI),
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)
@@ -283,4 +286,12 @@ func (n *Node) rpcObserver() rpcserver.RequestObserver {
 		return nil
 	}
 	return n.metrics
+}
+
+// webUIHandler returns the web view's files when on, else nil.
+func webUIHandler(on bool) http.Handler {
+	if !on {
+		return nil
+	}
+	return webui.Handler()
 }

@@ -3,6 +3,7 @@ package rpcserver
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
@@ -84,6 +85,12 @@ type Config struct {
 
 	// Observer, when set, is told of every request answered.
 	Observer RequestObserver
+
+	// WebUI, when set, serves the web view's files under /webui/, behind
+	// the same authentication as RPC; the page's websocket and JSON-RPC
+	// endpoints are /webui/ws and /webui/rpc, under the same path so the
+	// browser sends the credentials it was asked for there.
+	WebUI http.Handler
 
 	// Version is the node's version number for getinfo (btcd encodes
 	// major*1000000 + minor*10000 + patch*100).

@@ -198,6 +198,9 @@ func (s *Server) Start() {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/", s.handleHTTP)
 		mux.HandleFunc("/ws", s.handleWebsocket)
+		if s.cfg.WebUI != nil {
+			s.mountWebUI(mux)
+		}
 		for _, l := range s.listeners {
 			srv := &http.Server{
 				Handler:           mux,
@@ -296,7 +299,7 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w)
 		return
 	}
-	if r.URL.Path != "/" {
+	if r.URL.Path != "/" && r.URL.Path != webUIRPCPath {
 		http.NotFound(w, r)
 		return
 	}

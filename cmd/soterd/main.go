@@ -119,6 +119,15 @@ func run(args []string) int {
 	}
 	if rpc := n.RPCServer(); rpc != nil {
 		log.Infof("RPC server listening on %v", rpc.Addrs())
+		if cfg.WebUI {
+			scheme := "https"
+			if cfg.DisableTLS {
+				scheme = "http"
+			}
+			for _, a := range rpc.Addrs() {
+				log.Infof("Web view at %s://%s/webui/ (RPC user and password)", scheme, a)
+			}
+		}
 	}
 
 	// The node serves peers and RPC clients from here on.
@@ -242,6 +251,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxClients:        cfg.RPCMaxClients,
 			MaxWebsockets:     cfg.RPCMaxWebsockets,
 			MaxConcurrentReqs: cfg.RPCMaxConcurrentReqs,
+			WebUI:             cfg.WebUI,
 			Version:           node.VersionMajor*1000000 + node.VersionMinor*10000 + node.VersionPatch*100,
 		}
 	}

@@ -1,0 +1,91 @@
+package rpcserver
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/websocket"
+)
+
+// TestWebUIMount checks the web view's paths: the files need the RPC
+// credentials (401 with a challenge first), the page's JSON-RPC and
+// websocket endpoints answer under /webui/, and a server without a web
+// view serves none of it.
+func TestWebUIMount(t *testing.T) {
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "page at "+r.URL.Path)
+	})
+	ts := newTestServer(t, func(c *Config, _ *fakes) { c.WebUI = page })
+	base := "http://" + ts.Addrs()[0].String()
+	get := func(path string, h http.Header) (int, string, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), resp.Header
+	}
+	tests := []struct {
+		name     string
+		path     string
+		auth     http.Header
+		wantCode int
+		wantBody string
+	}{
+		{"no credentials", "/webui/", nil, http.StatusUnauthorized, ""},
+		{"wrong credentials", "/webui/app.js", basicAuth(adminUser, "wrong"), http.StatusUnauthorized, ""},
+		{"admin", "/webui/", basicAuth(adminUser, adminPass), http.StatusOK, "page at /webui/"},
+		{"limited user", "/webui/app.js", basicAuth(limitUser, limitPass), http.StatusOK, "page at /webui/app.js"},
+		{"bare prefix", "/webui", basicAuth(adminUser, adminPass), http.StatusMovedPermanently, ""},
+	}
+	for _, test := range tests {
+		code, body, h := get(test.path, test.auth)
+		if code != test.wantCode || !strings.Contains(body, test.wantBody) {
+			t.Errorf("%s: got %d %q, want %d %q", test.name, code, body, test.wantCode, test.wantBody)
+		}
+		if code == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: 401 without a challenge", test.name)
+		}
+	}
+
+	// JSON-RPC over POST at /webui/rpc.
+	req, _ := http.NewRequest(http.MethodPost, base+"/webui/rpc",
+		strings.NewReader(`{"jsonrpc":"1.0","id":1,"method":"getblockcount","params":[]}`))
+	req.SetBasicAuth(limitUser, limitPass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"result":`) {
+		t.Errorf("/webui/rpc: %d %s", resp.StatusCode, body)
+	}
+
+	// The websocket at /webui/ws, authenticated by the upgrade's header.
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+ts.Addrs()[0].String()+"/webui/ws",
+		basicAuth(adminUser, adminPass))
+	if err != nil {
+		t.Fatalf("dial /webui/ws: %v", err)
+	}
+	defer conn.Close()
+	if msg := wsCall(t, conn, 1, "getdagview", 5); msg.Error != nil || len(msg.Result) == 0 {
+		t.Errorf("getdagview over /webui/ws: %+v", msg)
+	}
+
+	// Without a web view the paths are the RPC server's own: 404.
+	plain := newTestServer(t, nil)
+	base = "http://" + plain.Addrs()[0].String()
+	if code, _, _ := get("/webui/", basicAuth(adminUser, adminPass)); code != http.StatusNotFound {
+		t.Errorf("no web view: /webui/ answered %d, want 404", code)
+	}
+}
