@@ -51,6 +51,10 @@ type Server struct {
 	ntfn      *notifier
 	templates *templateKeeper
 
+	// webUIKey signs the web view's session cookies; nil without a
+	// web view.
+	webUIKey []byte
+
 	// refusals sums up requests refused for the client limits or size,
 	// authFailures those with wrong credentials, so a flood of them
 	// takes a line per interval instead of a line each.
@@ -89,6 +93,11 @@ func New(cfg *Config) (*Server, error) {
 	if cfg.RPCLimitUser != "" {
 		s.limitAuth = authDigest(cfg.RPCLimitUser, cfg.RPCLimitPass)
 		s.hasLimit = true
+	}
+	if cfg.WebUI != nil {
+		if s.webUIKey, err = newWebUIKey(); err != nil {
+			return nil, err
+		}
 	}
 	s.refusals = newRefusalLog(refusalSummaryInterval, func(f string, a ...interface{}) { log.Infof(f, a...) })
 	s.authFailures = newRefusalLog(refusalSummaryInterval, func(f string, a ...interface{}) { log.Warnf(f, a...) })

@@ -161,6 +161,14 @@ func (c *wsClient) authenticate(msg []byte) bool {
 // handleWebsocket upgrades an authenticated (or not yet authenticated)
 // request on /ws to a websocket client.
 func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	s.serveWebsocket(w, r, false)
+}
+
+// serveWebsocket upgrades a request to a websocket client. With webUI, a
+// request without an Authorization header must carry the web view's
+// session cookie instead: browsers do not send basic-auth credentials with
+// a websocket handshake.
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request, webUI bool) {
 	if !s.track() {
 		http.Error(w, "503 Server shutting down.", http.StatusServiceUnavailable)
 		return
@@ -172,6 +180,13 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		ok, admin := s.checkAuthHeader(header)
 		if !ok {
 			s.authFailures.refuse(refusedAuth, r.RemoteAddr, " (websocket)")
+			unauthorized(w)
+			return
+		}
+		authenticated, isAdmin = true, admin
+	} else if webUI {
+		ok, admin := s.checkWebUISession(r)
+		if !ok {
 			unauthorized(w)
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/websocket"
 )
@@ -82,6 +83,67 @@ func TestWebUIMount(t *testing.T) {
 		t.Errorf("getdagview over /webui/ws: %+v", msg)
 	}
 
+	// A browser's handshake carries the session cookie the page set, not
+	// the credentials: it is enough, for the user the page was served to.
+	req, _ = http.NewRequest(http.MethodGet, base+"/webui/", nil)
+	req.SetBasicAuth(limitUser, limitPass)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == webUICookie {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Path != "/webui/" {
+		t.Fatalf("session cookie %+v, want HttpOnly, SameSite=Strict, Path=/webui/", session)
+	}
+	wsURL := "ws://" + ts.Addrs()[0].String() + "/webui/ws"
+	cookieHeader := func(value, origin string) http.Header {
+		h := http.Header{}
+		h.Set("Cookie", webUICookie+"="+value)
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		return h
+	}
+	conn2, _, err := websocket.DefaultDialer.Dial(wsURL, cookieHeader(session.Value, base))
+	if err != nil {
+		t.Fatalf("dial /webui/ws with the session cookie: %v", err)
+	}
+	defer conn2.Close()
+	if msg := wsCall(t, conn2, 1, "getdagview", 2); msg.Error != nil {
+		t.Errorf("getdagview with the session: %+v", msg.Error)
+	}
+	// The limited user's session cannot administer.
+	if msg := wsCall(t, conn2, 2, "getpeerinfo"); msg.Error == nil {
+		t.Errorf("limited session called getpeerinfo")
+	}
+	expired := ts.webUISession(true, time.Now().Add(-time.Minute))
+	forged := strings.Replace(session.Value, ".0.", ".1.", 1)
+	refused := []struct {
+		name string
+		h    http.Header
+		want int
+	}{
+		{"no cookie", nil, http.StatusUnauthorized},
+		{"forged admin", cookieHeader(forged, ""), http.StatusUnauthorized},
+		{"expired", cookieHeader(expired, ""), http.StatusUnauthorized},
+		{"other site", cookieHeader(session.Value, "http://evil.example"), http.StatusForbidden},
+	}
+	for _, test := range refused {
+		_, resp, err := websocket.DefaultDialer.Dial(wsURL, test.h)
+		if err == nil || resp == nil || resp.StatusCode != test.want {
+			code := 0
+			if resp != nil {
+				code = resp.StatusCode
+			}
+			t.Errorf("%s: dial got %v (HTTP %d), want HTTP %d", test.name, err, code, test.want)
+		}
+	}
 	// Without a web view the paths are the RPC server's own: 404.
 	plain := newTestServer(t, nil)
 	base = "http://" + plain.Addrs()[0].String()

@@ -116,7 +116,14 @@ let redrawing = false;
 let redrawAgain = false;
 let lastRedraw = 0;
 
+let lastStats = 0;
+
 function scheduleRedraw() {
+  // The figures follow the blocks too, at most once a second.
+  if (Date.now() - lastStats > 1000) {
+    lastStats = Date.now();
+    refreshStats().catch(showError);
+  }
   if (redrawing) { redrawAgain = true; return; }
   const wait = Math.max(0, lastRedraw + MIN_REDRAW_MS - Date.now());
   redrawing = true;
@@ -132,18 +139,29 @@ function scheduleRedraw() {
   }, wait);
 }
 
+// drawStats keeps the cost of the redraws for whoever watches the page's
+// smoothness (the browser test reads it from the svg's data attributes).
+const drawStats = { count: 0, totalMs: 0, maxMs: 0 };
+
 function drawDAG(res) {
+  const started = performance.now();
   const view = res.view || [];
   const svg = $('dag');
-  const pos = new Map();
-  const lanes = new Map(); // height -> blocks placed so far
+  const pos = new Map();    // hash -> {x, y, lane}
+  const taken = new Map();  // height -> Set of lanes used
   const minH = view.length ? view[0].height : 0;
   let maxLane = 0;
   for (const b of view) {
-    const lane = lanes.get(b.height) || 0;
-    lanes.set(b.height, lane + 1);
+    // A block stays in its selected parent's lane when it is free, so a
+    // chain reads as a straight line and branches as parallel ones.
+    let used = taken.get(b.height);
+    if (!used) { used = new Set(); taken.set(b.height, used); }
+    const sp = pos.get(b.selectedparent);
+    let lane = sp && !used.has(sp.lane) ? sp.lane : 0;
+    while (used.has(lane)) lane++;
+    used.add(lane);
     maxLane = Math.max(maxLane, lane);
-    pos.set(b.hash, { x: PAD + (b.height - minH) * COL_W, y: PAD + lane * ROW_H });
+    pos.set(b.hash, { x: PAD + (b.height - minH) * COL_W, y: PAD + lane * ROW_H, lane: lane });
   }
   const tips = new Set(res.tips || []);
   const frag = document.createDocumentFragment();
@@ -198,6 +216,12 @@ function drawDAG(res) {
   // Keep the newest blocks in sight as the DAG grows to the right.
   const box = svg.parentElement;
   box.scrollLeft = box.scrollWidth;
+  const took = performance.now() - started;
+  drawStats.count++;
+  drawStats.totalMs += took;
+  drawStats.maxMs = Math.max(drawStats.maxMs, took);
+  Object.assign(svg.dataset, { draws: drawStats.count,
+    drawavgms: (drawStats.totalMs / drawStats.count).toFixed(2), drawmaxms: drawStats.maxMs.toFixed(2) });
   $('blocks-total').textContent = res.blocks;
   $('max-height').textContent = res.maxheight;
   $('tips-count').textContent = (res.tips || []).length;
@@ -299,7 +323,11 @@ function showError(e) {
 setInterval(() => {
   if (!wsUp) scheduleRedraw();
 }, 1000);
-setInterval(() => { refreshStats().catch(showError); }, STATS_MS);
+setInterval(() => {
+  if (Date.now() - lastStats < STATS_MS / 2) return;
+  lastStats = Date.now();
+  refreshStats().catch(showError);
+}, STATS_MS);
 
 connect();
 scheduleRedraw();
