@@ -240,8 +240,11 @@ func TestWebUI(t *testing.T) {
 	if heap > maxHeap {
 		t.Errorf("JS heap %.1f MB after %d blocks, want under %d MB", heap/(1<<20), want, maxHeap>>20)
 	}
-	if p.DrawAvgMs > 50 {
-		t.Errorf("a redraw takes %.1f ms on average (max %.1f), want well under 100 ms for 10 blocks/s",
+	// At most 4 redraws a second, whatever the block rate: under 100 ms
+	// each leaves the page most of every second at 10 blocks/s, even on
+	// a loaded machine (6-25 ms measured on two busy cores).
+	if p.DrawAvgMs > 100 {
+		t.Errorf("a redraw takes %.1f ms on average (max %.1f), want under 100 ms",
 			p.DrawAvgMs, p.DrawMaxMs)
 	}
 	t.Logf("after %d blocks: JS heap %.1f MB, %d elements, redraw avg %.2f ms, max %.2f ms",

@@ -213,9 +213,10 @@ function drawDAG(res) {
   Object.assign(svg.dataset, { blocks: view.length, tips: tipCount, blue: blue, red: red,
     chain: chain, maxheight: res.maxheight, total: res.blocks });
   $('dag-count').textContent = view.length;
-  // Keep the newest blocks in sight as the DAG grows to the right.
+  // Keep the newest blocks in sight as the DAG grows to the right, at
+  // the next frame, when the browser lays the page out anyway.
   const box = svg.parentElement;
-  box.scrollLeft = box.scrollWidth;
+  requestAnimationFrame(() => { box.scrollLeft = box.scrollWidth; });
   const took = performance.now() - started;
   drawStats.count++;
   drawStats.totalMs += took;
