@@ -116,3 +116,49 @@ func TestNodeMetrics(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScrape100Peers measures one /metrics scrape of a node with 100
+// connected peers, HTTP round trip included (target: under 5 ms).
+func BenchmarkScrape100Peers(b *testing.B) {
+	dir := b.TempDir()
+	db := openDB(b, filepath.Join(dir, "db"))
+	n, err := NewNode(&NodeConfig{
+		Server: Config{Params: testParams(), DataDir: dir, DB: db,
+			ListenAddrs: []string{"127.0.0.1:0"}, MaxPeers: 200, MaxPeersPerIP: 200,
+			SyncStallTimeout: 10 * time.Second, SyncRequestTimeout: 10 * time.Second},
+		MetricsListen: "127.0.0.1:0",
+	})
+	if err != nil {
+		db.Close()
+		b.Fatal(err)
+	}
+	n.Start()
+	b.Cleanup(func() {
+		n.Stop()
+		db.Close()
+	})
+	tn := &testNode{Server: n.Server(), t: b}
+	const peers = 100
+	for i := 0; i < peers; i++ {
+		dialFakePeer(b, tn, 0, nil, nil)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for n.Server().ConnectedCount() < peers && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := n.Server().ConnectedCount(); got < peers {
+		b.Fatalf("%d peers connected, want %d", got, peers)
+	}
+	url := "http://" + n.MetricsAddr().String() + "/metrics"
+	client := &http.Client{Timeout: 10 * time.Second}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
