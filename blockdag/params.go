@@ -104,6 +104,12 @@ type Params struct {
 	// AllowLocalAddrs lets the address book keep and gossip private and
 	// loopback addresses, which only local test networks want.
 	AllowLocalAddrs bool
+
+	// DNSSeeds are host names whose A and AAAA records are nodes of the
+	// network listening on DefaultPort; a node with a short address book
+	// asks them. Empty until the network has seeders: a new node then
+	// needs --addpeer or --connect, and says so at start.
+	DNSSeeds []string
 }
 
 // Numbers shared by the networks.

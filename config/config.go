@@ -91,7 +91,7 @@ const (
 	// DefaultRPCMaxConcurrentReqs bound the RPC server's HTTP clients,
 	// websocket clients and requests served at once. RPCLimit bounds all
 	// three options.
-	DefaultRPCMaxClients        = 10
+	DefaultRPCMaxClients        = 500
 	DefaultRPCMaxWebsockets     = 25
 	DefaultRPCMaxConcurrentReqs = 20
 	RPCLimit                    = 10000
@@ -137,8 +137,13 @@ const (
 	// they are not served beyond the host unless asked for.
 	DefaultProfileHost = "127.0.0.1"
 
-	// MinProfilePort is the lowest port --profile accepts, keeping the
-	// profiler off the privileged ports.
+	// DefaultMetricsHost is where --metrics listens when given only a
+	// port: metrics tell an observer the node's peers and traffic, so
+	// they stay on the host unless the operator names an address.
+	DefaultMetricsHost = "127.0.0.1"
+
+	// MinProfilePort is the lowest port --profile and --metrics accept,
+	// keeping them off the privileged ports.
 	MinProfilePort = 1024
 
 	// MaxUserAgentCommentsLen bounds the length of all --uacomment values
@@ -162,6 +167,7 @@ type Config struct {
 	LogFiles      int    `long:"logfiles" description:"Number of rotated log files to keep, compressed (0..100)"`
 	NoFileLogging bool   `long:"nofilelogging" description:"Log to standard output only, not to a file"`
 	Profile       string `long:"profile" description:"Serve Go profiling data over HTTP at this port (1024..65535) on 127.0.0.1, or at host:port"`
+	Metrics       string `long:"metrics" description:"Serve Prometheus metrics at http://host:port/metrics: a port (1024..65535) on 127.0.0.1, or host:port; off by default"`
 
 	// Network.
 	TestNet bool `long:"testnet" description:"Use the test network"`
@@ -182,6 +188,7 @@ type Config struct {
 	DisableBanning    bool          `long:"nobanning" description:"Disconnect misbehaving peers but do not ban them"`
 	Whitelists        []string      `long:"whitelist" description:"Never ban peers from this IP address or network, such as 192.168.0.0/16; may be repeated"`
 	UserAgentComments []string      `long:"uacomment" description:"Comment to add to the user agent sent to peers; may be repeated"`
+	DisableDNSSeed    bool          `long:"nodnsseed" description:"Do not ask the network's DNS seeds for peer addresses when the address book is short"`
 
 	// RPC.
 	RPCUser              string   `short:"u" long:"rpcuser" description:"User name of the RPC administrator"`
@@ -196,6 +203,7 @@ type Config struct {
 	RPCMaxClients        int      `long:"rpcmaxclients" description:"Most simultaneous HTTP RPC clients (1..10000)"`
 	RPCMaxWebsockets     int      `long:"rpcmaxwebsockets" description:"Most simultaneous websocket RPC clients (0..10000)"`
 	RPCMaxConcurrentReqs int      `long:"rpcmaxconcurrentreqs" description:"Most RPC requests served at the same time (1..10000)"`
+	WebUI                bool     `long:"webui" description:"Serve the web view of the node at /webui/ on the RPC listeners, behind the RPC credentials"`
 
 	// Mining.
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`
@@ -228,6 +236,11 @@ type Config struct {
 
 	// WhitelistNets are the networks --whitelist names.
 	WhitelistNets []*net.IPNet `no-flag:"true"`
+
+	// RPCOffForCredentials is set when the RPC server is off only because
+	// no credentials were given, not because --norpc asked for it: the
+	// daemon's first start then writes random ones.
+	RPCOffForCredentials bool `no-flag:"true"`
 
 	// Warnings are notes for the daemon to log once logging is set up,
 	// such as the RPC server being off for want of credentials.

@@ -69,7 +69,7 @@ func TestDefaults(t *testing.T) {
 		{"rpclisten", cfg.RPCListeners, []string{"127.0.0.1:" + mainnet.RPCPort, "[::1]:" + mainnet.RPCPort}},
 		{"norpc without credentials", cfg.DisableRPC, true},
 		{"warnings", len(cfg.Warnings), 1},
-		{"rpcmaxclients", cfg.RPCMaxClients, 10},
+		{"rpcmaxclients", cfg.RPCMaxClients, 500},
 		{"rpcmaxwebsockets", cfg.RPCMaxWebsockets, 25},
 		{"rpcmaxconcurrentreqs", cfg.RPCMaxConcurrentReqs, 20},
 		{"miningpubkey", cfg.MiningPubKey == nil, true},
@@ -82,6 +82,7 @@ func TestDefaults(t *testing.T) {
 		{"dbcache", cfg.DBCache, DefaultDBCacheMiB},
 		{"txindex", cfg.TxIndex, false},
 		{"profile", cfg.Profile, ""},
+		{"metrics", cfg.Metrics, ""},
 	}
 	for _, test := range tests {
 		if !reflect.DeepEqual(test.got, test.want) {
@@ -259,7 +260,7 @@ func TestNormalization(t *testing.T) {
 		"--debuglevel=warn,sync=debug,PEER=trace",
 		"--miningaddr="+strings.ToUpper(key), "--miningworkers=3",
 		"--minerpace=250ms", "--blockmaxsize=2000",
-		"--profile=6061", "--minrelaytxfee=1.5",
+		"--profile=6061", "--minrelaytxfee=1.5", "--metrics=9101", "--nodnsseed",
 	)
 	tests := []struct {
 		name string
@@ -280,6 +281,8 @@ func TestNormalization(t *testing.T) {
 		{"minerpace", cfg.MinerPace, 250 * time.Millisecond},
 		{"blockmaxsize", cfg.BlockMaxSize, 2000},
 		{"profile", cfg.Profile, "127.0.0.1:6061"},
+		{"metrics", cfg.Metrics, "127.0.0.1:9101"},
+		{"nodnsseed", cfg.DisableDNSSeed, true},
 		{"fee", cfg.MinRelayTxFeeUnits, uint64(150_000_000)},
 		{"warnings", len(cfg.Warnings), 0},
 	}
@@ -326,6 +329,14 @@ func TestValidationErrors(t *testing.T) {
 			ErrInvalidOption, "logfiles: 101 is not in 0..100"},
 		{"profile low port", "", []string{"--profile=80"},
 			ErrInvalidOption, "profile: \"80\" is not a port in 1024..65535 or a host:port with such a port"},
+		{"webui without rpc", "", []string{"--webui", "--norpc"},
+			ErrConflictingOptions, "~webui: cannot be used with norpc"},
+		{"webui without credentials", "", []string{"--webui"},
+			ErrConflictingOptions, "~webui: needs the RPC server"},
+		{"metrics low port", "", []string{"--metrics=80"},
+			ErrInvalidOption, "~metrics: \"80\" is not a port in 1024..65535"},
+		{"metrics junk", "", []string{"--metrics=0.0.0.0:x"},
+			ErrInvalidOption, "~metrics: \"0.0.0.0:x\" is not a port"},
 		{"profile junk", "", []string{"--profile=abc"},
 			ErrInvalidOption, "~profile: \"abc\" is not a port"},
 		{"listen with nolisten", "", []string{"--nolisten", "--listen=:1"},

@@ -21,6 +21,7 @@ var subsystems = []string{
 	"DAG",  // consensus (blockdag)
 	"DB",   // storage (database)
 	"MINR", // miner (mining)
+	"MTRC", // Prometheus metrics server (metrics)
 	"PEER", // single peers (peer)
 	"RPCS", // RPC server (rpcserver)
 	"SOTD", // the daemon itself (cmd/soterd)

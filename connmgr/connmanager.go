@@ -165,6 +165,10 @@ type Config struct {
 	// GetNewAddress returns an address for an automatic outbound
 	// connection. Nil, or TargetOutbound zero, makes none.
 	GetNewAddress func() (string, error)
+
+	// OnDialFailure, when set, is told of each failed dial, from the
+	// dialling goroutine; it must not block.
+	OnDialFailure func(req *ConnReq, err error)
 }
 
 // ConnManager keeps the node's connections: outbound ones to a target
@@ -356,6 +360,9 @@ func (cm *ConnManager) dial(req *ConnReq, delay time.Duration) {
 	}
 	conn, err := cm.cfg.Dial("tcp", req.Addr)
 	if err != nil {
+		if cm.cfg.OnDialFailure != nil {
+			cm.cfg.OnDialFailure(req, err)
+		}
 		cm.dialFailed(req, err)
 		return
 	}

@@ -522,3 +522,35 @@ func TestStableConnectionResetsBackoff(t *testing.T) {
 		t.Errorf("retries after a stable connection: got %d, want 1", req.retries)
 	}
 }
+
+// TestOnDialFailure checks that every failed dial is reported with its
+// request and error.
+func TestOnDialFailure(t *testing.T) {
+	var failures atomic.Int32
+	dialErr := errors.New("connection refused")
+	var mtx sync.Mutex
+	var gotAddr string
+	var gotErr error
+	cm, rec := newTestManager(t, Config{
+		Dial:          func(string, string) (net.Conn, error) { return nil, dialErr },
+		RetryDuration: 20 * time.Millisecond,
+		OnDialFailure: func(req *ConnReq, err error) {
+			mtx.Lock()
+			gotAddr, gotErr = req.Addr, err
+			mtx.Unlock()
+			failures.Add(1)
+		},
+	})
+	req := &ConnReq{Addr: "192.0.2.7:18555", Permanent: true}
+	cm.Connect(req)
+	waitFor(t, "two failures", 10*time.Second, func() bool { return failures.Load() >= 2 })
+	cm.Remove(req.ID())
+	mtx.Lock()
+	defer mtx.Unlock()
+	if gotAddr != req.Addr || !errors.Is(gotErr, dialErr) {
+		t.Errorf("reported %q, %v; want %q, %v", gotAddr, gotErr, req.Addr, dialErr)
+	}
+	if connected, _, _ := rec.counts(); connected != 0 {
+		t.Errorf("%d connections, want none", connected)
+	}
+}

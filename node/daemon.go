@@ -3,12 +3,14 @@ package node
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcserver"
 	"github.com/soterdag/soterd/wire"
@@ -52,6 +54,9 @@ type RPCConfig struct {
 	MaxWebsockets        int
 	MaxConcurrentReqs    int
 	Version              int32
+
+	// WebUI serves the web view at /webui/ on the RPC listeners.
+	WebUI bool
 }
 
 // NodeConfig is the whole configuration of a full node.
@@ -59,6 +64,10 @@ type NodeConfig struct {
 	Server Config
 	Mining MiningConfig
 	RPC    *RPCConfig
+
+	// MetricsListen, when set, serves Prometheus metrics at
+	// http://MetricsListen/metrics (host:port).
+	MetricsListen string
 }
 
 // Node is a full node: the P2P core (Server) plus the block template
@@ -70,6 +79,8 @@ type Node struct {
 	generator *mining.Generator
 	miner     *mining.CPUMiner
 	rpc       *rpcserver.Server
+	metrics   *metrics.Metrics
+	metricsSv *metrics.Server
 	payTo     [wire.PubKeySize]byte
 	started   time.Time
 
@@ -85,19 +96,38 @@ func NewNode(cfg *NodeConfig) (*Node, error) {
 		return nil, ruleError(ErrInvalidConfig, "node: nil config")
 	}
 	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now()}
+	if n.cfg.MetricsListen != "" {
+		// The sources read n.server, set below, before anything
+		// can scrape.
+		n.metrics = metrics.New(n.metricsSources())
+		n.cfg.Server.Metrics = n.metrics
+	}
 	server, err := New(&n.cfg.Server)
 	if err != nil {
 		return nil, err
 	}
 	n.server = server
+	if n.metrics != nil {
+		n.metricsSv, err = metrics.NewServer(n.cfg.MetricsListen, n.metrics)
+		if err != nil {
+			server.Stop()
+			return nil, fmt.Errorf("node: %w", err)
+		}
+	}
 
 	if err := n.setupMining(); err != nil {
 		server.Stop()
+		if n.metricsSv != nil {
+			n.metricsSv.Stop()
+		}
 		return nil, err
 	}
 	if n.cfg.RPC != nil {
 		if err := n.setupRPC(); err != nil {
 			server.Stop()
+			if n.metricsSv != nil {
+				n.metricsSv.Stop()
+			}
 			return nil, err
 		}
 	}
@@ -203,6 +233,9 @@ func (n *Node) Start() {
 		if n.cfg.Mining.Generate {
 			n.miner.Start()
 		}
+		if n.metricsSv != nil {
+			n.metricsSv.Start()
+		}
 	})
 }
 
@@ -224,6 +257,9 @@ func (n *Node) RequestedShutdown() <-chan struct{} {
 // after the first do nothing.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
+		if n.metricsSv != nil {
+			n.metricsSv.Stop()
+		}
 		n.miner.Stop()
 		if n.rpc != nil {
 			n.rpc.Stop()
@@ -239,6 +275,15 @@ func (n *Node) Server() *Server { return n.server }
 
 // Miner returns the CPU miner.
 func (n *Node) Miner() *mining.CPUMiner { return n.miner }
+
+// MetricsAddr returns the address metrics are served on, nil when they
+// are off.
+func (n *Node) MetricsAddr() net.Addr {
+	if n.metricsSv == nil {
+		return nil
+	}
+	return n.metricsSv.Addr()
+}
 
 // RPCServer returns the RPC server, nil when RPC is off.
 func (n *Node) RPCServer() *rpcserver.Server { return n.rpc }

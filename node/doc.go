@@ -38,6 +38,21 @@
 // AddVirtualChangedHook and AddTxAcceptedHook. docs/sync.md describes the
 // download and relay protocol.
 //
+// # Finding peers
+//
+// A goroutine started by Start asks the network's DNS seeds
+// (Params.DNSSeeds) for addresses when the address book holds fewer than
+// 32, at most every 10 minutes, unless NoDNSSeed or ConnectPeers; it warns,
+// saying what to check, when a node that wants peers has had none for a
+// minute, and sums up failed dials in one line a minute.
+//
+// # Metrics
+//
+// With Config.Metrics (NodeConfig.MetricsListen) the sync manager gets the
+// DAG and the mempool wrapped so that every block and refused transaction
+// is counted and timed (metrics.go); the rest is read at scrape time.
+// Without it nothing is wrapped.
+//
 // # What this package does not do
 //
 // It does not validate (package blockdag), choose what to download (package

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcserver"
+	"github.com/soterdag/soterd/webui"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -53,6 +55,8 @@ func (n *Node) setupRPC() error {
 		Templater:         rpcTemplater{gen: n.generator, payTo: n.payTo},
 		MiningAddr:        &n.payTo,
 		TimeSource:        n.cfg.Server.TimeSource,
+		Observer:          n.rpcObserver(),
+		WebUI:             webUIHandler(rc.WebUI),
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)
@@ -120,6 +124,7 @@ func (r rpcConns) Peers() []rpcserver.PeerInfo {
 		out = append(out, rpcserver.PeerInfo{
 			ID:              p.ID,
 			Addr:            p.Addr,
+			AddrLocal:       p.AddrLocal,
 			Services:        p.Services,
 			RelayTxes:       true,
 			LastSend:        p.LastSend,
@@ -271,4 +276,22 @@ func (r rpcTemplater) NewBlockTemplate() (*rpcserver.BlockTemplate, error) {
 
 func (r rpcTemplater) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
 	return r.gen.NewCoinbase(blueScore, payTo)
+}
+
+// rpcObserver returns the metrics as the RPC server's observer, or a nil
+// interface when metrics are off (a nil *metrics.Metrics in the interface
+// would cost every request a call).
+func (n *Node) rpcObserver() rpcserver.RequestObserver {
+	if n.metrics == nil {
+		return nil
+	}
+	return n.metrics
+}
+
+// webUIHandler returns the web view's files when on, else nil.
+func webUIHandler(on bool) http.Handler {
+	if !on {
+		return nil
+	}
+	return webui.Handler()
 }

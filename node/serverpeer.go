@@ -41,6 +41,10 @@ type serverPeer struct {
 
 	whitelisted bool
 
+	// localAddr is our end of the connection, for getpeerinfo's
+	// addrlocal.
+	localAddr string
+
 	// active is set once the handshake completed and the peer was handed
 	// to the sync manager.
 	active atomic.Bool
@@ -57,6 +61,9 @@ type serverPeer struct {
 // newServerPeer builds the peer for a connection, inbound when req is nil.
 func (s *Server) newServerPeer(conn net.Conn, req *connmgr.ConnReq) (*serverPeer, error) {
 	sp := &serverPeer{server: s, connReq: req}
+	if la := conn.LocalAddr(); la != nil {
+		sp.localAddr = la.String()
+	}
 	host, _, err := net.SplitHostPort(conn.RemoteAddr().String())
 	if err != nil {
 		host = conn.RemoteAddr().String()
@@ -336,6 +343,7 @@ func (s *Server) addBanScore(sp *serverPeer, score uint32, reason string) {
 	if !s.banManager.AddScore(sp.host, persistent, transient, reason) {
 		return
 	}
+	s.cfg.Metrics.PeerBanned()
 	if s.cfg.NoBanning {
 		s.banManager.Unban(sp.host)
 		log.Infof("Disconnecting misbehaving peer %s (banning is off): %s", sp, reason)

@@ -390,6 +390,20 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
 		Result: `"digraph ..." (string) the DOT source`,
 	},
 	{
+		Name: "getdagview", Category: CategoryDAG, Limited: true,
+		Params: []Param{{Name: "count", Type: TypeInt, Optional: true, Default: int64(100),
+			HasRange: true, Min: 1, Max: MaxRenderDAGBlocks,
+			Help: "How many of the highest blocks to return."}},
+		Description: "Returns the highest blocks of the DAG, oldest first, with their parents, " +
+			"color and whether they are on the virtual's selected chain, for drawing the DAG " +
+			"(the web view uses it). Color is blue or red as renderdag fills it, unmerged " +
+			"for a red block no chain block has merged yet.",
+		Result: `{ "maxheight": n, "blocks": n, "tips": ["hash", ...],
+  "view": [ { "hash": "...", "height": n, "bluescore": n, "timestamp": n (unix ms),
+    "parents": ["hash", ...], "selectedparent": "...", "color": "blue"|"red"|"unmerged",
+    "chain": bool }, ... ] }`,
+	},
+	{
 		Name: "getsyncinfo", Category: CategoryDAG, Limited: false,
 		Description: "Returns the sync manager's state: sync peer, whether the node is " +
 			"current, heights, requested and orphan blocks.",

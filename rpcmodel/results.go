@@ -127,11 +127,33 @@ type ColoredBlock struct {
 	AcceptingBlock string `json:"acceptingblock,omitempty"`
 }
 
-// Block colors in getdagcoloring.
+// Block colors in getdagcoloring and getdagview; ColorUnmerged only in
+// getdagview.
 const (
-	ColorBlue = "blue"
-	ColorRed  = "red"
+	ColorBlue     = "blue"
+	ColorRed      = "red"
+	ColorUnmerged = "unmerged"
 )
+
+// GetDAGViewResult is getdagview's result.
+type GetDAGViewResult struct {
+	MaxHeight uint32         `json:"maxheight"`
+	Blocks    uint64         `json:"blocks"`
+	Tips      []string       `json:"tips"`
+	View      []DAGViewBlock `json:"view"`
+}
+
+// DAGViewBlock is one block of getdagview.
+type DAGViewBlock struct {
+	Hash           string   `json:"hash"`
+	Height         uint32   `json:"height"`
+	BlueScore      uint64   `json:"bluescore"`
+	Timestamp      int64    `json:"timestamp"`
+	Parents        []string `json:"parents"`
+	SelectedParent string   `json:"selectedparent,omitempty"`
+	Color          string   `json:"color"`
+	Chain          bool     `json:"chain"`
+}
 
 // GetSyncInfoResult is getsyncinfo's result.
 type GetSyncInfoResult struct {

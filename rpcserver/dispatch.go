@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"time"
 
 	"github.com/soterdag/soterd/rpcmodel"
 )
@@ -92,6 +94,7 @@ func init() {
 		"getblockhashes":   handleGetBlockHashes,
 		"getdagcoloring":   handleGetDAGColoring,
 		"renderdag":        handleRenderDAG,
+		"getdagview":       handleGetDAGView,
 		"getsyncinfo":      handleGetSyncInfo,
 
 		// Transactions and mempool.
@@ -186,8 +189,25 @@ func (s *Server) processOne(raw []byte, cl *clientInfo) []byte {
 		return marshalResponse(nil, nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidRequest,
 			"request must be a JSON object with method, params and id"))
 	}
+	start := time.Now()
 	result, rpcErr := s.handleRequest(&req, cl)
+	if s.cfg.Observer != nil {
+		s.observe(req.Method, rpcErr, time.Since(start))
+	}
 	return marshalResponse(req.ID, result, rpcErr)
+}
+
+// observe reports a request to the observer, naming unknown methods
+// UnknownMethodLabel.
+func (s *Server) observe(method string, rpcErr *rpcmodel.RPCError, took time.Duration) {
+	if _, ok := handlers[method]; !ok {
+		method = UnknownMethodLabel
+	}
+	result := "ok"
+	if rpcErr != nil {
+		result = strconv.Itoa(int(rpcErr.Code))
+	}
+	s.cfg.Observer.RPCRequest(method, result, took)
 }
 
 // handleRequest checks a request's method, the caller's rights and the

@@ -27,7 +27,13 @@
 // websocket message (a larger body gets 413). A batch holds at most 500
 // requests. Each websocket client has a bounded send queue: a client that
 // falls behind by a full queue is disconnected, so notifications never block
-// the node.
+// the node. Refused requests are logged once and then summed up every 10 s.
+//
+// With Config.WebUI the server also serves the web view's files under
+// /webui/ and the same JSON-RPC at /webui/rpc and /webui/ws; /webui/ws also
+// takes the signed session cookie the files set, since browsers send no
+// basic auth with a websocket handshake. Config.Observer, when set, is told
+// of every request (the node's Prometheus metrics).
 //
 // # Node integration
 //

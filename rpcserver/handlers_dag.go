@@ -165,10 +165,21 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 		PastMedianTime:        vi.PastMedianTime,
 		UTXOCount:             vi.UTXOCount,
 		UTXOCommitment:        vi.UTXOCommitment.String(),
-		IsCurrent:             dag.IsCurrent(),
+		IsCurrent:             s.isCurrent(),
 		FinalityPoint:         vi.FinalityPoint.String(),
 		FinalityBlueScore:     vi.FinalityBlueScore,
 	}, nil
+}
+
+// isCurrent is the one answer to "is the node caught up" that every method
+// gives: the sync manager's, which adds "not downloading blocks" to the
+// DAG's "newest block is recent"; the DAG's alone only without a sync
+// manager.
+func (s *Server) isCurrent() bool {
+	if s.cfg.SyncMgr != nil {
+		return s.cfg.SyncMgr.IsCurrent()
+	}
+	return s.cfg.DAG.IsCurrent()
 }
 
 // handleGetUTXOStats: getutxostats. The three figures come from one read
@@ -226,6 +237,11 @@ func handleGetDAGColoring(s *Server, args rpcmodel.Args, _ *clientInfo) (interfa
 // handleRenderDAG: renderdag (count=50).
 func handleRenderDAG(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
 	return renderDAG(s.cfg.DAG, int(args.Int(0)))
+}
+
+// handleGetDAGView: getdagview (count=100).
+func handleGetDAGView(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
+	return dagView(s.cfg.DAG, int(args.Int(0)))
 }
 
 // unixOrZero returns t in unix seconds, 0 for the zero time.

@@ -218,3 +218,15 @@ type TxLocator interface {
 
 // *blockdag.BlockDAG is the DAG the node passes.
 var _ DAG = (*blockdag.BlockDAG)(nil)
+
+// RequestObserver is told of every JSON-RPC request answered, over HTTP or
+// a websocket; the node's metrics satisfy it. RPCRequest must not block.
+type RequestObserver interface {
+	// RPCRequest reports one request: method is a known method's name or
+	// UnknownMethodLabel, result "ok" or the error code in decimal.
+	RPCRequest(method, result string, took time.Duration)
+}
+
+// UnknownMethodLabel stands for every method name that does not exist, so
+// that a client cannot make the observer track names it invents.
+const UnknownMethodLabel = "unknown"

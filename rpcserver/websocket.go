@@ -2,6 +2,7 @@ package rpcserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -145,12 +146,12 @@ func (c *wsClient) authenticate(msg []byte) bool {
 	}
 	var creds []string
 	if err := json.Unmarshal(req.Params, &creds); err != nil || len(creds) != 2 {
-		log.Warnf("Websocket authentication failure from %s", c.addr)
+		c.s.authFailures.refuse(refusedAuth, c.addr, " (websocket)")
 		return false
 	}
 	ok, isAdmin := c.s.checkUserPass(creds[0], creds[1])
 	if !ok {
-		log.Warnf("Websocket authentication failure from %s", c.addr)
+		c.s.authFailures.refuse(refusedAuth, c.addr, " (websocket)")
 		return false
 	}
 	c.authenticated, c.isAdmin = true, isAdmin
@@ -160,6 +161,14 @@ func (c *wsClient) authenticate(msg []byte) bool {
 // handleWebsocket upgrades an authenticated (or not yet authenticated)
 // request on /ws to a websocket client.
 func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	s.serveWebsocket(w, r, false)
+}
+
+// serveWebsocket upgrades a request to a websocket client. With webUI, a
+// request without an Authorization header must carry the web view's
+// session cookie instead: browsers do not send basic-auth credentials with
+// a websocket handshake.
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request, webUI bool) {
 	if !s.track() {
 		http.Error(w, "503 Server shutting down.", http.StatusServiceUnavailable)
 		return
@@ -170,15 +179,22 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	if header := r.Header.Get("Authorization"); header != "" {
 		ok, admin := s.checkAuthHeader(header)
 		if !ok {
-			log.Warnf("Websocket authentication failure from %s", r.RemoteAddr)
+			s.authFailures.refuse(refusedAuth, r.RemoteAddr, " (websocket)")
+			unauthorized(w)
+			return
+		}
+		authenticated, isAdmin = true, admin
+	} else if webUI {
+		ok, admin := s.checkWebUISession(r)
+		if !ok {
 			unauthorized(w)
 			return
 		}
 		authenticated, isAdmin = true, admin
 	}
 	if !s.ntfn.reserve() {
-		log.Infof("Websocket client limit of %d reached; refusing %s",
-			s.cfg.MaxWebsockets, r.RemoteAddr)
+		s.refusals.refuse(refusedWSLimit, r.RemoteAddr,
+			fmt.Sprintf(" (rpcmaxwebsockets=%d)", s.cfg.MaxWebsockets))
 		http.Error(w, "503 Too many websocket clients. Try again later.",
 			http.StatusServiceUnavailable)
 		return
