@@ -44,6 +44,12 @@ func Decode(prefix, s string) ([wire.PubKeySize]byte, error) {
 	var pub [wire.PubKeySize]byte
 	s = strings.TrimSpace(s)
 	hrp, data, err := bech32.Decode(s)
+	if sep := strings.LastIndexByte(s, '1'); err != nil && sep > 0 && strings.ToLower(s[:sep]) != prefix {
+		// Not this network's prefix and not valid: more likely
+		// something else entirely than a typo in an address.
+		return pub, addrError(ErrMalformed, fmt.Sprintf(
+			"%q is not an address (this network's addresses start with %q)", s, prefix+"1"))
+	}
 	if err != nil {
 		if errors.Is(err, bech32.ErrChecksum) {
 			return pub, addrError(ErrChecksum, fmt.Sprintf(

@@ -199,7 +199,7 @@ type Config struct {
 
 	// Mining.
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`
-	MiningAddr    string        `long:"miningaddr" description:"x-only public key, 64 hex characters, that mined coins are paid to (default: a key kept in the data directory)"`
+	MiningAddr    string        `long:"miningaddr" description:"address (or x-only public key in hex) that mined coins are paid to (default: a key kept in the data directory)"`
 	MiningWorkers int           `long:"miningworkers" description:"Number of CPU mining goroutines; 0 means one per CPU core (0..256)"`
 	MinerPace     time.Duration `long:"minerpace" description:"Least time between two blocks this node mines, such as 1s (at most 1h); 0 picks the network's default (its block interval on regtest and simnet, no pacing elsewhere), a negative value such as -1s turns pacing off"`
 	BlockMaxSize  int           `long:"blockmaxsize" description:"Largest block to mine, in bytes (1000..the network's maximum block size; default that maximum)"`

@@ -64,9 +64,12 @@ type Vin struct {
 
 // Vout is one output of a decoded transaction.
 type Vout struct {
-	Value  float64 `json:"value"`
-	N      uint32  `json:"n"`
-	PubKey string  `json:"pubkey"`
+	Value float64 `json:"value"`
+	N     uint32  `json:"n"`
+	// Address is the output's key as an address of the node's network;
+	// PubKey is the same key as 64 hex characters.
+	Address string `json:"address"`
+	PubKey  string `json:"pubkey"`
 }
 
 // TxRawResult is a decoded transaction: decoderawtransaction's result,
@@ -218,6 +221,7 @@ type GetTxOutResult struct {
 	BestBlock     string  `json:"bestblock"`
 	Confirmations uint64  `json:"confirmations"`
 	Value         float64 `json:"value"`
+	Address       string  `json:"address"`
 	PubKey        string  `json:"pubkey"`
 	Coinbase      bool    `json:"coinbase"`
 	BlueScore     uint64  `json:"bluescore"`

@@ -419,7 +419,7 @@ func TestMethods(t *testing.T) {
 		}},
 		{name: "createrawtransaction bad pubkey", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"abcd": 1}`)},
-			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "public key"},
+			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "is not an address"},
 		{name: "createrawtransaction not on curve", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"` + strings.Repeat("ff", 32) + `": 1}`)},
 			code: rpcmodel.ErrRPCInvalidAddressOrKey},

@@ -360,7 +360,7 @@ func (s *Server) NotifyTxAccepted(tx *wire.MsgTx, txID wire.Hash) {
 		if c.notifyTxsVerb.Load() {
 			if verbose == nil {
 				verbose = marshalNtfn(rpcmodel.NtfnTxAcceptedVerbose,
-					txRawResult(tx, true, nil, time.Now().Unix()))
+					txRawResult(s.cfg.Params.AddressPrefix, tx, true, nil, time.Now().Unix()))
 			}
 			if verbose != nil {
 				c.queue(verbose)
