@@ -100,6 +100,30 @@ func indexUTXODiff(d *utxoDiff, batch *database.Batch) {
 	}
 }
 
+// UTXOChange is an output that entered or left the virtual's UTXO set.
+type UTXOChange struct {
+	OutPoint wire.OutPoint
+	Entry    UTXOEntry
+}
+
+// utxoChangesOf lists a net UTXO change; an outpoint replaced by an equal
+// entry is no change.
+func utxoChangesOf(d *utxoDiff) (added, removed []UTXOChange) {
+	for op, e := range d.removed {
+		if a, ok := d.added[op]; ok && *a == *e {
+			continue
+		}
+		removed = append(removed, UTXOChange{OutPoint: op, Entry: *e})
+	}
+	for op, e := range d.added {
+		if r, ok := d.removed[op]; ok && *r == *e {
+			continue
+		}
+		added = append(added, UTXOChange{OutPoint: op, Entry: *e})
+	}
+	return added, removed
+}
+
 // prepareUTXOIndex brings the index in line with the configuration when
 // the store is opened: with the index on and no completeness record, it
 // builds the index from the UTXO set; with it off, it drops the record. It

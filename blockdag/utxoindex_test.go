@@ -92,6 +92,18 @@ func TestUTXOIndex(t *testing.T) {
 	tx1 := spendTx(t, []spendable{a0}, 1*BaseUnitsPerCoin)
 	tx2 := spendTx(t, []spendable{a0}, 2*BaseUnitsPerCoin, 3*BaseUnitsPerCoin)
 	c.mineWith("D1", withTxs(tx1), "C")
+	// The virtual change notification carries the UTXO change.
+	vc := c.lastVirtualChange()
+	spent, created := false, false
+	for _, r := range vc.UTXOsRemoved {
+		spent = spent || (r.OutPoint == a0.op && r.Entry.Amount == a0.out.Value)
+	}
+	for _, a := range vc.UTXOsAdded {
+		created = created || (a.OutPoint == wire.OutPoint{TxID: tx1.TxID()} && a.Entry.Amount == BaseUnitsPerCoin)
+	}
+	if !spent || !created {
+		t.Errorf("virtual change: spent %v created %v in %+v", spent, created, vc)
+	}
 	c.mineWith("D2", withTxs(tx2), "C")
 	check("parallel spends")
 	got := keyUTXOs(t, c.dag, a0.out.PubKey)

@@ -210,6 +210,7 @@ type Config struct {
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
+	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`

@@ -81,6 +81,7 @@ func TestDefaults(t *testing.T) {
 		{"maxorphanblocks", cfg.MaxOrphanBlocks, DefaultMaxOrphanBlocks},
 		{"dbcache", cfg.DBCache, DefaultDBCacheMiB},
 		{"txindex", cfg.TxIndex, false},
+		{"utxoindex", cfg.UTXOIndex, false},
 		{"profile", cfg.Profile, ""},
 	}
 	for _, test := range tests {
@@ -180,6 +181,8 @@ func TestPrecedence(t *testing.T) {
 			func(c *Config) any { return c.TxIndex }, true},
 		{"txindex flag", "", []string{"--txindex"},
 			func(c *Config) any { return c.TxIndex }, true},
+		{"utxoindex flag", "", []string{"--utxoindex"},
+			func(c *Config) any { return c.UTXOIndex }, true},
 		{"path file", "datadir=/srv/a\n", nil,
 			func(c *Config) any { return c.DataDir }, filepath.Join("/srv/a", "mainnet")},
 		{"path flag over file", "datadir=/srv/a\n", []string{"-b", "/srv/b"},

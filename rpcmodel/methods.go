@@ -122,6 +122,10 @@ func (m *Method) Usage() string {
 		if p.Type == TypeString {
 			name = `"` + name + `"`
 		}
+		if p.Variadic {
+			b.WriteString(name + " ...")
+			continue
+		}
 		if !p.Optional {
 			b.WriteString(name)
 			continue
