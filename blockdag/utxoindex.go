@@ -228,12 +228,12 @@ func (d *BlockDAG) HasUTXOIndex() bool {
 
 // ForEachUTXOOfKey calls fn with every unspent output of the virtual
 // locked to pub, in outpoint order, until fn returns false. The outputs are
-// those of one virtual state, whose blue score it returns; blocks accepted
-// meanwhile are not seen. fn must not call back into the DAG's writers. It
+// those of one virtual state, whose blue score fn gets (to judge maturity)
+// and ForEachUTXOOfKey returns; blocks accepted meanwhile are not seen. fn must not call back into the DAG's writers. It
 // fails with ErrNoUTXOIndex when the index is off.
 // ForEachUTXOOfKey is safe for concurrent use.
 func (d *BlockDAG) ForEachUTXOOfKey(pub [wire.PubKeySize]byte,
-	fn func(op wire.OutPoint, e *UTXOEntry) bool) (uint64, error) {
+	fn func(virtualBlueScore uint64, op wire.OutPoint, e *UTXOEntry) bool) (uint64, error) {
 
 	if !d.utxo.addrIndex {
 		return 0, ruleError(ErrNoUTXOIndex,
@@ -251,7 +251,7 @@ func (d *BlockDAG) ForEachUTXOOfKey(pub [wire.PubKeySize]byte,
 		if err != nil {
 			return blueScore, err
 		}
-		if !fn(op, &e) {
+		if !fn(blueScore, op, &e) {
 			break
 		}
 	}

@@ -54,7 +54,7 @@ func checkUTXOIndex(d *BlockDAG) error {
 func keyUTXOs(t *testing.T, d *BlockDAG, pub [wire.PubKeySize]byte) map[wire.OutPoint]UTXOEntry {
 	t.Helper()
 	got := make(map[wire.OutPoint]UTXOEntry)
-	if _, err := d.ForEachUTXOOfKey(pub, func(op wire.OutPoint, e *UTXOEntry) bool {
+	if _, err := d.ForEachUTXOOfKey(pub, func(_ uint64, op wire.OutPoint, e *UTXOEntry) bool {
 		got[op] = *e
 		return true
 	}); err != nil {
@@ -147,7 +147,7 @@ func TestUTXOIndexTurnedOnAndOff(t *testing.T) {
 	c.mine("A", "genesis")
 	c.mine("B", "A")
 	c.mine("C", "B")
-	if _, err := c.dag.ForEachUTXOOfKey(testPubKey, func(wire.OutPoint, *UTXOEntry) bool {
+	if _, err := c.dag.ForEachUTXOOfKey(testPubKey, func(uint64, wire.OutPoint, *UTXOEntry) bool {
 		return true
 	}); !errors.Is(err, ErrNoUTXOIndex) {
 		t.Fatalf("index off: got %v, want %v", err, ErrNoUTXOIndex)
@@ -193,7 +193,7 @@ func TestUTXOIndexBadRecord(t *testing.T) {
 	if err := c.db.Put(utxoIndexKey(&pub, wire.OutPoint{}), []byte{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.dag.ForEachUTXOOfKey(pub, func(wire.OutPoint, *UTXOEntry) bool { return true })
+	_, err := c.dag.ForEachUTXOOfKey(pub, func(uint64, wire.OutPoint, *UTXOEntry) bool { return true })
 	if !errors.Is(err, ErrCorruptState) {
 		t.Fatalf("got %v, want %v", err, ErrCorruptState)
 	}

@@ -283,6 +283,7 @@ func New(cfg *Config) (*Server, error) {
 		FetchUTXO:        dag.FetchUTXO,
 		VirtualBlueScore: dag.VirtualBlueScore,
 		MinRelayTxFee:    c.MinRelayTxFee,
+		DustLimit:        mempool.DefaultDustLimit,
 		MaxOrphanTxs:     c.MaxOrphanTxs,
 		OnTxAccepted:     s.txAccepted,
 		TimeSource:       c.TimeSource,

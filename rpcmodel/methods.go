@@ -53,6 +53,11 @@ const (
 	// and the current template has been served long enough. Params: one
 	// BlockTemplateChangedNtfn object.
 	NtfnBlockTemplateChanged = "blocktemplatechanged"
+
+	// NtfnUTXOsChanged is sent to clients that called notifyutxos when
+	// the virtual's UTXO set gains or loses outputs of their addresses.
+	// Params: one UTXOsChangedNtfn object.
+	NtfnUTXOsChanged = "utxoschanged"
 )
 
 // Bounds on request sizes that a client controls. Each keeps one request's
@@ -72,6 +77,15 @@ const (
 
 	// MaxMiningWorkers bounds setgenerate's genproclimit.
 	MaxMiningWorkers = 256
+
+	// MaxListUnspent bounds listunspent's result, about 250 bytes of
+	// JSON per output, so a reply stays near 25 MB.
+	MaxListUnspent = 100_000
+
+	// MaxWatchedAddresses bounds the addresses one websocket client
+	// watches with notifyutxos, so a client cannot make every virtual
+	// change cost the node unbounded work.
+	MaxWatchedAddresses = 10_000
 )
 
 // APIVersion is the semantic version of this JSON-RPC API, reported by the
@@ -123,7 +137,11 @@ func (m *Method) Usage() string {
 			name = `"` + name + `"`
 		}
 		if p.Variadic {
-			b.WriteString(name + " ...")
+			if p.Optional {
+				fmt.Fprintf(&b, "(%s ...)", name)
+			} else {
+				b.WriteString(name + " ...")
+			}
 			continue
 		}
 		if !p.Optional {
@@ -222,6 +240,10 @@ func init() {
 }
 
 // Parameter helpers keep the table readable.
+
+// addressesParam is the address list of the UTXO index methods.
+var addressesParam = Param{Name: "address", Type: TypeString, Variadic: true,
+	Help: "One or more addresses of the node's network (or x-only public keys in hex)."}
 
 func reqString(name, help string) Param {
 	return Param{Name: name, Type: TypeString, Help: help}
@@ -443,6 +465,22 @@ verbose 1: ` + txRawShape,
   "pubkey": "hex", "coinbase": bool, "bluescore": n }`,
 	},
 	{
+		Name: "getbalance", Category: CategoryTx, Limited: true,
+		Params:      []Param{addressesParam},
+		Description: "Returns the coins of the virtual block's UTXO set locked to the addresses. Needs --utxoindex.",
+		Result: `{ "balance": x.xxx (all unspent outputs), "spendable": x.xxx (mature and not spent by a mempool
+  transaction), "immature": x.xxx (coinbase outputs still maturing), "pending": x.xxx (spent by a
+  mempool transaction), "outputs": n, "bluescore": n (the virtual's) }`,
+	},
+	{
+		Name: "listunspent", Category: CategoryTx, Limited: true,
+		Params: []Param{addressesParam},
+		Description: "Lists the unspent outputs of the virtual block's UTXO set locked to the addresses, " +
+			"leaving out those a mempool transaction spends; at most 100000. Needs --utxoindex.",
+		Result: `[{ "txid": "hex", "vout": n, "address": "...", "pubkey": "hex", "amount": x.xxx,
+  "confirmations": n, "bluescore": n, "coinbase": bool, "spendable": bool }, ...]`,
+	},
+	{
 		Name: "createrawtransaction", Category: CategoryTx, Limited: true,
 		Params: []Param{
 			{Name: "inputs", Type: TypeArray, Help: `[{"txid": "...", "vout": n}, ...]`},
@@ -640,6 +678,21 @@ mode proposal: null when the block is valid, else a reject reason such as
 		Params: []Param{optBool("verbose", false,
 			"false: txaccepted with txid and amount; true: txacceptedverbose with the decoded transaction.")},
 		Description: "Sends a notification for every transaction entering the mempool.",
+		Result:      "null",
+	},
+	{
+		Name: "notifyutxos", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Params: []Param{addressesParam},
+		Description: "Adds the addresses to those watched (at most 10000 per client) and sends " +
+			"utxoschanged whenever the virtual block's UTXO set gains or loses outputs of a " +
+			"watched address. Needs --utxoindex.",
+		Result: "null",
+	},
+	{
+		Name: "stopnotifyutxos", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Params: []Param{{Name: "address", Type: TypeString, Variadic: true, Optional: true,
+			Help: "Addresses to stop watching; none stops them all."}},
+		Description: "Stops watching the addresses, or all of them.",
 		Result:      "null",
 	},
 	{

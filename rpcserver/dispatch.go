@@ -102,6 +102,8 @@ func init() {
 		"gettxout":             handleGetTxOut,
 		"createrawtransaction": handleCreateRawTransaction,
 		"decoderawtransaction": handleDecodeRawTransaction,
+		"getbalance":           handleGetBalance,
+		"listunspent":          handleListUnspent,
 
 		// Network.
 		"getpeerinfo":        handleGetPeerInfo,
@@ -135,6 +137,8 @@ func init() {
 		"stopnotifynewtransactions": handleStopNotifyNewTransactions,
 		"notifyblocktemplate":       handleNotifyBlockTemplate,
 		"stopnotifyblocktemplate":   handleStopNotifyBlockTemplate,
+		"notifyutxos":               handleNotifyUTXOs,
+		"stopnotifyutxos":           handleStopNotifyUTXOs,
 	}
 }
 

@@ -111,6 +111,12 @@ func (m *realMiner) Generate(n uint32) ([]wire.Hash, error) {
 // closed when the test ends.
 func newRealDAG(t testing.TB, txIndex bool) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
 	t.Helper()
+	return newRealDAGWith(t, func(c *blockdag.Config) { c.TxIndex = txIndex })
+}
+
+// newRealDAGWith is newRealDAG with the DAG's config changed by mutate.
+func newRealDAGWith(t testing.TB, mutate func(*blockdag.Config)) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
+	t.Helper()
 	params := blockdag.RegressionNetParams()
 	db, err := database.Open(filepath.Join(t.TempDir(), "db"), &database.Options{NoSync: true})
 	if err != nil {
@@ -118,8 +124,9 @@ func newRealDAG(t testing.TB, txIndex bool) (*blockdag.Params, *blockdag.BlockDA
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := &testClock{now: params.GenesisBlock.Header.Time().Add(time.Hour)}
-	dag, err := blockdag.New(&blockdag.Config{DB: db, Params: params, TimeSource: clock.Now,
-		SigVerifyWorkers: 1, TxIndex: txIndex})
+	cfg := &blockdag.Config{DB: db, Params: params, TimeSource: clock.Now, SigVerifyWorkers: 1}
+	mutate(cfg)
+	dag, err := blockdag.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

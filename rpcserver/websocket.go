@@ -50,6 +50,11 @@ type wsClient struct {
 	notifyTxs      atomic.Bool
 	notifyTxsVerb  atomic.Bool
 	notifyTemplate atomic.Bool
+
+	// watched holds the keys of the addresses given to notifyutxos.
+	watchMu sync.Mutex
+	watched map[[wire.PubKeySize]byte]struct{}
+	watches atomic.Bool // len(watched) > 0, read without the lock
 }
 
 // close ends the connection once; both goroutines then exit.
