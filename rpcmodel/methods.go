@@ -447,7 +447,8 @@ verbose 1: ` + txRawShape,
 		Name: "sendrawtransaction", Category: CategoryTx, Limited: true,
 		Params: []Param{
 			reqString("hextx", "The serialized, signed transaction in hex."),
-			optBool("allowhighfees", false, "Accepted for btcd compatibility; fees are burned, never capped."),
+			optBool("allowhighfees", false, "Send even when the fee is high: over 0.01 coins and over "+
+				"100 times the default relay fee rate, as a forgotten change output makes it. Fees are burned."),
 		},
 		Description: "Submits a transaction to the mempool, which relays it to peers.",
 		Result:      `"txid" (string); error -22 when it does not decode, -25 when it is rejected`,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
@@ -163,11 +164,45 @@ func handleSendRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (int
 		return nil, err
 	}
 	txID := tx.TxID()
+	if !args.Bool(1) {
+		if fee, ok := s.knownFee(tx); ok && mempool.IsHighFee(fee, tx.SerializeSize()) {
+			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCVerify,
+				"TX rejected: its fee of %v coins is more than such a transaction needs "+
+					"(a forgotten change output?); fees are burned. Pass allowhighfees true to send it anyway",
+				coins(fee))
+		}
+	}
 	if err := s.cfg.Mempool.ProcessTransaction(tx); err != nil {
 		log.Debugf("Rejected transaction %s from RPC: %v", txID, err)
 		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCVerify, "TX rejected: %v", err)
 	}
 	return txID.String(), nil
+}
+
+// knownFee returns the fee of tx when every output it spends is known, in
+// the virtual's UTXO set or among the mempool's transactions.
+func (s *Server) knownFee(tx *wire.MsgTx) (uint64, bool) {
+	var in uint64
+	for i := range tx.TxIn {
+		op := tx.TxIn[i].PreviousOutPoint
+		if e, ok := s.cfg.DAG.FetchUTXO(op); ok && e != nil {
+			in += e.Amount
+			continue
+		}
+		parent, ok := s.cfg.Mempool.FetchTransaction(&op.TxID)
+		if !ok || int(op.Index) >= len(parent.TxOut) {
+			return 0, false
+		}
+		in += parent.TxOut[op.Index].Value
+	}
+	var out uint64
+	for i := range tx.TxOut {
+		out += tx.TxOut[i].Value
+	}
+	if in < out || in > blockdag.MaxSupply {
+		return 0, false // the mempool refuses it with the reason
+	}
+	return in - out, true
 }
 
 // handleGetTxOut: gettxout txid vout (includemempool=true).
