@@ -88,13 +88,24 @@ func handleGetBalance(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}
 	return r, nil
 }
 
-// unspentOutput is the JSON form of an unspent output.
-func (s *Server) unspentOutput(virtualBlueScore uint64, op wire.OutPoint, e *blockdag.UTXOEntry) rpcmodel.UnspentOutput {
+// keyText is a key as results show it: its address and its hex. A
+// listing computes it once per key, not once per output.
+type keyText struct {
+	addr, hex string
+}
+
+func (s *Server) keyText(pub [wire.PubKeySize]byte) keyText {
+	return keyText{address.Encode(s.cfg.Params.AddressPrefix, pub), hex.EncodeToString(pub[:])}
+}
+
+// unspentOutput is the JSON form of an unspent output locked to the key kt
+// shows.
+func (s *Server) unspentOutput(kt keyText, virtualBlueScore uint64, op wire.OutPoint, e *blockdag.UTXOEntry) rpcmodel.UnspentOutput {
 	return rpcmodel.UnspentOutput{
 		TxID:          op.TxID.String(),
 		Vout:          op.Index,
-		Address:       address.Encode(s.cfg.Params.AddressPrefix, e.PubKey),
-		PubKey:        hex.EncodeToString(e.PubKey[:]),
+		Address:       kt.addr,
+		PubKey:        kt.hex,
 		Amount:        coins(e.Amount),
 		Confirmations: confirmationsOf(virtualBlueScore, e.BlueScore),
 		BlueScore:     e.BlueScore,
@@ -115,6 +126,7 @@ func handleListUnspent(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{
 	out := []rpcmodel.UnspentOutput{}
 	tooMany := false
 	for _, pub := range keys {
+		kt := s.keyText(pub)
 		_, err := s.cfg.UTXOIndex.ForEachUTXOOfKey(pub,
 			func(vbs uint64, op wire.OutPoint, e *blockdag.UTXOEntry) bool {
 				if s.spentInMempool(op) {
@@ -124,7 +136,7 @@ func handleListUnspent(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{
 					tooMany = true
 					return false
 				}
-				out = append(out, s.unspentOutput(vbs, op, e))
+				out = append(out, s.unspentOutput(kt, vbs, op, e))
 				return true
 			})
 		if err != nil {
@@ -211,7 +223,8 @@ func (s *Server) NotifyUTXOsChanged(added, removed []blockdag.UTXOChange, virtua
 		for i := range added {
 			a := &added[i]
 			if _, ok := c.watched[a.Entry.PubKey]; ok {
-				n.Added = append(n.Added, s.unspentOutput(virtualBlueScore, a.OutPoint, &a.Entry))
+				n.Added = append(n.Added, s.unspentOutput(s.keyText(a.Entry.PubKey),
+					virtualBlueScore, a.OutPoint, &a.Entry))
 			}
 		}
 		for i := range removed {

@@ -26,6 +26,8 @@ type realMiner struct {
 	pub   [32]byte
 	extra uint64
 	mu    sync.Mutex
+	// pending are transactions the next block built includes.
+	pending []*wire.MsgTx
 }
 
 // testClock is the DAG's time source: fixed after genesis so block
@@ -52,6 +54,8 @@ func (m *realMiner) build(t testing.TB, parents []wire.Hash) *wire.MsgBlock {
 	m.mu.Lock()
 	m.extra++
 	extra := m.extra
+	txs := m.pending
+	m.pending = nil
 	m.mu.Unlock()
 	ti := m.dag.TemplateInfo()
 	blueScore := ti.BlueScore
@@ -79,7 +83,7 @@ func (m *realMiner) build(t testing.TB, parents []wire.Hash) *wire.MsgBlock {
 	block := &wire.MsgBlock{
 		Header: wire.BlockHeader{Version: blockdag.BlockVersion, Parents: parents,
 			Timestamp: ts, Bits: ti.Bits},
-		Transactions: []*wire.MsgTx{cb},
+		Transactions: append([]*wire.MsgTx{cb}, txs...),
 	}
 	block.Header.MerkleRoot = wire.BlockMerkleRoot(block.Transactions)
 	target := wire.CompactToBig(ti.Bits)

@@ -41,6 +41,7 @@ const (
 type ibdOptions struct {
 	blocks, txs, width int
 	keepSource         bool
+	utxoIndex          bool
 	soterd             string
 	dir                string
 	network            string
@@ -80,6 +81,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
 		"soterbench built it (a DAG under older consensus rules then fails the run instead of being rebuilt)")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
+	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
+		"what the index costs the download")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
@@ -133,10 +136,14 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // formatIBD returns the result line.
 func formatIBD(opts *ibdOptions, res *ibdResult) string {
-	return fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
+	s := fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
 		opts.blocks, opts.txs, opts.width, res.seconds,
 		float64(res.blocks)/res.seconds, float64(res.txs)/res.seconds,
 		float64(res.peakRSS)/bytesPerMiB)
+	if opts.utxoIndex {
+		s += " utxoindex=1"
+	}
+	return s
 }
 
 // runIBD builds (or reuses) the source DAG, starts the source node on it
@@ -194,6 +201,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	}
 	if profile != "" {
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--profile="+profile)
+	}
+	if opts.utxoIndex {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--utxoindex")
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)
