@@ -7,7 +7,7 @@ import (
 // FuzzParse checks that Parse never panics and that every key it accepts
 // encodes to an address that decodes to the same key.
 func FuzzParse(f *testing.F) {
-	f.Add("soter1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqfqwvl2")
+	f.Add("soter1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqdtykwq")
 	f.Add(Encode("soter", genKey(f)))
 	f.Add(genX)
 	f.Add("sotertest1qqqqq")

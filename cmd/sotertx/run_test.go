@@ -235,7 +235,7 @@ func TestCreateSignDecode(t *testing.T) {
 // FuzzParseArgs checks that the argument parsers never panic and that what
 // they accept formats back to an equal value.
 func FuzzParseArgs(f *testing.F) {
-	pub := "soter1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqfqwvl2"
+	pub := "soter1q0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqdtykwq"
 	f.Add(someTxID + ":0:100:" + pub)
 	f.Add(pub + ":0.5")
 	f.Add("100:" + pub)
