@@ -269,7 +269,7 @@ const (
   "size": n,               (numeric) serialized size in bytes
   "locktime": n,           (numeric) blue score before which it is not final (0: none)
   "vin": [ { "txid": "...", "vout": n, "signature": "hex" } ],
-  "vout": [ { "value": x.xxx, "n": n, "pubkey": "hex" } ],
+  "vout": [ { "value": x.xxx, "n": n, "address": "...", "pubkey": "hex" } ],
   "payload": "hex",        (string) coinbase payload (blue score, extra nonce, tag)
   "coinbase": bool,        (boolean) whether it is a coinbase
   "blockhash": "...",      (string) containing block, when known
@@ -463,7 +463,7 @@ verbose 1: ` + txRawShape,
 		Description: "Returns an unspent output of the virtual block's UTXO set, or of a " +
 			"mempool transaction; null when it does not exist or is spent.",
 		Result: `null, or { "bestblock": "...", "confirmations": n, "value": x.xxx,
-  "pubkey": "hex", "coinbase": bool, "bluescore": n }`,
+  "address": "...", "pubkey": "hex", "coinbase": bool, "bluescore": n }`,
 	},
 	{
 		Name: "getbalance", Category: CategoryTx, Limited: true,
@@ -486,7 +486,7 @@ verbose 1: ` + txRawShape,
 		Params: []Param{
 			{Name: "inputs", Type: TypeArray, Help: `[{"txid": "...", "vout": n}, ...]`},
 			{Name: "outputs", Type: TypeObject,
-				Help: `{"pubkeyhex": amount, ...}: x-only BIP-340 public keys (64 hex) and coins, in order.`},
+				Help: `{"address": amount, ...}: addresses (or x-only public keys in hex) and coins, in order.`},
 			{Name: "locktime", Type: TypeInt, Optional: true, Default: int64(0), HasRange: true,
 				Min: 0, Max: maxIndex, Help: "Blue score before which it is not final (0: none)."},
 		},
@@ -594,7 +594,7 @@ verbose 1: ` + txRawShape,
 		Name: "getblocktemplate", Category: CategoryMining, Limited: true,
 		Params: []Param{{Name: "request", Type: TypeObject, Optional: true,
 			Help: `{"mode": "template" (default) or "proposal", "longpollid": "id" ` +
-				`(wait until the template changes), "miningaddr": "x-only public key hex" ` +
+				`(wait until the template changes), "miningaddr": "address" ` +
 				`(coinbase key), "data": "hex block" (proposal), "capabilities": [...] (ignored)}`}},
 		Description: "Returns a block template for an external miner (BIP 22 and 23, adapted " +
 			"to the DAG): the parents it merges, its transactions with fees and " +
@@ -612,7 +612,7 @@ verbose 1: ` + txRawShape,
   "coinbasetxn": { "data": "hex", "txid": "...", "hash": "...", "depends": [], "fee": 0 },
   "coinbasevalue": n (base units), "coinbasepayload": { "prefix": "hex",
   "maxlength": n, "extranonceoffset": n, "extranoncelength": n },
-  "miningaddr": "hex", "longpollid": "id", "submitold": true,
+  "miningaddr": "address", "longpollid": "id", "submitold": true,
   "mutable": ["time", "transactions", "coinbase", "coinbase/append"],
   "capabilities": ["proposal", "longpoll", "coinbasetxn"]
 }
