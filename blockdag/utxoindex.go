@@ -41,10 +41,15 @@ var utxoIndexCompleteKey = database.Key(database.BucketMeta, []byte("utxoindex")
 
 // utxoIndexKey returns the index key of an output locked to pub.
 func utxoIndexKey(pub *[wire.PubKeySize]byte, op wire.OutPoint) []byte {
-	b := make([]byte, 1, 1+utxoIndexKeySize)
-	b[0] = byte(database.BucketUTXOIndex)
-	b = append(b, pub[:]...)
-	return appendOutPoint(b, op)
+	var buf [1 + utxoIndexKeySize]byte
+	return appendUTXOIndexKey(buf[:0], pub, op)
+}
+
+// appendUTXOIndexKey appends the index key of an output locked to pub.
+func appendUTXOIndexKey(dst []byte, pub *[wire.PubKeySize]byte, op wire.OutPoint) []byte {
+	dst = append(dst, byte(database.BucketUTXOIndex))
+	dst = append(dst, pub[:]...)
+	return appendOutPoint(dst, op)
 }
 
 // utxoIndexPrefix returns the prefix of the index keys of pub.
@@ -86,17 +91,19 @@ func decodeUTXOIndexRecord(k, v []byte) (wire.OutPoint, UTXOEntry, error) {
 }
 
 // indexUTXODiff adds to batch the index changes of a net UTXO change, as
-// utxoSet.commit writes the set's own.
+// utxoSet.commit writes the set's own. The batch copies keys and values,
+// so one buffer of each serves every record.
 func indexUTXODiff(d *utxoDiff, batch *database.Batch) {
+	var key [1 + utxoIndexKeySize]byte
 	for op, e := range d.removed {
 		if a, ok := d.added[op]; ok && a.PubKey == e.PubKey {
 			continue // the put below replaces the record
 		}
-		batch.Delete(utxoIndexKey(&e.PubKey, op))
+		batch.Delete(appendUTXOIndexKey(key[:0], &e.PubKey, op))
 	}
-	var buf [utxoIndexValueSize]byte
+	var value [utxoIndexValueSize]byte
 	for op, e := range d.added {
-		batch.Put(utxoIndexKey(&e.PubKey, op), appendUTXOIndexValue(buf[:0], e))
+		batch.Put(appendUTXOIndexKey(key[:0], &e.PubKey, op), appendUTXOIndexValue(value[:0], e))
 	}
 }
 
