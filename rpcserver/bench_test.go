@@ -189,7 +189,12 @@ func BenchmarkListUnspent10k(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for i := 0; i < b.N; i++ {
 		ts.processBody(body, cl)
+	}
+	b.StopTimer()
+	if used := processCPU() - cpu; used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
