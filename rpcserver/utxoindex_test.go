@@ -147,3 +147,20 @@ func TestUTXOMethodsWithoutIndex(t *testing.T) {
 		t.Errorf("notifyutxos: got %+v", m.Error)
 	}
 }
+
+// TestGetRawTransactionWithoutIndex checks that a node without the
+// transaction index says how to find a confirmed transaction.
+func TestGetRawTransactionWithoutIndex(t *testing.T) {
+	ts := newTestServer(t, func(c *Config, _ *fakes) { c.TxLocator = nil })
+	unknown := wire.Hash{7}
+	r := ts.call(t, "getrawtransaction", unknown.String())
+	if r.Error == nil || r.Error.Code != rpcmodel.ErrRPCNoTxInfo ||
+		!strings.Contains(r.Error.Message, "--txindex") || !strings.Contains(r.Error.Message, "block") {
+		t.Errorf("got %+v, want -5 naming --txindex and the block hash", r.Error)
+	}
+	ts = newTestServer(t, nil)
+	r = ts.call(t, "getrawtransaction", unknown.String())
+	if r.Error == nil || strings.Contains(r.Error.Message, "--txindex") {
+		t.Errorf("with the index: got %+v, want no advice to turn it on", r.Error)
+	}
+}
