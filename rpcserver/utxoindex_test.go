@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
@@ -162,5 +164,92 @@ func TestGetRawTransactionWithoutIndex(t *testing.T) {
 	r = ts.call(t, "getrawtransaction", unknown.String())
 	if r.Error == nil || strings.Contains(r.Error.Message, "--txindex") {
 		t.Errorf("with the index: got %+v, want no advice to turn it on", r.Error)
+	}
+}
+
+// TestNotifyUTXOsSpend checks utxoschanged for a spend (the spent output
+// removed, the new ones added, each to its watcher) and stopnotifyutxos.
+func TestNotifyUTXOsSpend(t *testing.T) {
+	params, dag, miner := newRealDAGWith(t, func(c *blockdag.Config) { c.UTXOIndex = true })
+	ts := newTestServer(t, func(c *Config, _ *fakes) {
+		c.Params = params
+		c.DAG = dag
+		c.Miner = miner
+		c.UTXOIndex = dag
+	})
+	dag.Subscribe(func(n *blockdag.Notification) {
+		if data, ok := n.Data.(*blockdag.VirtualChangedData); ok {
+			ts.NotifyUTXOsChanged(data.UTXOsAdded, data.UTXOsRemoved, data.VirtualBlueScore)
+		}
+	})
+	hashes, err := miner.Generate(uint32(params.CoinbaseMaturity) + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := dag.BlockByHash(&hashes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := first.Transactions[0]
+	_, friend := testKey(41)
+	minerAddr := address.Encode(params.AddressPrefix, miner.pub)
+	friendAddr := address.Encode(params.AddressPrefix, friend)
+
+	ws := dialWS(t, ts, adminUser, adminPass)
+	if m := wsCall(t, ws, 1, "notifyutxos", friendAddr); m.Error != nil {
+		t.Fatal(m.Error)
+	}
+	tx := &wire.MsgTx{Version: wire.TxVersion,
+		TxIn:  []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: cb.TxID()}}},
+		TxOut: []wire.TxOut{{Value: 10 * blockdag.BaseUnitsPerCoin, PubKey: friend}}}
+	priv, _ := testKey(9)
+	if err := keys.SignTx(tx, []wire.TxOut{cb.TxOut[0]}, []*btcec.PrivateKey{priv}); err != nil {
+		t.Fatal(err)
+	}
+	miner.pending = []*wire.MsgTx{tx}
+	if _, err := miner.Generate(1); err != nil {
+		t.Fatal(err)
+	}
+	// The friend's watcher sees only its new output, not the miner's
+	// spent coinbase or new coinbase.
+	m := wsRead(t, ws)
+	var n rpcmodel.UTXOsChangedNtfn
+	if m.Method != rpcmodel.NtfnUTXOsChanged || json.Unmarshal(m.Params[0], &n) != nil ||
+		len(n.Added) != 1 || len(n.Removed) != 0 || n.Added[0].Address != friendAddr ||
+		n.Added[0].TxID != tx.TxID().String() || n.Added[0].Amount != 10 {
+		t.Fatalf("friend's notification: %+v %s", m, m.Params)
+	}
+	// The miner's watcher sees the coinbase spent.
+	if m := wsCall(t, ws, 2, "notifyutxos", minerAddr); m.Error != nil {
+		t.Fatal(m.Error)
+	}
+	tx2 := &wire.MsgTx{Version: wire.TxVersion,
+		TxIn:  []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: tx.TxID()}}},
+		TxOut: []wire.TxOut{{Value: 9 * blockdag.BaseUnitsPerCoin, PubKey: friend}}}
+	fpriv, _ := testKey(41)
+	if err := keys.SignTx(tx2, []wire.TxOut{tx.TxOut[0]}, []*btcec.PrivateKey{fpriv}); err != nil {
+		t.Fatal(err)
+	}
+	miner.pending = []*wire.MsgTx{tx2}
+	if _, err := miner.Generate(1); err != nil {
+		t.Fatal(err)
+	}
+	m = wsRead(t, ws)
+	n = rpcmodel.UTXOsChangedNtfn{}
+	if m.Method != rpcmodel.NtfnUTXOsChanged || json.Unmarshal(m.Params[0], &n) != nil ||
+		len(n.Removed) != 1 || n.Removed[0].TxID != tx.TxID().String() || n.Removed[0].Address != friendAddr ||
+		len(n.Added) != 2 {
+		t.Fatalf("spend notification: %+v", n)
+	}
+	// After stopnotifyutxos nothing comes: the next message is the
+	// reply to a later call.
+	if m := wsCall(t, ws, 3, "stopnotifyutxos"); m.Error != nil {
+		t.Fatal(m.Error)
+	}
+	if _, err := miner.Generate(1); err != nil {
+		t.Fatal(err)
+	}
+	if m := wsCall(t, ws, 4, "uptime"); m.Method != "" || string(m.ID) != "4" {
+		t.Errorf("after stopnotifyutxos: got %+v", m)
 	}
 }
