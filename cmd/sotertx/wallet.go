@@ -418,7 +418,8 @@ func (wc *walletCmd) send() error {
 	tx.TxOut = []wire.TxOut{{Value: amount, PubKey: to}, {Value: 0, PubKey: to}} // second: change
 	var in uint64
 	var chosen []coin
-	var fee uint64
+	// The fee with one input, for the message when there are no coins.
+	fee := feeFor(rate, tx.SerializeSize()+wire.TxInSerializeSize)
 	enough := false
 	for _, c := range coins {
 		tx.TxIn = append(tx.TxIn, wire.TxIn{PreviousOutPoint: c.op})
