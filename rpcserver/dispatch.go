@@ -26,6 +26,10 @@ type clientInfo struct {
 	// slot is the handler slot of the request being handled. Requests of
 	// one client are handled one after the other, so one field serves.
 	slot *requestSlot
+	// stopRequested is set by stop: the shutdown is requested once the
+	// reply is on its way, or the listeners could close under it and the
+	// client would see the connection drop instead of the answer.
+	stopRequested bool
 }
 
 // requestSlot is a request's hold on one of the MaxConcurrentReqs handler

@@ -136,6 +136,9 @@ func (c *wsClient) reader() {
 		if !c.queue(c.s.processBody(msg, cl)) {
 			return
 		}
+		if cl.stopRequested {
+			c.s.requestShutdown()
+		}
 	}
 }
 
