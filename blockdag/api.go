@@ -60,6 +60,10 @@ type VirtualInfo struct {
 	// ChainHeight is the number of blocks on the virtual's selected chain,
 	// genesis counting 1.
 	ChainHeight uint64
+	// FinalityPoint is the chain block the virtual never leaves
+	// (docs/consensus.md, Finality) and FinalityBlueScore its blue score.
+	FinalityPoint     wire.Hash
+	FinalityBlueScore uint64
 }
 
 // OrderedBlock is one block of the GHOSTDAG total order.
@@ -384,17 +388,26 @@ func (d *BlockDAG) VirtualInfo() *VirtualInfo {
 	if err != nil {
 		log.Warnf("Reading the virtual's difficulty window: %v", err)
 	}
+	var fpHash wire.Hash
+	var fpScore uint64
+	if fp, err := d.finalityPoint(); err != nil {
+		log.Warnf("Reading the finality point: %v", err)
+	} else {
+		fpHash, fpScore = fp.hash, fp.blueScore
+	}
 	return &VirtualInfo{
-		Parents:        append([]wire.Hash(nil), vs.parents...),
-		SelectedParent: vs.selectedParent,
-		BlueScore:      vs.blueScore,
-		BlueWork:       new(big.Int).Set(vs.blueWork),
-		PastMedianTime: pmt,
-		RequiredBits:   bits,
-		UTXOCount:      vs.count,
-		UTXOCommitment: vs.multiset.hash(),
-		Difficulty:     difficultyRatio(bits, d.params),
-		ChainHeight:    d.chain.length,
+		FinalityPoint:     fpHash,
+		FinalityBlueScore: fpScore,
+		Parents:           append([]wire.Hash(nil), vs.parents...),
+		SelectedParent:    vs.selectedParent,
+		BlueScore:         vs.blueScore,
+		BlueWork:          new(big.Int).Set(vs.blueWork),
+		PastMedianTime:    pmt,
+		RequiredBits:      bits,
+		UTXOCount:         vs.count,
+		UTXOCommitment:    vs.multiset.hash(),
+		Difficulty:        difficultyRatio(bits, d.params),
+		ChainHeight:       d.chain.length,
 	}
 }
 

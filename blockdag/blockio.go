@@ -28,7 +28,7 @@ import (
 //	header length    varint                                 1-9
 //	header           wire.BlockHeader encoding              length
 //	height           uint32 little-endian                   4
-//	status           byte (1 = valid)                       1
+//	status           byte (1 valid, 2 pending, 3 invalid)   1
 //	block size       uint32 little-endian                   4
 //	tx count         uint32 little-endian                   4
 //	blue score       uint64 little-endian                   8
@@ -240,7 +240,7 @@ func decodeNodeRecord(b []byte) (*blockNode, error) {
 	if n.reach.start > n.reach.end {
 		return nil, ruleError(ErrCorruptState, "node record has an empty interval")
 	}
-	if n.status != statusValid {
+	if n.status < statusValid || n.status > statusInvalid {
 		return nil, ruleError(ErrCorruptState, "index record has an unknown status")
 	}
 	switch {

@@ -6,19 +6,35 @@ import (
 	"github.com/soterdag/soterd/wire"
 )
 
-// blockStatus records what is known about a block in the index. Only valid
-// blocks enter the index (invalid ones are never stored), so today the only
-// status is statusValid; the byte is kept in the index record so that a
-// later version can add states without a new schema.
+// blockStatus records what is known about a block in the index. Blocks
+// that fail validation on arrival are never stored; a block stored below
+// the finality point waits for stage three (pending.go) and gets its
+// verdict when something merges it.
 type blockStatus byte
 
-// statusValid marks a block that passed every validation stage.
-const statusValid blockStatus = 1
+const (
+	// statusValid marks a block that passed every validation stage.
+	statusValid blockStatus = 1
+
+	// statusPending marks a block whose selected chain did not hold the
+	// finality point when it arrived: stages one and two passed, stage
+	// three has not run.
+	statusPending blockStatus = 2
+
+	// statusInvalid marks a pending block that failed stage three, or
+	// has such a block in its past.
+	statusInvalid blockStatus = 3
+)
 
 // String returns the status name used by BlockInfo.
 func (s blockStatus) String() string {
-	if s == statusValid {
+	switch s {
+	case statusValid:
 		return "valid"
+	case statusPending:
+		return "pending"
+	case statusInvalid:
+		return "invalid"
 	}
 	return "unknown"
 }

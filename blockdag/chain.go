@@ -23,11 +23,24 @@ type chainStore struct {
 	// tail holds positions tailStart..length-1.
 	tail      []chainEntry
 	tailStart uint64
+
+	// keep is how many of the newest positions stay in memory at least:
+	// enough to reach the finality point and merge depth roots, which
+	// every block looks up, without reading the store (tailLength).
+	keep int
 }
 
-// chainTailMax is how many of the newest positions stay in memory (about
-// 200 KB); a reorganisation deeper than that reads the store.
-const chainTailMax = 4096
+// chainTailMin is the least number of newest positions kept in memory; a
+// reorganisation deeper than the tail reads the store.
+const chainTailMin = 4096
+
+// tailLength returns how many chain positions to keep in memory for a
+// network: the finality point is at most FinalityDepth positions from the
+// chain's end (each chain block adds at least one blue score), and merge
+// depth roots are nearer. About 4 MB at mainnet's depth of 86,400.
+func tailLength(p *Params) int {
+	return max(chainTailMin, int(min(p.FinalityDepth, 1<<24))+1024)
+}
 
 // get returns the entry at a position.
 func (c *chainStore) get(pos uint64) (chainEntry, error) {
@@ -87,8 +100,8 @@ func (c *chainStore) apply(u *chainUpdate) {
 	}
 	c.tail = append(c.tail, u.added...)
 	c.length = base + uint64(len(u.added))
-	if len(c.tail) > 2*chainTailMax {
-		drop := len(c.tail) - chainTailMax
+	if len(c.tail) > c.keep+max(1024, c.keep/4) {
+		drop := len(c.tail) - c.keep
 		c.tail = append(c.tail[:0:0], c.tail[drop:]...)
 		c.tailStart += uint64(drop)
 	}
@@ -97,7 +110,7 @@ func (c *chainStore) apply(u *chainUpdate) {
 // load reads the newest positions of a chain of the given length.
 func (c *chainStore) load(length uint64) error {
 	c.length = length
-	c.tailStart = length - min(length, chainTailMax)
+	c.tailStart = length - min(length, uint64(c.keep))
 	c.tail = make([]chainEntry, 0, length-c.tailStart)
 	it := c.db.NewRangeIterator(chainKey(c.tailStart), chainKey(length))
 	defer it.Release()

@@ -163,7 +163,7 @@ type BlockDAG struct {
 	// sinceCommitment counts the blocks accepted since the commitment
 	// record was last written.
 	sinceCommitment int
-	conflictWarned  wire.Hash
+	conflictWarned  time.Time
 	reachStats      reachStats
 	diffCache       *lruCache[wire.Hash, *pastDiff]
 
@@ -192,6 +192,10 @@ func New(cfg *Config) (*BlockDAG, error) {
 	c := *cfg
 	if c.TimeSource == nil {
 		c.TimeSource = time.Now
+	}
+	if p := c.Params; p.MergeDepth == 0 || p.MergeDepth >= p.FinalityDepth {
+		return nil, fmt.Errorf("blockdag: MergeDepth %d must be at least 1 and below "+
+			"FinalityDepth %d", p.MergeDepth, p.FinalityDepth)
 	}
 	if c.MaxOrphans < 0 || c.MaxOrphanBytes < 0 || c.OrphanTTL < 0 {
 		return nil, errors.New("blockdag: orphan pool bounds must not be negative")
@@ -233,7 +237,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		timeSource: c.TimeSource,
 		txIndex:    c.TxIndex,
 		nodes:      newNodeStore(c.DB, share(0)),
-		chain:      chainStore{db: c.DB},
+		chain:      chainStore{db: c.DB, keep: tailLength(c.Params)},
 		utxo: &utxoSet{
 			db:       c.DB,
 			cache:    make(map[wire.OutPoint]*UTXOEntry),

@@ -53,6 +53,15 @@ const (
 	// block names a redundant parent.
 	ErrParentIsAncestor = ErrorKind("ErrParentIsAncestor")
 
+	// ErrMergeDepth: the block merges a block whose selected chain does
+	// not hold the block's merge depth root (mergedepth.go).
+	ErrMergeDepth = ErrorKind("ErrMergeDepth")
+
+	// ErrBelowFinality: a block template or proposal whose selected
+	// chain forks below the finality point; such a block could never
+	// extend the virtual's chain.
+	ErrBelowFinality = ErrorKind("ErrBelowFinality")
+
 	// ErrMergeSetTooBig: the block's mergeset exceeds MergeSetSizeLimit.
 	ErrMergeSetTooBig = ErrorKind("ErrMergeSetTooBig")
 

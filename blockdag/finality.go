@@ -13,14 +13,15 @@ import (
 // the tip with the most blue work among the tips whose selected chain holds
 // the finality point, so the virtual never leaves a chain block that deep:
 // every virtual move undoes at most the chain above the finality point,
-// about FinalityDepth blocks, however old the DAG. A heavier tip that forks
-// below it is a finality conflict: it is logged and the virtual stays.
+// about FinalityDepth blocks, however old the DAG.
 //
-// The rule is about the virtual only. Block validity does not depend on it:
-// a block on a fork below the finality point is validated and stored like
-// any other (it may be merged later by blocks every node accepts), so that
-// validity stays a function of the block and its past, the same on every
-// node whatever the order blocks arrived in.
+// A block whose selected chain does not hold the finality point is kept
+// without UTXO validation (pending.go) and is not a tip the virtual can
+// choose; one with more blue work than the virtual's selected parent is a
+// finality conflict, logged with what to do. Block validity does not depend
+// on any of this: it stays a function of the block and its past, the same
+// on every node whatever order blocks arrived in; only when stage three
+// runs does.
 
 // finalityPoint returns the node of the current finality point. The state
 // lock or the process lock must be held.
@@ -68,15 +69,55 @@ func (d *BlockDAG) advanceFinality(update *chainUpdate, virtualBlueScore uint64)
 	return pos, nil
 }
 
-// warnFinalityConflict logs, once per tip, a tip with more blue work than
-// any tip that keeps the finality point: the network may have split deeper
-// than the finality depth, which needs an operator's attention.
+// dropTipsBelowFinality returns tips without those whose selected chain
+// does not hold the finality point at chain position pos (after update):
+// the virtual can neither choose nor merge them any more (their chains miss
+// the virtual's merge depth root, which is above the finality point), so
+// the tips stay the virtual's candidates, and every node lists the same
+// tips whether it validated such a block on arrival or keeps it pending.
+// The virtual's own parents always hold it.
+func (d *BlockDAG) dropTipsBelowFinality(tips []wire.Hash, update *chainUpdate, pos uint64) ([]wire.Hash, error) {
+	var h wire.Hash
+	base := d.chain.length - uint64(update.removed)
+	if pos >= base {
+		h = update.added[pos-base].hash
+	} else {
+		var err error
+		if h, err = d.chain.hashAt(pos); err != nil {
+			return nil, err
+		}
+	}
+	fp, err := d.nodes.node(h)
+	if err != nil {
+		return nil, err
+	}
+	kept := tips[:0]
+	for _, t := range tips {
+		tn, err := d.nodes.node(t)
+		if err != nil {
+			return nil, err
+		}
+		if isTreeAncestorOrSelf(fp, tn) {
+			kept = append(kept, t)
+		} else {
+			log.Debugf("Tip %s no longer holds the finality point %s: it is no longer a tip "+
+				"the virtual can use", t, h)
+		}
+	}
+	return kept, nil
+}
+
+// warnFinalityConflict logs a block below finality with more blue work
+// than the virtual's selected parent: the network may have split deeper
+// than the finality depth, which needs an operator's attention. A fork that
+// keeps growing warns again only after conflictWarnInterval.
 func (d *BlockDAG) warnFinalityConflict(tip, fp *blockNode) {
-	if d.conflictWarned == tip.hash {
+	now := d.timeSource()
+	if !d.conflictWarned.IsZero() && now.Sub(d.conflictWarned) < conflictWarnInterval {
 		return
 	}
-	d.conflictWarned = tip.hash
-	log.Warnf("Finality conflict: tip %s (blue score %d) has the most blue work but "+
+	d.conflictWarned = now
+	log.Warnf("Finality conflict: block %s (blue score %d) has the most blue work but "+
 		"forks below the finality point %s (blue score %d); the virtual stays on "+
 		"the finalized chain. If this node is the one that is wrong, resync it "+
 		"from peers you trust.", tip.hash, tip.blueScore, fp.hash, fp.blueScore)

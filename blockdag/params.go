@@ -52,8 +52,16 @@ type Params struct {
 
 	// FinalityDepth is the blue score below the virtual's at which the
 	// selected chain is final (finality.go): the virtual never moves off
-	// a chain block that deep, and a block forking below it is refused.
+	// a chain block that deep, and a block whose selected chain forks
+	// below it is kept without UTXO validation until something merges it.
 	FinalityDepth uint64
+
+	// MergeDepth bounds how old a block a new block may merge
+	// (mergedepth.go): every block of a block's mergeset must have, on
+	// its selected chain, the block's merge depth root, the block of its
+	// own selected chain MergeDepth blue score below it. It must be less
+	// than FinalityDepth.
+	MergeDepth uint64
 
 	// MaxBlockSize is the largest serialized block, at most
 	// wire.MaxBlockPayload.
@@ -111,7 +119,9 @@ const (
 	defaultMergeSetLimit     = defaultK * 10
 	defaultMaxBlockSize      = 1_000_000
 	defaultFinalityDepth     = 86_400 // a day at one block a second
-	localFinalityDepth       = 1_000
+	localFinalityDepth       = 10_000
+	defaultMergeDepth        = 3_600 // an hour at one block a second
+	localMergeDepth          = 5_000
 	defaultPastMedianWindow  = 27
 	defaultDifficultyWindow  = 263
 	defaultMaxTimeOffset     = 132 * time.Second
@@ -162,6 +172,7 @@ func baseParams() Params {
 		MaxParents:            defaultMaxParents,
 		MergeSetSizeLimit:     defaultMergeSetLimit,
 		FinalityDepth:         defaultFinalityDepth,
+		MergeDepth:            defaultMergeDepth,
 		MaxBlockSize:          defaultMaxBlockSize,
 		TargetTimePerBlock:    defaultTargetTimePerBlck,
 		DifficultyWindowSize:  defaultDifficultyWindow,
@@ -221,6 +232,7 @@ func localParams(name, prefix string, net wire.SoterNet, port, rpcPort string,
 	p.PowLimit = localPowLimit
 	p.NoDifficultyAdjustment = true
 	p.FinalityDepth = localFinalityDepth
+	p.MergeDepth = localMergeDepth
 	p.SubsidyHalvingInterval = halving
 	p.RelayNonStdTxs = true
 	p.AllowLocalAddrs = true

@@ -29,7 +29,9 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		return false, errors.New("blockdag: ProcessBlock called with a nil block")
 	}
 	hash := block.BlockHash()
-	if err := d.checkKnown(&hash); err != nil {
+	// Without the lock, only what memory answers: a block evicted from
+	// the node cache is found by the store lookup in processBlockLocked.
+	if err := d.checkKnown(&hash, false); err != nil {
 		return false, err
 	}
 	// The context-free checks need no lock, so concurrent callers run
@@ -45,7 +47,7 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		d.processLock.Unlock()
 		return false, err
 	}
-	if err := d.checkKnown(&hash); err != nil {
+	if err := d.checkKnown(&hash, false); err != nil {
 		d.processLock.Unlock()
 		return false, err
 	}
@@ -74,9 +76,18 @@ func (d *BlockDAG) writable() error {
 }
 
 // checkKnown returns ErrDuplicateBlock or ErrKnownInvalid for blocks seen
-// before.
-func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
-	if d.HaveBlock(hash) {
+// before. With store false it answers from memory only (the node cache,
+// the orphan pool, the invalid set) and misses blocks evicted from the
+// node cache.
+func (d *BlockDAG) checkKnown(hash *wire.Hash, store bool) error {
+	have := d.nodes.cached(*hash)
+	if !have && store {
+		have = d.HaveBlock(hash)
+	}
+	if have {
+		if d.storedInvalid(hash) {
+			return ruleError(ErrKnownInvalid, fmt.Sprintf("block %s is known to be invalid", hash))
+		}
 		return ruleError(ErrDuplicateBlock, fmt.Sprintf("block %s is already in the DAG", hash))
 	}
 	if d.orphans.has(hash) {
@@ -86,6 +97,15 @@ func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
 		return ruleError(ErrKnownInvalid, fmt.Sprintf("block %s is known to be invalid", hash))
 	}
 	return nil
+}
+
+// storedInvalid reports whether hash is a block stored below the finality
+// point and found invalid when something merged it (pending.go).
+func (d *BlockDAG) storedInvalid(hash *wire.Hash) bool {
+	d.stateLock.RLock()
+	defer d.stateLock.RUnlock()
+	n, err := d.nodes.lookup(*hash)
+	return err == nil && n != nil && n.status == statusInvalid
 }
 
 // markInvalid remembers hash as invalid when err is the block's own fault,
@@ -117,6 +137,20 @@ func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txid
 	if err != nil {
 		d.markInvalid(hash, err)
 		return false, nil, err
+	}
+	if !missing {
+		// A block is in the DAG only if its parents are, and stored
+		// blocks are at most maxHeight high: a block above it is new
+		// without a store lookup (every block of an initial download).
+		height := uint32(0)
+		for _, p := range parents {
+			height = max(height, p.height+1)
+		}
+		if height <= d.maxHeight {
+			if err := d.checkKnown(&hash, true); err != nil {
+				return false, nil, err
+			}
+		}
 	}
 	if missing {
 		size := block.SerializeSize()
@@ -150,6 +184,10 @@ func (d *BlockDAG) lookupParents(header *wire.BlockHeader) ([]*blockNode, bool, 
 	}
 	for i := range header.Parents {
 		if parents[i] != nil {
+			if parents[i].status == statusInvalid {
+				return nil, false, ruleError(ErrInvalidParent, fmt.Sprintf(
+					"parent %s is known to be invalid", header.Parents[i]))
+			}
 			continue
 		}
 		if d.invalid.has(&header.Parents[i]) {
@@ -200,7 +238,8 @@ func (d *BlockDAG) processOrphans(hash wire.Hash) []*Notification {
 
 // CheckBlockTemplate runs every validation stage except proof of work on a
 // block built on the current DAG, without storing it. All its parents must
-// be in the DAG.
+// be in the DAG, and its selected chain must hold the finality point (a
+// template below it could never extend the virtual's chain).
 func (d *BlockDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
 	if block == nil {
 		return errors.New("blockdag: CheckBlockTemplate called with a nil block")
@@ -224,36 +263,76 @@ func (d *BlockDAG) CheckBlockTemplate(block *wire.MsgBlock) error {
 	if missing {
 		return ruleError(ErrBlockNotFound, "block template names a parent that is not in the DAG")
 	}
-	_, _, _, _, err = d.validateInContext(block, hash, txids, parents)
+	v, err := d.validateInContext(block, hash, txids, parents)
+	if err == nil && v.pending {
+		return ruleError(ErrBelowFinality, fmt.Sprintf(
+			"block template forks below the finality point %s", v.finality.hash))
+	}
 	return err
 }
 
-// validateInContext runs stages two and three. It returns the block's
-// GHOSTDAG data, its past diff, and the view holding the UTXO state after
-// the block's own transactions (its diff is the block's own change).
+// contextResult is what validateInContext learned about a block.
+type contextResult struct {
+	gd *ghostdagData
+
+	// pending is set for a block whose selected chain does not hold the
+	// finality point (pending.go): stage three did not run, and the
+	// fields below are unset. finality is the finality point.
+	pending  bool
+	finality *blockNode
+
+	// pd is the block's past diff, own the view holding the UTXO state
+	// after the block's own transactions (its diff is the block's own
+	// change), and key the block's past key.
+	pd  *pastDiff
+	own *utxoView
+	key wire.Hash
+}
+
+// validateInContext runs stages two and three; stage three only when the
+// block's selected chain holds the finality point.
 func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
-	parents []*blockNode) (*ghostdagData, *pastDiff, *utxoView, wire.Hash, error) {
+	parents []*blockNode) (*contextResult, error) {
 
 	if err := checkParentsIndependent(d.nodes, parents); err != nil {
-		return nil, nil, nil, wire.Hash{}, err
+		return nil, err
 	}
 	gd, err := d.gd.ghostdag(parents)
 	if err != nil {
-		return nil, nil, nil, wire.Hash{}, err
+		return nil, err
 	}
 	if err := checkBlockContext(d.nodes, block, gd, d.params); err != nil {
-		return nil, nil, nil, wire.Hash{}, err
+		return nil, err
 	}
-	key := pastKeyOf(block.Header.Parents)
-	past, pd, err := d.pastView(gd, key)
+	sp, err := d.nodes.node(gd.selectedParent)
 	if err != nil {
-		return nil, nil, nil, wire.Hash{}, err
+		return nil, err
+	}
+	below, fp, err := d.belowFinality(sp)
+	if err != nil {
+		return nil, err
+	}
+	r := &contextResult{gd: gd, pending: below, finality: fp}
+	if below {
+		return r, nil
+	}
+	if err := d.checkMergeDepth(gd); err != nil {
+		return nil, err
+	}
+	if err := d.validateMergeSet(gd); err != nil {
+		return nil, err
+	}
+	r.key = pastKeyOf(block.Header.Parents)
+	past, pd, err := d.pastView(gd, r.key)
+	if err != nil {
+		return nil, err
 	}
 	own := newUTXOView(past)
 	if err := d.checkBlockTxs(own, block, txids, gd.blueScore); err != nil {
-		return nil, nil, nil, wire.Hash{}, err
+		return nil, err
 	}
-	return gd, pd, own, key, nil
+	r.pd, r.own = pd, own
+	return r, nil
 }
 
 // maybeAcceptBlock validates a block whose parents are all in the DAG and,
@@ -261,12 +340,16 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 func (d *BlockDAG) maybeAcceptBlock(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
 	parents []*blockNode, flags BehaviorFlags) ([]*Notification, error) {
 
-	gd, pd, own, _, err := d.validateInContext(block, hash, txids, parents)
+	v, err := d.validateInContext(block, hash, txids, parents)
 	if err != nil {
 		return nil, err
 	}
-	node := newNode(block, hash, parents, gd, block.SerializeSize())
-	return d.connectBlock(node, block, txids, pd, own.diff)
+	node := newNode(block, hash, parents, v.gd, block.SerializeSize())
+	if v.pending {
+		node.status = statusPending
+		return d.connectPending(node, block, txids, v.finality)
+	}
+	return d.connectBlock(node, block, txids, v.pd, v.own.diff)
 }
 
 // pastView returns a view holding the UTXO state of the past of a block

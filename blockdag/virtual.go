@@ -18,8 +18,9 @@ const maxVirtualCandidates = 64
 // finality point (the finality rule, finality.go), then the others that
 // have less blue work than it (so it stays the selected parent), by blue
 // work descending, while there are fewer than MaxParents and the mergeset
-// stays within its limit. The result is sorted by hash, as a header lists
-// parents. fp is the finality point.
+// stays within its size limit and the merge depth rule (mergedepth.go), so
+// that a template naming them is valid. The result is sorted by hash, as a
+// header lists parents. fp is the finality point.
 func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*blockNode, error) {
 	sorted := append([]*blockNode(nil), tips...)
 	slices.SortFunc(sorted, func(a, b *blockNode) int { return blockCmp(b, a) })
@@ -33,25 +34,34 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*bl
 	if first < 0 {
 		return nil, ruleError(ErrCorruptState, "no tip has the finality point on its selected chain")
 	}
-	if first > 0 {
-		d.warnFinalityConflict(sorted[0], fp)
-	}
 	sorted = sorted[first:]
 	if len(sorted) > maxVirtualCandidates {
 		sorted = sorted[:maxVirtualCandidates]
 	}
 	byHash := func(a, b *blockNode) int { return a.hash.Compare(&b.hash) }
+	// fits reports whether parents (selected parent first) keep the
+	// mergeset limits.
+	fits := func(parents []*blockNode) (bool, error) {
+		ms, err := d.gd.mergeSet(parents, parents[0])
+		if err != nil {
+			if errors.Is(err, ErrMergeSetTooBig) {
+				return false, nil
+			}
+			return false, err
+		}
+		return d.mergeDepthOK(parents[0], ms)
+	}
 	// Usually all of them fit: try that first, with one mergeset walk.
 	if n := min(len(sorted), d.params.MaxParents); n > 1 {
 		all := sorted[:n:n]
-		_, err := d.gd.mergeSet(all, all[0])
-		if err == nil {
+		ok, err := fits(all)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			chosen := append([]*blockNode(nil), all...)
 			slices.SortFunc(chosen, byHash)
 			return chosen, nil
-		}
-		if !errors.Is(err, ErrMergeSetTooBig) {
-			return nil, err
 		}
 	}
 	chosen := []*blockNode{sorted[0]}
@@ -60,13 +70,13 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*bl
 			break
 		}
 		candidate := append(chosen[:len(chosen):len(chosen)], t)
-		if _, err := d.gd.mergeSet(candidate, chosen[0]); err != nil {
-			if !errors.Is(err, ErrMergeSetTooBig) {
-				return nil, err
-			}
-			continue
+		ok, err := fits(candidate)
+		if err != nil {
+			return nil, err
 		}
-		chosen = candidate
+		if ok {
+			chosen = candidate
+		}
 	}
 	slices.SortFunc(chosen, byHash)
 	return chosen, nil
@@ -96,9 +106,23 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 
 	// The new virtual.
 	old := d.virtual
+	// The tips are the valid blocks with no valid block in their future.
+	// A tip in the block's past is usually a parent; it can be further
+	// down when the blocks between were stored pending (pending.go).
 	tips := make([]wire.Hash, 0, len(d.tips)+1)
 	for _, t := range d.tips {
-		if !slices.Contains(node.parents, t) {
+		if slices.Contains(node.parents, t) {
+			continue
+		}
+		tn, err := d.nodes.node(t)
+		if err != nil {
+			return nil, d.fail(err)
+		}
+		inPast, err := isAncestor(d.nodes, tn, node)
+		if err != nil {
+			return nil, d.fail(err)
+		}
+		if !inPast {
 			tips = append(tips, t)
 		}
 	}
@@ -195,6 +219,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	newFinality, err := d.advanceFinality(update, vs.blueScore)
 	if err != nil {
 		return nil, d.fail(err)
+	}
+	if newFinality != d.finalityPos {
+		if tips, err = d.dropTipsBelowFinality(tips, update, newFinality); err != nil {
+			return nil, d.fail(err)
+		}
 	}
 
 	// The batch.

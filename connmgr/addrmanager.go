@@ -56,13 +56,57 @@ const (
 	// choose the one to evict. A sample rather than a scan keeps AddAddresses
 	// O(1), and randomness keeps an attacker from predicting the victim.
 	evictionSample = 16
+
+	// maxAddrsPerSource bounds the addresses learned from one source
+	// group (the /16 of the peer that gossiped them, see groupKey): one
+	// peer, or many in one network, cannot own more than an eighth of
+	// the book, so it takes at least eight unrelated sources to fill it.
+	maxAddrsPerSource = MaxAddresses / 8
+
+	// maxAddrsPerBucket bounds the addresses of one address group
+	// learned from one source group: a source cannot flood the book with
+	// one network's addresses either (Bitcoin Core buckets by the same
+	// pair).
+	maxAddrsPerBucket = 64
 )
+
+// groupKey returns the network group of ip: its /16 for a routable IPv4
+// address, its /32 for a routable IPv6 one. Addresses that are not
+// routable (admitted on local test networks) are each a group of their
+// own: every local host is its own operator there.
+func groupKey(ip net.IP) string {
+	if ip == nil {
+		return ""
+	}
+	if !IsRoutable(ip) {
+		return ip.String()
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return fmt.Sprintf("%d.%d", v4[0], v4[1])
+	}
+	return fmt.Sprintf("%x", []byte(ip.To16()[:4]))
+}
+
+// sourceGroup returns the group of a source "ip:port" (or bare IP), or ""
+// when it has none (addresses added by hand).
+func sourceGroup(src string) string {
+	host := src
+	if h, _, err := net.SplitHostPort(src); err == nil {
+		host = h
+	}
+	return groupKey(net.ParseIP(host))
+}
 
 // knownAddress is one address in the book.
 type knownAddress struct {
-	na          wire.NetAddress
-	key         string
-	src         string
+	na  wire.NetAddress
+	key string
+	src string
+
+	// srcGroup and bucket are the groups the address counts against:
+	// its source's, and its source's with its own.
+	srcGroup    string
+	bucket      string
 	attempts    uint32
 	lastAttempt time.Time
 	lastSuccess time.Time
@@ -114,6 +158,11 @@ type AddrManager struct {
 	list  []*knownAddress
 	rng   *rand.Rand
 
+	// perSource and perBucket count the entries of each source group
+	// and each (source group, address group) bucket.
+	perSource map[string]int
+	perBucket map[string]int
+
 	// saveMtx orders writes of the file, which happen outside mtx.
 	saveMtx sync.Mutex
 
@@ -137,6 +186,8 @@ func NewAddrManager(dataDir string, net wire.SoterNet, allowLocal bool) (*AddrMa
 		allowLocal: allowLocal,
 		now:        time.Now,
 		addrs:      make(map[string]*knownAddress),
+		perSource:  make(map[string]int),
+		perBucket:  make(map[string]int),
 		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		quit:       make(chan struct{}),
 	}
@@ -222,6 +273,7 @@ func (am *AddrManager) AddAddresses(addrs []wire.NetAddress, src string) int {
 		addrs = addrs[:wire.MaxAddrPerMsg]
 	}
 	now := am.now()
+	srcGroup := sourceGroup(src)
 	am.mtx.Lock()
 	defer am.mtx.Unlock()
 	added := 0
@@ -245,6 +297,13 @@ func (am *AddrManager) AddAddresses(addrs []wire.NetAddress, src string) int {
 			ka.na.Services |= na.Services
 			continue
 		}
+		bucket := srcGroup + "|" + groupKey(ip)
+		if srcGroup != "" && (am.perSource[srcGroup] >= maxAddrsPerSource ||
+			am.perBucket[bucket] >= maxAddrsPerBucket) {
+			// This source has its share: what it sends beyond it
+			// is dropped rather than pushing others out.
+			continue
+		}
 		if len(am.list) >= MaxAddresses {
 			am.evictLocked(now)
 		}
@@ -264,6 +323,10 @@ func (am *AddrManager) insertLocked(ka *knownAddress) {
 	ka.index = len(am.list)
 	am.list = append(am.list, ka)
 	am.addrs[ka.key] = ka
+	ka.srcGroup = sourceGroup(ka.src)
+	ka.bucket = ka.srcGroup + "|" + groupKey(ka.na.IP)
+	am.perSource[ka.srcGroup]++
+	am.perBucket[ka.bucket]++
 }
 
 // removeLocked removes an entry by swapping the last one into its place.
@@ -274,6 +337,12 @@ func (am *AddrManager) removeLocked(ka *knownAddress) {
 	am.list[len(am.list)-1] = nil
 	am.list = am.list[:len(am.list)-1]
 	delete(am.addrs, ka.key)
+	if am.perSource[ka.srcGroup]--; am.perSource[ka.srcGroup] <= 0 {
+		delete(am.perSource, ka.srcGroup)
+	}
+	if am.perBucket[ka.bucket]--; am.perBucket[ka.bucket] <= 0 {
+		delete(am.perBucket, ka.bucket)
+	}
 }
 
 // evictLocked removes the worst of a random sample: a bad address first,
@@ -383,24 +452,47 @@ func (am *AddrManager) NumAddresses() int {
 
 // AddressCache returns up to wire.MaxAddrPerMsg addresses in random order
 // for an answer to getaddr: good ones only, and only routable ones unless
-// local addresses are allowed.
+// local addresses are allowed. Sources take turns: one address from each
+// source group in a random order, then another from each, so a source that
+// gossiped many addresses fills no more of the answer than one that
+// gossiped a few, as long as those last.
 func (am *AddrManager) AddressCache() []wire.NetAddress {
 	now := am.now()
 	am.mtx.Lock()
 	defer am.mtx.Unlock()
-	out := make([]wire.NetAddress, 0, min(len(am.list), wire.MaxAddrPerMsg))
+	bySource := make(map[string][]*knownAddress)
+	var order []string
 	for _, i := range am.rng.Perm(len(am.list)) {
 		ka := am.list[i]
 		if ka.isBad(now) || !am.acceptable(ka.na.IP) {
 			continue
 		}
-		na := ka.na
-		na.IP = append(net.IP(nil), ka.na.IP...)
-		out = append(out, na)
-		if len(out) == wire.MaxAddrPerMsg {
+		if _, ok := bySource[ka.srcGroup]; !ok {
+			order = append(order, ka.srcGroup)
+		}
+		bySource[ka.srcGroup] = append(bySource[ka.srcGroup], ka)
+	}
+	out := make([]wire.NetAddress, 0, min(len(am.list), wire.MaxAddrPerMsg))
+	for round := 0; len(out) < wire.MaxAddrPerMsg; round++ {
+		took := false
+		for _, g := range order {
+			list := bySource[g]
+			if round >= len(list) {
+				continue
+			}
+			took = true
+			na := list[round].na
+			na.IP = append(net.IP(nil), list[round].na.IP...)
+			out = append(out, na)
+			if len(out) == wire.MaxAddrPerMsg {
+				break
+			}
+		}
+		if !took {
 			break
 		}
 	}
+	am.rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }
 

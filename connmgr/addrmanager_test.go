@@ -360,3 +360,89 @@ func TestAddrManagerStartStop(t *testing.T) {
 		t.Errorf("local address loaded into a strict book")
 	}
 }
+
+// TestAddrSourceBuckets checks that one source cannot own the book: what
+// one source group gossips is bounded in total and per address group, a
+// source in another group still gets its addresses in, and AddressCache
+// gives the small source's addresses a fair share of the answer.
+func TestAddrSourceBuckets(t *testing.T) {
+	am, clock := newTestAddrManager(t, "", false)
+	now := clock.now().Unix()
+	batch := make([]wire.NetAddress, 0, wire.MaxAddrPerMsg)
+	for i := 0; i < MaxAddresses+2500; i++ {
+		// Many address groups: 11.x.y.z varies its second byte.
+		batch = append(batch, routableAddr(i*300, now))
+		if len(batch) == cap(batch) {
+			am.AddAddresses(batch, "44.0.113.7:18555")
+			batch = batch[:0]
+		}
+	}
+	// The same /16 as a second source: the same source group.
+	am.AddAddresses(batch, "44.0.200.1:18555")
+	if got := am.NumAddresses(); got != maxAddrsPerSource {
+		t.Errorf("one source group holds %d addresses, want its bound %d", got, maxAddrsPerSource)
+	}
+
+	// One address group from one source: at most maxAddrsPerBucket.
+	oneGroup := make([]wire.NetAddress, 200)
+	for i := range oneGroup {
+		oneGroup[i] = wire.NetAddress{Timestamp: now, IP: net.IPv4(12, 1, byte(i>>8), byte(i)), Port: 18555}
+	}
+	if got := am.AddAddresses(oneGroup, "45.51.100.9:18555"); got != maxAddrsPerBucket {
+		t.Errorf("one address group from one source: added %d, want %d", got, maxAddrsPerBucket)
+	}
+
+	honest := []wire.NetAddress{
+		{Timestamp: now, IP: net.IPv4(13, 1, 1, 1), Port: 18555},
+		{Timestamp: now, IP: net.IPv4(14, 1, 1, 1), Port: 18555},
+		{Timestamp: now, IP: net.IPv4(15, 1, 1, 1), Port: 18555},
+	}
+	if got := am.AddAddresses(honest, "46.0.2.55:18555"); got != len(honest) {
+		t.Fatalf("honest source: added %d of %d", got, len(honest))
+	}
+	cache := am.AddressCache()
+	found := 0
+	for _, na := range cache {
+		for _, h := range honest {
+			if na.IP.Equal(h.IP) {
+				found++
+			}
+		}
+	}
+	if found != len(honest) {
+		t.Errorf("getaddr answer of %d addresses holds %d of the honest source's %d", len(cache), found, len(honest))
+	}
+
+	// Removing entries frees the source's share.
+	am.mtx.Lock()
+	for len(am.list) > 0 {
+		am.removeLocked(am.list[0])
+	}
+	left := len(am.perSource) + len(am.perBucket)
+	am.mtx.Unlock()
+	if left != 0 {
+		t.Errorf("%d group counters left in an empty book", left)
+	}
+}
+
+func TestGroupKey(t *testing.T) {
+	tests := []struct {
+		name string
+		ip   string
+		want string
+	}{
+		{name: "ipv4", ip: "44.0.113.7", want: "44.0"},
+		{name: "ipv4 same /16", ip: "44.0.200.1", want: "44.0"},
+		{name: "ipv6", ip: "2a01:4f8::1", want: "2a0104f8"},
+		{name: "loopback is its own group", ip: "127.0.0.2", want: "127.0.0.2"},
+		{name: "private is its own group", ip: "10.1.2.3", want: "10.1.2.3"},
+	}
+	for _, test := range tests {
+		if got := groupKey(net.ParseIP(test.ip)); got != test.want {
+			t.Errorf("%s: got %q, want %q", test.name, got, test.want)
+		}
+	}
+	if got := sourceGroup("not an address"); got != "" {
+		t.Errorf("source without an IP: got %q, want empty", got)
+	}
+}

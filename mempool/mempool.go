@@ -99,7 +99,8 @@ func New(cfg *Config) (*TxPool, error) {
 		pool:   make(map[wire.Hash]*poolTx),
 		spends: make(map[wire.OutPoint]*poolTx),
 		orphans: orphanPool{
-			byID:     make(map[wire.Hash]*orphanTx),
+			byHash:   make(map[wire.Hash]*orphanTx),
+			byID:     make(map[wire.Hash][]*orphanTx),
 			byParent: make(map[wire.Hash]map[wire.Hash]*orphanTx),
 		},
 		lastBlueScore: c.VirtualBlueScore(),
@@ -129,7 +130,9 @@ func (p *TxPool) checkTx(tx *wire.MsgTx, txID wire.Hash, size int) (*txCheck, er
 		return nil, ruleError(ErrDuplicate, fmt.Sprintf(
 			"transaction %s is already in the pool", txID))
 	}
-	if _, ok := p.orphans.byID[txID]; ok {
+	if p.orphans.hasCopy(tx, txID) {
+		// Only the same copy: one with other signatures waits beside
+		// it, as neither can be verified yet.
 		return nil, ruleError(ErrDuplicate, fmt.Sprintf(
 			"transaction %s is already in the orphan pool", txID))
 	}
@@ -501,8 +504,8 @@ func (p *TxPool) removeWithDescendants(ptx *poolTx) []wire.Hash {
 func (p *TxPool) RemoveTransaction(txID *wire.Hash, removeDescendants bool) []wire.Hash {
 	p.mtx.Lock()
 	defer p.mtx.Unlock()
-	if o, ok := p.orphans.byID[*txID]; ok {
-		p.removeOrphan(o)
+	if len(p.orphans.byID[*txID]) > 0 {
+		p.removeOrphanCopies(*txID)
 		return []wire.Hash{*txID}
 	}
 	ptx, ok := p.pool[*txID]
@@ -524,8 +527,7 @@ func (p *TxPool) HaveTransaction(txID *wire.Hash) bool {
 	if _, ok := p.pool[*txID]; ok {
 		return true
 	}
-	_, ok := p.orphans.byID[*txID]
-	return ok
+	return len(p.orphans.byID[*txID]) > 0
 }
 
 // IsTransactionInPool reports whether the transaction is in the pool proper
@@ -541,8 +543,7 @@ func (p *TxPool) IsTransactionInPool(txID *wire.Hash) bool {
 func (p *TxPool) IsOrphanInPool(txID *wire.Hash) bool {
 	p.mtx.RLock()
 	defer p.mtx.RUnlock()
-	_, ok := p.orphans.byID[*txID]
-	return ok
+	return len(p.orphans.byID[*txID]) > 0
 }
 
 // FetchTransaction returns the pool transaction with the given id (orphans
@@ -653,7 +654,7 @@ func (p *TxPool) Bytes() int {
 func (p *TxPool) OrphanCount() int {
 	p.mtx.RLock()
 	defer p.mtx.RUnlock()
-	return len(p.orphans.byID)
+	return len(p.orphans.byHash)
 }
 
 // LastUpdated returns when a transaction last entered or left the pool, so

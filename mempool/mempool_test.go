@@ -611,3 +611,67 @@ func TestRejectCodeReasonBound(t *testing.T) {
 		t.Errorf("plain error: got %v, want %v", code, wire.RejectInvalid)
 	}
 }
+
+// TestOrphanMalleatedCopy sends a copy of an orphan with a flipped
+// signature byte before or after the genuine one: both wait, the genuine
+// one is promoted when the parent arrives, and the bad copy is reported by
+// TakeRejectedOrphans, with its grandchild kept.
+func TestOrphanMalleatedCopy(t *testing.T) {
+	for _, badFirst := range []bool{true, false} {
+		h := newHarness(t, nil)
+		parent := h.spend([]coin{h.fund(100_000, 1)}, 90_000)
+		child := h.spend([]coin{outputOf(parent, 0)}, 80_000)
+		grandchild := h.spend([]coin{outputOf(child, 0)}, 70_000)
+		bad := child.Copy()
+		bad.TxIn[0].Signature[5] ^= 1
+
+		order := []*wire.MsgTx{child, bad, grandchild}
+		if badFirst {
+			order = []*wire.MsgTx{bad, child, grandchild}
+		}
+		for _, tx := range order {
+			if _, missing, err := h.pool.ProcessTransaction(tx, true); err != nil || len(missing) != 1 {
+				t.Fatalf("bad first %v: orphan %s: missing %v, err %v", badFirst, tx.TxHash(), missing, err)
+			}
+		}
+		if got := h.pool.OrphanCount(); got != 3 {
+			t.Fatalf("bad first %v: orphan count %d, want 3 (both copies and the grandchild)", badFirst, got)
+		}
+		// The same copy again is a duplicate.
+		if _, _, err := h.pool.ProcessTransaction(bad, true); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("bad first %v: same copy again: got %v, want ErrDuplicate", badFirst, err)
+		}
+		acc := h.mustAccept(parent, 3)
+		if acc[1].Tx.TxHash() != child.TxHash() {
+			t.Errorf("bad first %v: promoted %s, want the genuine child %s", badFirst, acc[1].Tx.TxHash(), child.TxHash())
+		}
+		rejected := h.pool.TakeRejectedOrphans()
+		if badFirst {
+			if len(rejected) != 1 || rejected[0].TxHash != bad.TxHash() ||
+				!errors.Is(rejected[0].Err, blockdag.ErrBadSignature) {
+				t.Errorf("bad first: rejected orphans %+v, want the bad copy with ErrBadSignature", rejected)
+			}
+		}
+		if h.pool.OrphanCount() != 0 || len(h.pool.TakeRejectedOrphans()) != 0 {
+			t.Errorf("bad first %v: %d orphans left, or rejections reported twice", badFirst, h.pool.OrphanCount())
+		}
+	}
+}
+
+// TestOrphanCopiesBounded checks that copies of one orphan are bounded:
+// the oldest goes.
+func TestOrphanCopiesBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	parent := h.spend([]coin{h.fund(100_000, 1)}, 90_000)
+	child := h.spend([]coin{outputOf(parent, 0)}, 80_000)
+	for i := range maxOrphanCopies + 3 {
+		bad := child.Copy()
+		bad.TxIn[0].Signature[i] ^= 1
+		if _, _, err := h.pool.ProcessTransaction(bad, true); err != nil {
+			t.Fatalf("copy %d: %v", i, err)
+		}
+	}
+	if got := h.pool.OrphanCount(); got != maxOrphanCopies {
+		t.Errorf("orphan count %d, want %d copies at most", got, maxOrphanCopies)
+	}
+}

@@ -38,9 +38,7 @@ func (p *TxPool) HandleVirtualChanged(acceptedTxs, unacceptedTxs []*wire.MsgTx) 
 		if ptx, ok := p.pool[txID]; ok {
 			p.removeOne(ptx)
 		}
-		if o, ok := p.orphans.byID[txID]; ok {
-			p.removeOrphan(o)
-		}
+		p.removeOrphanCopies(txID)
 		for i := range tx.TxIn {
 			if spender, ok := p.spends[tx.TxIn[i].PreviousOutPoint]; ok {
 				ids := p.removeWithDescendants(spender)

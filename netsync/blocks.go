@@ -196,6 +196,7 @@ func (sm *SyncManager) expireRequests(now time.Time) {
 				}
 				blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: hash, Height: req.height})
 				sm.removeBlockRequest(req)
+				ps.markLate(hash)
 			}
 			log.Debugf("Peer %s delivered none of %d requested blocks in %v: asking elsewhere",
 				ps.peer.Addr(), len(blocks), sm.cfg.RequestTimeout)
@@ -221,7 +222,12 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	now := sm.cfg.TimeSource()
 
 	req := sm.requestedBlocks[hash]
-	if req == nil && sm.syncPeer != nil && sm.syncPeer != ps {
+	if (req == nil || req.peer != ps) && ps.inFlight > 0 {
+		if _, late := ps.late[hash]; !late {
+			sm.wrongBlock(ps, hash)
+		}
+	}
+	if req == nil && sm.syncPeer != nil && sm.syncPeer != ps && sm.downloading(now) {
 		// In sync mode the blocks of non-sync peers are dropped,
 		// unless we asked for them; they are fetched when the sync
 		// ends.
@@ -236,10 +242,9 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 			ps.inFlightSince = now
 		}
 	}
-	if ps == sm.syncPeer {
-		ps.lastDelivery = now
-	}
+	delete(ps.late, hash)
 
+	maxBefore := sm.cfg.DAG.MaxHeight()
 	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
 	switch {
 	case err != nil:
@@ -253,12 +258,12 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		sm.handleOrphan(ps, hash, height)
 	default:
 		sm.progress.blockAccepted(now)
+		ps.progress.blockConnected(now)
 		if ps == sm.syncPeer {
 			ps.syncYield++
+			sm.refreshRelayHold(now)
 		}
-		if req != nil && req.exactHeight {
-			ps.noteHeight(req.height)
-		}
+		sm.checkDeliveredHeight(ps, req, hash, maxBefore)
 		if req != nil && !req.parentOf.IsZero() {
 			sm.handleParentArrived(ps, req)
 		}
@@ -309,6 +314,17 @@ func (sm *SyncManager) processLocalBlock(block *wire.MsgBlock, flags blockdag.Be
 	}
 	if !isOrphan {
 		sm.progress.blockAccepted(sm.cfg.TimeSource())
+		if sm.relayHeld.Load() {
+			// The node's own blocks are announced at once even while
+			// a download holds the relay of the blocks it brings:
+			// they are news to every peer.
+			height := uint32(0)
+			if info, err := sm.cfg.DAG.BlockInfo(&hash); err == nil {
+				height = info.Height
+			}
+			iv := wire.InvVect{Type: wire.InvTypeBlock, Hash: hash, Height: height}
+			sm.cfg.PeerNotifier.RelayInventory(&iv, nil)
+		}
 	}
 	return isOrphan, nil
 }
@@ -427,7 +443,7 @@ func (sm *SyncManager) handleAnnouncements(ps *peerState, blocks []wire.InvVect)
 	for i := range blocks {
 		ps.noteHeight(blocks[i].Height)
 	}
-	if sm.syncPeer != nil {
+	if sm.syncPeer != nil && (ps == sm.syncPeer || sm.downloading(sm.cfg.TimeSource())) {
 		// The sync range reaches the sync peer's new blocks (its
 		// raised height keeps the sync going until it does), but not a
 		// block it announces below the range's start: keep its
@@ -443,13 +459,46 @@ func (sm *SyncManager) handleAnnouncements(ps *peerState, blocks []wire.InvVect)
 func (sm *SyncManager) fetchAnnounced(ps *peerState, blocks []wire.InvVect) {
 	n := 0
 	for i := range blocks {
-		if sm.wantBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{}) {
+		// A version tip's height is the peer's max height, not a
+		// claim about the tip.
+		_, tip := ps.versionTips[blocks[i].Hash]
+		if sm.wantBlock(ps, blocks[i].Hash, blocks[i].Height, !tip, wire.Hash{}) {
 			n++
 		}
 	}
 	if n > 0 {
 		sm.requestMore(ps, true)
 	}
+}
+
+// markLate records that the request of a block to ps expired, so that the
+// block arriving from ps afterwards is taken as late rather than wrong.
+func (ps *peerState) markLate(hash wire.Hash) {
+	if len(ps.late) >= maxBlocksInFlight {
+		// Bounded: older expiries are forgotten; at worst a very
+		// late answer costs its peer a wrong-block score.
+		clear(ps.late)
+	}
+	ps.late[hash] = struct{}{}
+}
+
+// wrongBlock handles a block from ps that was not requested from it while
+// it has requests in flight: an honest node answers getdata in order, with
+// the blocks asked for or a notfound. The requests are freed at once and
+// given to other peers that announced them, rather than waiting for the
+// request timeout, and the peer is scored.
+func (sm *SyncManager) wrongBlock(ps *peerState, hash wire.Hash) {
+	var blocks []wire.InvVect
+	for h, req := range ps.requested {
+		if req.sent.IsZero() {
+			continue
+		}
+		blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: h, Height: req.height})
+		sm.removeBlockRequest(req)
+	}
+	sm.misbehave(ps, banScoreWrongBlock, fmt.Sprintf(
+		"sent block %s while %d other requested blocks were outstanding", hash, len(blocks)))
+	sm.reassignBlocks(blocks, ps)
 }
 
 // deferAnnouncements keeps the newest block announcements of a peer for

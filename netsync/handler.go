@@ -1,6 +1,7 @@
 package netsync
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/soterdag/soterd/wire"
@@ -39,9 +40,22 @@ type peerState struct {
 	// to be fetched when the sync ends.
 	deferred []wire.InvVect
 
-	// lastDelivery is when the peer last delivered a block or answered a
-	// getblocks; the stall check of the sync peer measures from it.
-	lastDelivery time.Time
+	// progress judges the peer by the blocks it delivered that connected
+	// to the DAG; the stall check of the sync peer measures from it.
+	progress peerProgress
+
+	// provenHeight is the greatest height of a block from the peer that
+	// connected: what its claims fall back to when one proves false.
+	provenHeight uint32
+
+	// versionTips are the tips of the peer's version message, which come
+	// without heights (the peer's max height stands in): their heights
+	// are not checked as claims.
+	versionTips map[wire.Hash]struct{}
+
+	// late holds blocks whose requests to this peer expired: the peer
+	// may still deliver them, which is late, not wrong.
+	late map[wire.Hash]struct{}
 
 	// stalled marks a sync peer replaced for stalling: it is never chosen
 	// again.
@@ -139,8 +153,10 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		height:       p.MaxHeight(),
 		requested:    make(map[wire.Hash]*blockRequest),
 		requestedTxs: make(map[wire.Hash]*txRequest),
-		lastDelivery: now,
+		versionTips:  make(map[wire.Hash]struct{}),
+		late:         make(map[wire.Hash]struct{}),
 	}
+	ps.progress.reset(now)
 	sm.peers[p] = ps
 	log.Debugf("New peer %s (id %d, max height %d)", p.Addr(), ps.id, ps.height)
 
@@ -155,6 +171,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 			continue
 		}
 		tips = append(tips, wire.InvVect{Type: wire.InvTypeBlock, Hash: tip, Height: ps.height})
+		ps.versionTips[tip] = struct{}{}
 	}
 	if len(tips) > 0 {
 		sm.handleAnnouncements(ps, tips)
@@ -174,6 +191,7 @@ func (sm *SyncManager) handleDonePeer(p Peer) {
 
 	blocks, txs := sm.cancelPeerRequests(ps)
 	if sm.syncPeer == ps {
+		sm.unbackedClaim(ps, "disconnected")
 		sm.endSync("sync peer disconnected")
 	}
 	sm.reassignBlocks(blocks, ps)
@@ -191,6 +209,8 @@ func (sm *SyncManager) handleTick() {
 	if sm.syncPeer == nil {
 		sm.startSync()
 	}
+	sm.refreshRelayHold(now)
+	sm.handleRejectedOrphans()
 	sm.logProgress(now)
 	sm.updateState()
 }
@@ -233,6 +253,7 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 		return
 	}
 	var blocks, txs []wire.InvVect
+	announced := 0
 	for i := range nf.InvList {
 		iv := nf.InvList[i]
 		switch iv.Type {
@@ -240,6 +261,9 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 			req := sm.requestedBlocks[iv.Hash]
 			if req == nil || req.peer != ps {
 				continue
+			}
+			if p.IsKnownInventory(&wire.InvVect{Type: wire.InvTypeBlock, Hash: iv.Hash}) {
+				announced++
 			}
 			sm.removeBlockRequest(req)
 			blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: iv.Hash, Height: req.height})
@@ -254,6 +278,24 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 	}
 	if len(blocks) > 0 {
 		log.Debugf("Peer %s does not have %d requested blocks", p.Addr(), len(blocks))
+	}
+	if announced > 0 {
+		// It listed or announced them: a liar keeping a download busy.
+		// Its claims fall back to what it proved, and it is not synced
+		// from again until it claims more.
+		sm.misbehave(ps, banScoreNotFoundAnnounced, fmt.Sprintf(
+			"notfound for %d blocks it announced", announced))
+		ps.exhausted = true
+		ps.exhaustedHeight = ps.height
+		ps.height = ps.provenHeight
+		if ps == sm.syncPeer {
+			blocks, txs := sm.cancelPeerRequests(ps)
+			ps.ranges = nil
+			sm.endSync("sync peer does not have the blocks it announced")
+			sm.reassignBlocks(blocks, ps)
+			sm.reassignTxs(txs, ps)
+			return
+		}
 	}
 	sm.reassignBlocks(blocks, ps)
 	sm.reassignTxs(txs, ps)

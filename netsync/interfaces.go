@@ -95,9 +95,15 @@ type TxPool interface {
 	// mempool.RuleError when the transaction broke a rule.
 	ProcessTransaction(tx *wire.MsgTx, allowOrphan bool) (accepted []*mempool.TxDesc, missingParents []wire.Hash, err error)
 
-	// HaveTransaction reports whether the pool (or its orphan pool)
-	// holds the transaction.
-	HaveTransaction(txID *wire.Hash) bool
+	// IsTransactionInPool reports whether the pool proper holds the
+	// transaction. Orphans do not count: an orphan's signatures are not
+	// checked yet, so an orphan copy must not stop us from fetching
+	// another copy of the same id.
+	IsTransactionInPool(txID *wire.Hash) bool
+
+	// TakeRejectedOrphans returns, and forgets, the orphans that failed
+	// validation once their parents arrived.
+	TakeRejectedOrphans() []mempool.RejectedOrphan
 }
 
 // PeerNotifier relays inventory to the connected peers. The node implements

@@ -62,8 +62,9 @@ const (
 	// are dropped; other peers announce the same transactions.
 	maxRequestedTxs = 5000
 
-	// maxRejectedTxs is how many refused transaction ids are remembered,
-	// so the same invalid transaction is not downloaded again and again.
+	// maxRejectedTxs is how many refused transactions are remembered (by
+	// full hash, and by id when the refusal holds for every copy), so the
+	// same invalid transaction is not downloaded again and again.
 	maxRejectedTxs = 10000
 
 	// maxDeferredInv bounds the block announcements of one non-sync peer
@@ -71,6 +72,10 @@ const (
 	// The newest are kept: fetching them leads, through the orphan flow,
 	// to any older ones that were dropped.
 	maxDeferredInv = wire.MaxBlocksPerInv
+
+	// maxOrphanTxSenders bounds the remembered senders of orphan
+	// transactions (about 100 bytes an entry).
+	maxOrphanTxSenders = 10000
 
 	// maxTrackedOrphans bounds the orphans whose missing parents the
 	// manager retries on its ticker.
@@ -180,6 +185,7 @@ type SyncManager struct {
 
 	// Read without the manager goroutine.
 	syncMode   atomic.Bool
+	relayHeld  atomic.Bool
 	syncPeerID atomic.Int32
 	state      atomic.Pointer[SyncState]
 
@@ -189,7 +195,9 @@ type SyncManager struct {
 	requestedBlocks map[wire.Hash]*blockRequest
 	requestedTxs    map[wire.Hash]*txRequest
 	rejectedTxs     lru.Cache
+	rejectedTxIDs   lru.Cache
 	orphans         map[wire.Hash]*trackedOrphan
+	orphanTxSenders map[wire.Hash]*peerState
 	progress        progressStats
 	rangeSeq        uint64
 }
@@ -231,7 +239,9 @@ func New(cfg *Config) (*SyncManager, error) {
 		requestedBlocks: make(map[wire.Hash]*blockRequest),
 		requestedTxs:    make(map[wire.Hash]*txRequest),
 		rejectedTxs:     lru.NewCache(maxRejectedTxs),
+		rejectedTxIDs:   lru.NewCache(maxRejectedTxs),
 		orphans:         make(map[wire.Hash]*trackedOrphan),
+		orphanTxSenders: make(map[wire.Hash]*peerState),
 	}
 	sm.state.Store(&SyncState{MaxHeight: c.DAG.MaxHeight(), Progress: 100})
 	return sm, nil
@@ -390,10 +400,12 @@ func (sm *SyncManager) Pause() chan<- struct{} {
 }
 
 // IsCurrent reports whether the node believes it is in step with the
-// network: no download from a sync peer is running and the DAG's newest
-// blocks are recent.
+// network: no download is making progress (see RelayHeld) and the DAG's
+// newest blocks are recent. A sync peer that delivers nothing that
+// connects does not make the node stale, or a false height claim would
+// stop its mining for the stall timeout.
 func (sm *SyncManager) IsCurrent() bool {
-	return !sm.syncMode.Load() && sm.cfg.DAG.IsCurrent()
+	return !sm.relayHeld.Load() && sm.cfg.DAG.IsCurrent()
 }
 
 // InSyncMode reports whether a download from a sync peer is running. While
@@ -401,6 +413,15 @@ func (sm *SyncManager) IsCurrent() bool {
 // its tips once the download ends.
 func (sm *SyncManager) InSyncMode() bool {
 	return sm.syncMode.Load()
+}
+
+// RelayHeld reports whether per-block relay is held back because a download
+// is making progress: in sync mode, with a sync peer that connected a block
+// within the last few seconds. The node announces accepted blocks one by
+// one whenever it is false; a sync peer that stops delivering blocks that
+// connect cannot hold the relay for longer than that grace.
+func (sm *SyncManager) RelayHeld() bool {
+	return sm.relayHeld.Load()
 }
 
 // SyncPeerID returns the ID of the sync peer, or zero when there is none.

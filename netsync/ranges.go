@@ -137,7 +137,6 @@ func sortedFrom(blocks []wire.InvVect, start uint32) bool {
 // handleRangeAnswer handles the inv answering one page of a range.
 func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []wire.InvVect) {
 	r.pending = false
-	ps.lastDelivery = sm.cfg.TimeSource()
 	if len(blocks) > 0 {
 		ps.noteHeight(blocks[len(blocks)-1].Height)
 	}
@@ -344,10 +343,11 @@ func (sm *SyncManager) startSync() {
 	sm.syncPeer = best
 	sm.syncMode.Store(true)
 	sm.syncPeerID.Store(best.id)
-	best.lastDelivery = now
+	best.progress.reset(now)
 	best.syncYield = 0
 	sm.progress.syncStarted(now, ourMax)
 	log.Infof("Syncing from peer %s: its max height %d, ours %d", best.peer.Addr(), best.height, ourMax)
+	sm.relayHeld.Store(true)
 	sm.startSyncRange(best, ourMax)
 	sm.updateState()
 }
@@ -378,6 +378,7 @@ func (sm *SyncManager) checkSyncDone() {
 		// it again until it announces more.
 		ps.exhausted = true
 		ps.exhaustedHeight = ps.height
+		sm.unbackedClaim(ps, "finished its range")
 		sm.endSync("peer has nothing more to send")
 	default:
 		ps.syncYield = 0
@@ -389,12 +390,13 @@ func (sm *SyncManager) checkSyncDone() {
 // StallTimeout.
 func (sm *SyncManager) checkSyncStall(now time.Time) {
 	ps := sm.syncPeer
-	if ps == nil || now.Sub(ps.lastDelivery) <= sm.cfg.StallTimeout {
+	if ps == nil || ps.progress.idle(now) <= sm.cfg.StallTimeout {
 		return
 	}
-	log.Infof("Sync peer %s delivered nothing for %v: disconnecting it and choosing another",
-		ps.peer.Addr(), now.Sub(ps.lastDelivery).Round(time.Millisecond))
+	log.Infof("Sync peer %s delivered no block that connects for %v: disconnecting it and choosing another",
+		ps.peer.Addr(), ps.progress.idle(now).Round(time.Millisecond))
 	ps.stalled = true
+	sm.unbackedClaim(ps, "stalled")
 	blocks, txs := sm.cancelPeerRequests(ps)
 	ps.ranges = nil
 	ps.peer.Disconnect()
@@ -433,8 +435,19 @@ func (sm *SyncManager) endSync(reason string) {
 	}
 	log.Infof("Left sync mode: %d blocks in %v (%.0f blocks/s), max height %d",
 		blocks, took.Round(time.Millisecond), rate, ourMax)
+	sm.fetchDeferred(nil)
+	sm.announceTips()
+	sm.updateState()
+	sm.syncPeerID.Store(0)
+	sm.relayHeld.Store(false)
+	sm.syncMode.Store(false)
+}
+
+// fetchDeferred fetches the block announcements of every peer but except
+// that were dropped while a download ran.
+func (sm *SyncManager) fetchDeferred(except *peerState) {
 	for _, ps := range sm.peers {
-		if len(ps.deferred) == 0 {
+		if ps == except || len(ps.deferred) == 0 {
 			continue
 		}
 		deferred := ps.deferred
@@ -442,10 +455,6 @@ func (sm *SyncManager) endSync(reason string) {
 		log.Debugf("Fetching %d blocks peer %s announced during the sync", len(deferred), ps.peer.Addr())
 		sm.fetchAnnounced(ps, deferred)
 	}
-	sm.announceTips()
-	sm.updateState()
-	sm.syncPeerID.Store(0)
-	sm.syncMode.Store(false)
 }
 
 // announceTips announces our tips to every peer not known to have them, so

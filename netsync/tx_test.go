@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/wire"
 )
@@ -40,7 +41,9 @@ func (fp *fakePool) ProcessTransaction(tx *wire.MsgTx, _ bool) ([]*mempool.TxDes
 	return []*mempool.TxDesc{{Tx: tx, TxID: txID}}, nil, nil
 }
 
-func (fp *fakePool) HaveTransaction(txID *wire.Hash) bool {
+func (fp *fakePool) TakeRejectedOrphans() []mempool.RejectedOrphan { return nil }
+
+func (fp *fakePool) IsTransactionInPool(txID *wire.Hash) bool {
 	fp.mtx.Lock()
 	defer fp.mtx.Unlock()
 	return fp.txs[*txID] != nil
@@ -72,7 +75,7 @@ func TestTxRelay(t *testing.T) {
 	// Announced again by b while requested from a: not requested twice.
 	sm.QueueInv(&wire.MsgInv{InvList: []wire.InvVect{iv}}, b)
 	sm.QueueTx(tx, a)
-	waitFor(t, 5*time.Second, "pool", func() bool { return pool.HaveTransaction(&txID) })
+	waitFor(t, 5*time.Second, "pool", func() bool { return pool.IsTransactionInPool(&txID) })
 	waitFor(t, 5*time.Second, "relay", func() bool { return len(n.relayedOf(wire.InvTypeTx)) == 1 })
 	n.mtx.Lock()
 	src := n.sources[len(n.sources)-1]
@@ -143,6 +146,39 @@ func TestTxIgnoredInSyncMode(t *testing.T) {
 			if iv.Type == wire.InvTypeTx {
 				t.Fatal("transaction requested in sync mode")
 			}
+		}
+	}
+}
+
+// TestTxErrorScore checks the misbehaviour score of refused transactions
+// and which refusals are remembered by id.
+func TestTxErrorScore(t *testing.T) {
+	dagErr := func(kind blockdag.ErrorKind) error {
+		return mempool.RuleError{Err: blockdag.RuleError{Err: kind, Description: "x"}, Description: "x"}
+	}
+	poolErr := func(kind mempool.ErrorKind) error { return mempool.RuleError{Err: kind, Description: "x"} }
+	tests := []struct {
+		name      string
+		err       error
+		score     uint32
+		byTxIDToo bool
+	}{
+		{name: "bad signature", err: dagErr(blockdag.ErrBadSignature), score: banScoreInvalidTx},
+		{name: "spend too high", err: dagErr(blockdag.ErrSpendTooHigh), score: banScoreInvalidTx, byTxIDToo: true},
+		{name: "no inputs", err: dagErr(blockdag.ErrNoTxInputs), score: banScoreInvalidTx, byTxIDToo: true},
+		{name: "coinbase", err: poolErr(mempool.ErrCoinbase), score: banScoreInvalidTx, byTxIDToo: true},
+		{name: "missing output", err: dagErr(blockdag.ErrMissingTxOut), score: banScoreMissingInputs, byTxIDToo: true},
+		{name: "immature", err: dagErr(blockdag.ErrImmatureSpend), byTxIDToo: true},
+		{name: "lock time", err: dagErr(blockdag.ErrUnfinalizedTx), byTxIDToo: true},
+		{name: "fee", err: poolErr(mempool.ErrInsufficientFee), byTxIDToo: true},
+		{name: "pool double spend", err: poolErr(mempool.ErrDoubleSpend), byTxIDToo: true},
+	}
+	for _, test := range tests {
+		if got := txErrorScore(test.err); got != test.score {
+			t.Errorf("%s: score got %d, want %d", test.name, got, test.score)
+		}
+		if got := txIDRejectable(test.err); got != test.byTxIDToo {
+			t.Errorf("%s: remembered by id got %v, want %v", test.name, got, test.byTxIDToo)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package netsync
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
@@ -31,10 +32,10 @@ func (sm *SyncManager) wantTx(txID *wire.Hash) bool {
 	if _, ok := sm.requestedTxs[*txID]; ok {
 		return false
 	}
-	if sm.rejectedTxs.Contains(*txID) {
+	if sm.rejectedTxIDs.Contains(*txID) {
 		return false
 	}
-	return !sm.cfg.TxPool.HaveTransaction(txID)
+	return !sm.cfg.TxPool.IsTransactionInPool(txID)
 }
 
 // requestTxs sends one getdata for the transactions we want from ps, within
@@ -47,7 +48,19 @@ func (sm *SyncManager) requestTxs(ps *peerState, txs []wire.InvVect) {
 			break
 		}
 		iv := txs[i]
-		if iv.Type != wire.InvTypeTx || !sm.wantTx(&iv.Hash) {
+		if iv.Type != wire.InvTypeTx {
+			continue
+		}
+		if old := sm.requestedTxs[iv.Hash]; old != nil && old.peer != ps &&
+			!old.peer.peer.IsKnownInventory(&iv) && ps.peer.IsKnownInventory(&iv) {
+			// The old request was a guess (an orphan's missing parent
+			// asked of the orphan's sender, which never announced
+			// it): a peer that announced the transaction is asked
+			// instead, so a sender that does not answer cannot hold
+			// it for the request timeout.
+			sm.removeTxRequest(iv.Hash, old)
+		}
+		if !sm.wantTx(&iv.Hash) {
 			continue
 		}
 		req := &txRequest{peer: ps, sent: now}
@@ -67,7 +80,7 @@ func (sm *SyncManager) requestTxs(ps *peerState, txs []wire.InvVect) {
 // downloads, transactions are ignored: they would be checked against a UTXO
 // set that is not current.
 func (sm *SyncManager) handleTxInv(ps *peerState, txs []wire.InvVect) {
-	if sm.syncPeer != nil || sm.cfg.TxPool == nil {
+	if sm.downloading(sm.cfg.TimeSource()) || sm.cfg.TxPool == nil {
 		return
 	}
 	sm.requestTxs(ps, txs)
@@ -87,7 +100,14 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 	if req := sm.requestedTxs[txID]; req != nil {
 		sm.removeTxRequest(txID, req)
 	}
-	if sm.syncPeer != nil || sm.rejectedTxs.Contains(txID) {
+	if sm.downloading(sm.cfg.TimeSource()) {
+		return
+	}
+	// Refusals are remembered by what was refused: the full hash (a copy
+	// with other signatures is another transaction), and the id only when
+	// the reason holds for every copy.
+	txHash := tx.TxHash()
+	if sm.rejectedTxs.Contains(txHash) || sm.rejectedTxIDs.Contains(txID) {
 		return
 	}
 
@@ -102,14 +122,22 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 		// Remembered so the same transaction is not fetched again;
 		// a duplicate is not remembered, it is simply in the pool.
 		if !errors.Is(err, mempool.ErrDuplicate) {
-			sm.rejectedTxs.Add(txID)
+			sm.rejectedTxs.Add(txHash)
+			if txIDRejectable(err) {
+				sm.rejectedTxIDs.Add(txID)
+			}
 		}
 		log.Debugf("Rejected transaction %s from %s: %v", txID, p.Addr(), err)
+		if score := txErrorScore(err); score > 0 {
+			sm.misbehave(ps, score, fmt.Sprintf("invalid transaction %s: %v", txID, err))
+		}
 		code, reason := mempool.RejectCode(err)
 		p.QueueMessage(&wire.MsgReject{Cmd: wire.CmdTx, Code: code, Reason: reason, Hash: txID}, nil)
 		return
 	}
+	sm.handleRejectedOrphans()
 	if len(missing) > 0 {
+		sm.noteOrphanSender(txHash, ps)
 		parents := make([]wire.InvVect, 0, len(missing))
 		for _, h := range missing {
 			parents = append(parents, wire.InvVect{Type: wire.InvTypeTx, Hash: h})
@@ -118,6 +146,47 @@ func (sm *SyncManager) handleTx(tx *wire.MsgTx, p Peer) {
 	}
 	for _, desc := range accepted {
 		sm.cfg.PeerNotifier.RelayInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: desc.TxID}, p)
+	}
+}
+
+// noteOrphanSender remembers who sent an orphan transaction, so that the
+// sender can be scored if the orphan fails once its parents arrive.
+func (sm *SyncManager) noteOrphanSender(txHash wire.Hash, ps *peerState) {
+	if len(sm.orphanTxSenders) >= maxOrphanTxSenders {
+		// Bounded: the pool keeps far fewer orphans than this, so
+		// the entries dropped are of orphans long gone.
+		clear(sm.orphanTxSenders)
+	}
+	sm.orphanTxSenders[txHash] = ps
+}
+
+// handleRejectedOrphans collects the orphans the pool refused once their
+// parents arrived: each is remembered as refused, its sender is scored, and
+// the transaction is asked for again from other peers that announced it,
+// since a copy with a bad signature says nothing about the genuine one.
+func (sm *SyncManager) handleRejectedOrphans() {
+	if sm.cfg.TxPool == nil {
+		return
+	}
+	for _, r := range sm.cfg.TxPool.TakeRejectedOrphans() {
+		sm.rejectedTxs.Add(r.TxHash)
+		if txIDRejectable(r.Err) {
+			sm.rejectedTxIDs.Add(r.TxID)
+		}
+		from := sm.orphanTxSenders[r.TxHash]
+		delete(sm.orphanTxSenders, r.TxHash)
+		if from != nil {
+			if _, ok := sm.peers[from.peer]; !ok {
+				from = nil
+			}
+		}
+		if from != nil {
+			if score := txErrorScore(r.Err); score > 0 {
+				sm.misbehave(from, score, fmt.Sprintf("invalid orphan transaction %s: %v", r.TxID, r.Err))
+			}
+		}
+		log.Debugf("Orphan transaction %s failed: %v; asking other peers for it", r.TxID, r.Err)
+		sm.reassignTxs([]wire.InvVect{{Type: wire.InvTypeTx, Hash: r.TxID}}, from)
 	}
 }
 
@@ -137,7 +206,7 @@ func (sm *SyncManager) expireTxRequests(ps *peerState, now time.Time) {
 // reassignTxs asks other peers that announced them for transactions that
 // one peer did not deliver.
 func (sm *SyncManager) reassignTxs(txs []wire.InvVect, from *peerState) {
-	if len(txs) == 0 || sm.syncPeer != nil {
+	if len(txs) == 0 || sm.downloading(sm.cfg.TimeSource()) {
 		return
 	}
 	byPeer := make(map[*peerState][]wire.InvVect)

@@ -26,6 +26,14 @@ type fakePeer struct {
 	// silent stops every answer but pong: a stalled peer.
 	silent atomic.Bool
 
+	// handle, when set, sees every message first; returning true skips
+	// the default answer. Set it before the handshake (dialFakePeerWith).
+	handle func(fp *fakePeer, msg wire.Message) bool
+
+	// noRead stops the read loop after the handshake: a peer that never
+	// reads what the node sends.
+	noRead bool
+
 	writeMtx sync.Mutex
 
 	mtx      sync.Mutex
@@ -38,11 +46,35 @@ type fakePeer struct {
 // height and tips, and starts the read loop. backing may be nil.
 func dialFakePeer(t testing.TB, node *testNode, height uint32, tips []wire.Hash, backing *blockdag.BlockDAG) *fakePeer {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", node.addr(), 5*time.Second)
+	return dialFakePeerWith(t, node, fakePeerOptions{height: height, tips: tips, backing: backing})
+}
+
+// fakePeerOptions describe a fake peer for dialFakePeerWith.
+type fakePeerOptions struct {
+	height  uint32
+	tips    []wire.Hash
+	backing *blockdag.BlockDAG
+	// localIP is the loopback address to dial from (127.0.0.x), so that
+	// the node's ban manager tells this peer apart; nil means any.
+	localIP net.IP
+	handle  func(fp *fakePeer, msg wire.Message) bool
+	noRead  bool
+}
+
+// dialFakePeerWith is dialFakePeer with more options.
+func dialFakePeerWith(t testing.TB, node *testNode, o fakePeerOptions) *fakePeer {
+	t.Helper()
+	height, tips, backing := o.height, o.tips, o.backing
+	dialer := net.Dialer{Timeout: 5 * time.Second}
+	if o.localIP != nil {
+		dialer.LocalAddr = &net.TCPAddr{IP: o.localIP}
+	}
+	conn, err := dialer.Dial("tcp", node.addr())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	fp := &fakePeer{t: t, conn: conn, params: node.params, dag: backing, done: make(chan struct{})}
+	fp := &fakePeer{t: t, conn: conn, params: node.params, dag: backing, done: make(chan struct{}),
+		handle: o.handle, noRead: o.noRead}
 
 	ver := &wire.MsgVersion{
 		ProtocolVersion: wire.ProtocolVersion,
@@ -122,6 +154,17 @@ func (fp *fakePeer) isClosed() bool {
 
 func (fp *fakePeer) readLoop() {
 	defer close(fp.done)
+	if fp.noRead {
+		// Read a byte every 100 ms, only to notice the end: the
+		// node's writes pile up as if nothing were read.
+		one := make([]byte, 1)
+		for {
+			if _, err := fp.conn.Read(one); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	for {
 		_, msg, _, err := wire.ReadMessage(fp.conn, wire.ProtocolVersion, fp.params.Net)
 		if err != nil {
@@ -132,6 +175,9 @@ func (fp *fakePeer) readLoop() {
 			return
 		}
 		fp.record(msg)
+		if fp.handle != nil && fp.handle(fp, msg) {
+			continue
+		}
 		switch m := msg.(type) {
 		case *wire.MsgPing:
 			fp.send(&wire.MsgPong{Nonce: m.Nonce})

@@ -15,6 +15,7 @@ import (
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/wire"
 )
@@ -27,7 +28,7 @@ func init() {
 		return
 	}
 	backend := btclog.NewBackend(os.Stderr)
-	for tag, use := range map[string]func(btclog.Logger){"NODE": UseLogger, "SYNC": netsync.UseLogger} {
+	for tag, use := range map[string]func(btclog.Logger){"NODE": UseLogger, "SYNC": netsync.UseLogger, "TXMP": mempool.UseLogger} {
 		l := backend.Logger(tag)
 		l.SetLevel(level)
 		use(l)

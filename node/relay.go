@@ -60,9 +60,10 @@ func (s *Server) AddTxAcceptedHook(f func(tx *wire.MsgTx, txID wire.Hash, fee ui
 }
 
 // handleDAGNotification is the node's DAG subscription. An accepted block
-// is announced to the peers unless a download is running (the sync manager
-// announces our tips when it ends, instead of one inv per downloaded block);
-// a virtual change updates the mempool.
+// is announced to the peers unless a download is making progress (the sync
+// manager announces our tips when it ends, or when the sync peer stops
+// connecting blocks, instead of one inv per downloaded block; it announces
+// the node's own blocks at once); a virtual change updates the mempool.
 func (s *Server) handleDAGNotification(n *blockdag.Notification) {
 	switch n.Type {
 	case blockdag.NTBlockAccepted:
@@ -70,7 +71,7 @@ func (s *Server) handleDAGNotification(n *blockdag.Notification) {
 		if !ok {
 			return
 		}
-		if !s.syncManager.InSyncMode() {
+		if !s.syncManager.RelayHeld() {
 			iv := wire.InvVect{Type: wire.InvTypeBlock, Hash: data.Hash, Height: data.Height}
 			s.RelayInventory(&iv, nil)
 		}

@@ -185,16 +185,34 @@ func (m *rawBlockMsg) Decode(b []byte, _ uint32) error {
 // SerializeSize lets wire.EncodeMessage allocate the frame once.
 func (m *rawBlockMsg) SerializeSize() int { return len(m.buf) }
 
+// RawPayload implements peer.RawPayloader: the writer sends the stored
+// bytes after a header of their own instead of copying them into a frame.
+func (m *rawBlockMsg) RawPayload() []byte { return m.buf }
+
 // onGetData serves blocks from their stored bytes and transactions from the
 // pool, and names what we do not have in one notfound. It keeps at most
-// getDataWindow answers queued, waiting for the writer in between.
+// getDataWindow answers queued and waits for room in the peer's write
+// queue (bounded in bytes) before each one, so a peer that asks for large
+// blocks and does not read costs a bounded amount of memory and stops
+// being read. Each entry is answered once: a request that names the same
+// block many times is amplification, not a need. Serving stops as soon as
+// the peer is gone.
 func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 	s := sp.server
 	var notFound []wire.InvVect
 	done := make(chan struct{}, getDataWindow)
 	pending := 0
+	seen := make(map[wire.InvVect]struct{}, len(msg.InvList))
 	for i := range msg.InvList {
 		iv := &msg.InvList[i]
+		key := wire.InvVect{Type: iv.Type, Hash: iv.Hash}
+		if _, dup := seen[key]; dup {
+			continue
+		}
+		seen[key] = struct{}{}
+		if !p.Connected() {
+			return
+		}
 		var out wire.Message
 		switch iv.Type {
 		case wire.InvTypeBlock:
@@ -224,11 +242,13 @@ func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 			pending--
 		}
 		p.AddKnownInventory(iv)
-		p.QueueMessage(out, done)
+		if err := p.QueueMessageWait(out, done); err != nil {
+			return
+		}
 		pending++
 	}
 	if len(notFound) > 0 {
-		p.QueueMessage(&wire.MsgNotFound{InvList: notFound}, nil)
+		p.QueueMessageWait(&wire.MsgNotFound{InvList: notFound}, nil)
 	}
 }
 
@@ -244,7 +264,9 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 		}
 		list = nil
 	}
-	p.QueueMessage(&wire.MsgInv{InvList: list}, nil)
+	// Waiting for room is the backpressure on a peer that sends
+	// getblocks and does not read the answers.
+	p.QueueMessageWait(&wire.MsgInv{InvList: list}, nil)
 }
 
 // onGetAddr answers the first getaddr of an inbound peer from the address

@@ -39,6 +39,16 @@ const (
 	// encodings, so the bound is on the count. A peer that falls this far
 	// behind is not reading and is disconnected.
 	DefaultMaxQueuedMessages = 5000
+
+	// DefaultMaxQueuedBytes bounds the encoded bytes waiting to be
+	// written to one peer. A count bound alone let a peer that sends
+	// getblocks and never reads pin 5,000 inv pages (200 MB); in bytes,
+	// a peer that does not read costs at most this much of write queue
+	// whatever it asks for. It holds one block of the largest size
+	// (wire.MaxBlockPayload, 4 MiB) and half a MiB more, so a single
+	// answer always fits; the message being written counts until its
+	// write completes.
+	DefaultMaxQueuedBytes = wire.MaxBlockPayload + 512*1024
 )
 
 // MessageListeners are the callbacks a peer invokes for the messages it
@@ -176,6 +186,11 @@ type Config struct {
 	// MaxQueuedMessages bounds the write queue; past it the peer is
 	// disconnected.
 	MaxQueuedMessages int
+
+	// MaxQueuedBytes bounds the encoded size of the write queue; past it
+	// the peer is disconnected, except that a message always fits an
+	// empty queue. QueueMessageWait waits for room instead.
+	MaxQueuedBytes int
 }
 
 // withDefaults returns a copy of cfg with zero values replaced by defaults.
@@ -205,6 +220,9 @@ func withDefaults(cfg *Config) Config {
 	}
 	if c.MaxQueuedMessages <= 0 {
 		c.MaxQueuedMessages = DefaultMaxQueuedMessages
+	}
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = DefaultMaxQueuedBytes
 	}
 	if c.Nonces == nil {
 		c.Nonces = defaultNonces

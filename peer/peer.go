@@ -138,9 +138,14 @@ type Peer struct {
 	queueMtx    sync.Mutex
 	queues      [numPriorities]msgQueue
 	queued      int
+	queuedBytes int
 	queueClosed bool
 	pendingInv  []wire.InvVect
 	queueSignal chan struct{}
+
+	// roomSignal is signalled when the writer takes a message off the
+	// queue, to wake a QueueMessageWait waiting for room.
+	roomSignal chan struct{}
 
 	// stall tracks requests that expect an answer; see stall.go.
 	stall stallState
@@ -157,6 +162,7 @@ func newPeer(cfg *Config, inbound bool) *Peer {
 		msgsSent:       make(map[string]uint64),
 		msgsRecv:       make(map[string]uint64),
 		queueSignal:    make(chan struct{}, 1),
+		roomSignal:     make(chan struct{}, 1),
 	}
 	p.protocolVersion = p.cfg.ProtocolVersion
 	return p

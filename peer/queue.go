@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -27,10 +28,48 @@ const (
 	numPriorities
 )
 
-// outMsg is a message waiting in the write queue.
+// outMsg is a message waiting in the write queue, with its encoded size
+// as counted against Config.MaxQueuedBytes.
 type outMsg struct {
 	msg  wire.Message
 	done chan<- struct{}
+	size int
+}
+
+// RawPayloader is a message that holds its encoded payload, such as a
+// block served from the store's bytes. The writer sends the payload as it
+// is after the frame header, so a large answer is not copied into a frame
+// of its own: a peer that does not read pins the payload once, not twice.
+type RawPayloader interface {
+	wire.Message
+	RawPayload() []byte
+}
+
+// msgSize returns the encoded size of a message: what it pins in the write
+// queue, near enough. Messages that know their size say so; inventory
+// lists are counted by entries; the rest are small control messages,
+// counted by encoding them (they are a few hundred bytes at most).
+func msgSize(msg wire.Message, pver uint32) int {
+	switch m := msg.(type) {
+	case RawPayloader:
+		return wire.MessageHeaderSize + len(m.RawPayload())
+	case interface{ SerializeSize() int }:
+		return wire.MessageHeaderSize + m.SerializeSize()
+	case *wire.MsgInv:
+		return wire.MessageHeaderSize + 3 + len(m.InvList)*wire.InvVectSize
+	case *wire.MsgGetData:
+		return wire.MessageHeaderSize + 3 + len(m.InvList)*wire.InvVectSize
+	case *wire.MsgNotFound:
+		return wire.MessageHeaderSize + 3 + len(m.InvList)*wire.InvVectSize
+	case *wire.MsgAddr:
+		return wire.MessageHeaderSize + 3 + len(m.AddrList)*wire.NetAddressSize
+	}
+	buf, err := msg.Encode(nil, pver)
+	if err != nil {
+		// The writer reports the encoding error; count the header.
+		return wire.MessageHeaderSize
+	}
+	return wire.MessageHeaderSize + len(buf)
 }
 
 // msgQueue is a FIFO of messages. It pops from a head index and compacts
@@ -101,7 +140,56 @@ func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) {
 		signalDone(done)
 		return
 	}
-	p.enqueue(priorityOf(msg), outMsg{msg: msg, done: done})
+	p.enqueue(priorityOf(msg), outMsg{msg: msg, done: done, size: msgSize(msg, p.ProtocolVersion())})
+}
+
+// QueueMessageWait queues msg like QueueMessage, but first waits until the
+// write queue has room for it under seven eighths of Config.MaxQueuedBytes
+// (or is empty),
+// so that a handler producing large answers slows down to the remote's
+// reading speed instead of filling the queue. Called from a message
+// listener it pauses the peer's read loop, which is the backpressure: a
+// remote that does not read is not read either. It returns an error of
+// kind ErrConnectionClosed, without queueing, once the peer is
+// disconnecting, so the caller can stop preparing answers.
+func (p *Peer) QueueMessageWait(msg wire.Message, done chan<- struct{}) error {
+	if msg == nil {
+		p.QueueMessage(msg, done)
+		return nil
+	}
+	size := msgSize(msg, p.ProtocolVersion())
+	// Waiting producers leave an eighth of the bound free for what is
+	// queued without waiting (pongs, announcements, relayed
+	// transactions), so a slow but honest reader is never disconnected
+	// because a large answer filled its queue to the brim.
+	limit := p.cfg.MaxQueuedBytes - p.cfg.MaxQueuedBytes/8
+	for {
+		p.queueMtx.Lock()
+		closed := p.queueClosed
+		room := p.queuedBytes == 0 || p.queuedBytes+size <= limit
+		p.queueMtx.Unlock()
+		if closed || p.isQuitting() {
+			signalDone(done)
+			return ruleError(ErrConnectionClosed, "peer disconnected while an answer waited for room")
+		}
+		if room {
+			break
+		}
+		select {
+		case <-p.roomSignal:
+		case <-p.quit:
+		}
+	}
+	p.enqueue(priorityOf(msg), outMsg{msg: msg, done: done, size: size})
+	return nil
+}
+
+// QueuedBytes returns the encoded size of the messages waiting to be
+// written, the one being written included.
+func (p *Peer) QueuedBytes() int {
+	p.queueMtx.Lock()
+	defer p.queueMtx.Unlock()
+	return p.queuedBytes
 }
 
 // enqueue adds a message to one of the queues, applying the bound.
@@ -112,19 +200,30 @@ func (p *Peer) enqueue(pri int, m outMsg) {
 		signalDone(m.done)
 		return
 	}
-	if p.queued >= p.cfg.MaxQueuedMessages {
-		queued := p.queued
+	var err error
+	switch {
+	case p.queued >= p.cfg.MaxQueuedMessages:
+		err = ruleError(ErrSendQueueFull, fmt.Sprintf(
+			"write queue holds %d messages, over the bound of %d: "+
+				"the peer is not reading", p.queued, p.cfg.MaxQueuedMessages))
+	case p.queuedBytes > 0 && p.queuedBytes+m.size > p.cfg.MaxQueuedBytes:
+		// An empty queue takes any message, so one answer of the
+		// largest size always goes out.
+		err = ruleError(ErrSendQueueFull, fmt.Sprintf(
+			"write queue holds %d bytes, a %s of %d bytes would pass the bound of %d: "+
+				"the peer is not reading", p.queuedBytes, m.msg.Command(), m.size,
+			p.cfg.MaxQueuedBytes))
+	}
+	if err != nil {
 		p.queueMtx.Unlock()
 		signalDone(m.done)
-		err := ruleError(ErrSendQueueFull, fmt.Sprintf(
-			"write queue holds %d messages, over the bound of %d: "+
-				"the peer is not reading", queued, p.cfg.MaxQueuedMessages))
 		log.Infof("Disconnecting peer %s: %v", p, err)
 		p.disconnectWith(err)
 		return
 	}
 	p.queues[pri].push(m)
 	p.queued++
+	p.queuedBytes += m.size
 	p.queueMtx.Unlock()
 
 	select {
@@ -160,7 +259,7 @@ func (p *Peer) QueueInventory(iv *wire.InvVect) {
 	p.queueMtx.Unlock()
 
 	if batch != nil {
-		p.enqueue(priInventory, outMsg{msg: &wire.MsgInv{InvList: batch}})
+		p.enqueueInv(batch)
 	}
 }
 
@@ -171,7 +270,25 @@ func (p *Peer) flushInventory() {
 	p.pendingInv = nil
 	p.queueMtx.Unlock()
 	if len(batch) > 0 {
-		p.enqueue(priInventory, outMsg{msg: &wire.MsgInv{InvList: batch}})
+		p.enqueueInv(batch)
+	}
+}
+
+// enqueueInv queues an announcement batch.
+func (p *Peer) enqueueInv(batch []wire.InvVect) {
+	msg := &wire.MsgInv{InvList: batch}
+	p.enqueue(priInventory, outMsg{msg: msg, size: msgSize(msg, 0)})
+}
+
+// written takes a written (or dropped) message's bytes off the queue's
+// count and wakes a QueueMessageWait waiting for room.
+func (p *Peer) written(m outMsg) {
+	p.queueMtx.Lock()
+	p.queuedBytes = max(p.queuedBytes-m.size, 0)
+	p.queueMtx.Unlock()
+	select {
+	case p.roomSignal <- struct{}{}:
+	default:
 	}
 }
 
@@ -200,6 +317,7 @@ func (p *Peer) closeQueue() {
 		}
 	}
 	p.queued = 0
+	p.queuedBytes = 0
 	p.pendingInv = nil
 	p.queueMtx.Unlock()
 	for _, m := range dropped {
@@ -229,6 +347,7 @@ func (p *Peer) outHandler() {
 			}
 		}
 		err := p.writeMessage(m.msg)
+		p.written(m)
 		signalDone(m.done)
 		if err != nil {
 			var encErr wire.MessageError
@@ -258,9 +377,20 @@ func writeError(err error) error {
 // remote that stops reading cannot hold the writer forever, and updates the
 // counters, the ping state and the stall detector.
 func (p *Peer) writeMessage(msg wire.Message) error {
-	frame, err := wire.EncodeMessage(msg, p.ProtocolVersion(), p.cfg.Net)
-	if err != nil {
-		return err
+	var frame net.Buffers
+	if raw, ok := msg.(RawPayloader); ok {
+		payload := raw.RawPayload()
+		if len(payload) > wire.MaxMessagePayload || uint32(len(payload)) > msg.MaxPayloadLength(p.ProtocolVersion()) {
+			return wire.MessageError{Err: wire.ErrPayloadTooLarge, Description: fmt.Sprintf(
+				"%s payload of %d bytes is over its limit", msg.Command(), len(payload))}
+		}
+		frame = net.Buffers{frameHeader(p.cfg.Net, msg.Command(), payload), payload}
+	} else {
+		buf, err := wire.EncodeMessage(msg, p.ProtocolVersion(), p.cfg.Net)
+		if err != nil {
+			return err
+		}
+		frame = net.Buffers{buf}
 	}
 	now := time.Now()
 	if ping, ok := msg.(*wire.MsgPing); ok {
@@ -272,7 +402,8 @@ func (p *Peer) writeMessage(msg wire.Message) error {
 	p.requestSent(msg, now)
 
 	p.conn.SetWriteDeadline(now.Add(p.cfg.IdleTimeout))
-	n, err := p.conn.Write(frame)
+	n64, err := frame.WriteTo(p.conn)
+	n := int(n64)
 	if n > 0 {
 		p.bytesSent.Add(uint64(n))
 		p.lastSend.Store(time.Now().UnixNano())
@@ -286,4 +417,16 @@ func (p *Peer) writeMessage(msg wire.Message) error {
 		f(p, n, msg, err)
 	}
 	return err
+}
+
+// frameHeader returns the frame header of a payload: magic, command,
+// length and checksum, as wire.EncodeMessage lays them out.
+func frameHeader(soterNet wire.SoterNet, cmd string, payload []byte) []byte {
+	hdr := make([]byte, wire.MessageHeaderSize)
+	binary.LittleEndian.PutUint32(hdr[0:4], uint32(soterNet))
+	copy(hdr[4:16], cmd)
+	binary.LittleEndian.PutUint32(hdr[16:20], uint32(len(payload)))
+	sum := wire.Checksum(payload)
+	copy(hdr[20:24], sum[:])
+	return hdr
 }

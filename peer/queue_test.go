@@ -267,3 +267,126 @@ func TestListeners(t *testing.T) {
 			writes.Load(), len(msgs))
 	}
 }
+
+// TestQueueByteBound checks that the write queue is bounded in bytes, not
+// only in messages: a remote that does not read is disconnected once the
+// queued answers pass MaxQueuedBytes, long before the count bound.
+func TestQueueByteBound(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxQueuedMessages = 1_000_000
+	cfg.MaxQueuedBytes = 256 * 1024
+	p, client := rawInbound(t, cfg)
+	defer client.Close()
+
+	page := make([]wire.InvVect, wire.MaxBlocksPerInv)
+	for i := range page {
+		page[i] = wire.InvVect{Type: wire.InvTypeBlock, Hash: wire.Hash{byte(i), byte(i >> 8)}}
+	}
+	msg := &wire.MsgInv{InvList: page}
+	for range 200 {
+		p.QueueMessage(msg, nil)
+		if max := cfg.MaxQueuedBytes + msgSize(msg, 0); p.QueuedBytes() > max {
+			t.Fatalf("queued %d bytes, over the bound of %d", p.QueuedBytes(), max)
+		}
+	}
+	if err := waitDisconnect(t, p, 10*time.Second); !isKind(err, ErrSendQueueFull) {
+		t.Fatalf("got reason %v, want %v", err, ErrSendQueueFull)
+	}
+}
+
+// TestQueueMessageWait checks the backpressure: QueueMessageWait waits
+// while the queue has no room, goes on once the remote reads, and gives up
+// with ErrConnectionClosed when the peer disconnects.
+func TestQueueMessageWait(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxQueuedBytes = 64 * 1024
+	p, client := rawInbound(t, cfg)
+	defer client.Close()
+
+	addrs := make([]wire.NetAddress, wire.MaxAddrPerMsg)
+	for i := range addrs {
+		addrs[i] = wire.NetAddress{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: 1}
+	}
+	big := &wire.MsgAddr{AddrList: addrs}
+	var sent atomic.Int64
+	result := make(chan error, 1)
+	go func() {
+		for {
+			if err := p.QueueMessageWait(big, nil); err != nil {
+				result <- err
+				return
+			}
+			sent.Add(1)
+		}
+	}()
+	// The socket buffers take some messages, then the producer waits.
+	time.Sleep(time.Second)
+	before := sent.Load()
+	time.Sleep(300 * time.Millisecond)
+	if after := sent.Load(); after != before {
+		t.Fatalf("producer went on from %d to %d messages while the remote did not read", before, after)
+	}
+	if got := p.QueuedBytes(); got > cfg.MaxQueuedBytes {
+		t.Errorf("queued %d bytes, over the bound of %d", got, cfg.MaxQueuedBytes)
+	}
+	if !p.Connected() {
+		t.Fatalf("a waiting producer got the peer disconnected: %v", p.DisconnectReason())
+	}
+	// What is queued without waiting has room left: a slow reader is
+	// not disconnected for a pong or an announcement.
+	for i := range 20 {
+		p.QueueMessage(&wire.MsgPong{Nonce: uint64(i)}, nil)
+		p.QueueInventory(&wire.InvVect{Type: wire.InvTypeBlock, Hash: wire.Hash{byte(i), 0xaa}})
+	}
+	if !p.Connected() {
+		t.Fatalf("small messages on a queue filled by a waiting producer disconnected the peer: %v",
+			p.DisconnectReason())
+	}
+	// Reading makes room.
+	var wg sync.WaitGroup
+	drain(client, &wg)
+	waitFor(t, "producer to go on", 5*time.Second, func() bool { return sent.Load() > before+10 })
+	p.Disconnect()
+	select {
+	case err := <-result:
+		if !isKind(err, ErrConnectionClosed) {
+			t.Errorf("after disconnect: got %v, want %v", err, ErrConnectionClosed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("producer still running after the disconnect")
+	}
+	client.Close()
+	wg.Wait()
+}
+
+// rawTestMsg is a message carrying its encoded payload.
+type rawTestMsg struct{ payload []byte }
+
+func (m *rawTestMsg) Command() string                           { return wire.CmdTx }
+func (m *rawTestMsg) MaxPayloadLength(uint32) uint32            { return wire.MaxBlockPayload }
+func (m *rawTestMsg) Encode(d []byte, _ uint32) ([]byte, error) { return append(d, m.payload...), nil }
+func (m *rawTestMsg) Decode(b []byte, _ uint32) error           { m.payload = b; return nil }
+func (m *rawTestMsg) RawPayload() []byte                        { return m.payload }
+
+// TestRawPayloadFrame checks that a RawPayloader is written as the same
+// frame wire.EncodeMessage builds.
+func TestRawPayloadFrame(t *testing.T) {
+	p, client := rawInbound(t, testConfig())
+	defer client.Close()
+	tx := &wire.MsgTx{Version: wire.TxVersion, Payload: []byte("raw payload")}
+	p.QueueMessage(&rawTestMsg{payload: tx.Serialize()}, nil)
+	var got *wire.MsgTx
+	for got == nil {
+		// The peer pings right after the handshake.
+		switch m := readMsg(t, client).(type) {
+		case *wire.MsgTx:
+			got = m
+		case *wire.MsgPing:
+		default:
+			t.Fatalf("got %s, want the raw tx", m.Command())
+		}
+	}
+	if got.TxHash() != tx.TxHash() {
+		t.Errorf("got tx %s, want %s", got.TxHash(), tx.TxHash())
+	}
+}

@@ -29,9 +29,15 @@ func Categories() []string {
 // Websocket notification method names.
 const (
 	// NtfnBlockConnected is sent to clients that called notifyblocks when
-	// a block enters the DAG. Params: hash, height, blue score, time
-	// (unix seconds).
+	// a block enters the DAG, in btcd's shape so that btcd's client
+	// library (rpcclient's OnBlockConnected) understands it. Params:
+	// hash, height, time (unix seconds).
 	NtfnBlockConnected = "blockconnected"
+
+	// NtfnDAGBlockConnected is sent with every blockconnected, with the
+	// DAG's fields. Params: hash, height, blue score, time (unix
+	// seconds).
+	NtfnDAGBlockConnected = "dagblockconnected"
 
 	// NtfnVirtualChanged is sent to clients that called notifyblocks when
 	// the virtual block's selected chain changes. Params: one
@@ -282,10 +288,14 @@ const (
   "timemillis": n, "nonce": n, "bits": "hex", "difficulty": x.xxx,
   "parents": ["hash", ...], "children": ["hash", ...], "selectedparent": "...",
   "bluescore": n, "bluework": "hex", "isblue": bool, "ischainblock": bool,
-  "acceptingblock": "...", "mergesetblues": [...], "mergesetreds": [...]
+  "acceptingblock": "...", "mergesetblues": [...], "mergesetreds": [...],
+  "status": "valid" | "pending" | "invalid"
 }
 confirmations is the virtual's blue score minus the block's blue score: 1
-for the virtual's selected parent, growing by one per blue block after it.`
+for the virtual's selected parent, growing by one per blue block after it.
+status is "pending" for a block kept below the finality point without UTXO
+validation, and "invalid" for such a block that failed it when something
+merged it (docs/consensus.md, Finality).`
 )
 
 // methodTable is the complete list of methods. Handlers live in package
@@ -357,7 +367,8 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
   the selected chain), "bluescore": n, "bluework": "hex",
   "virtualselectedparent": "...", "virtualparents": [...], "difficulty": x,
   "bits": "hex", "pastmediantime": n (unix ms), "utxocount": n,
-  "utxocommitment": "...", "iscurrent": bool
+  "utxocommitment": "...", "iscurrent": bool, "finalitypoint": "..." (the
+  chain block the virtual never leaves), "finalitybluescore": n
 }`,
 	},
 	{
@@ -665,13 +676,14 @@ mode proposal: null when the block is valid, else a reject reason such as
 	},
 	{
 		Name: "notifyblocks", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
-		Description: "Sends blockconnected for every block entering the DAG and " +
-			"virtualchanged when the virtual's selected chain changes.",
+		Description: "Sends blockconnected (btcd's params) and dagblockconnected (with the " +
+			"blue score) for every block entering the DAG, and virtualchanged when the " +
+			"virtual's selected chain changes.",
 		Result: "null",
 	},
 	{
 		Name: "stopnotifyblocks", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
-		Description: "Stops blockconnected and virtualchanged.",
+		Description: "Stops blockconnected, dagblockconnected and virtualchanged.",
 		Result:      "null",
 	},
 	{

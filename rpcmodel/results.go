@@ -33,6 +33,7 @@ type GetBlockVerboseResult struct {
 	MergeSetBlues  []string      `json:"mergesetblues,omitempty"`
 	MergeSetReds   []string      `json:"mergesetreds,omitempty"`
 	NTx            int           `json:"ntx,omitempty"`
+	Status         string        `json:"status"`
 }
 
 // GetBlockHeaderVerboseResult is getblockheader's verbose result.
@@ -107,6 +108,8 @@ type GetDAGInfoResult struct {
 	UTXOCount             uint64   `json:"utxocount"`
 	UTXOCommitment        string   `json:"utxocommitment"`
 	IsCurrent             bool     `json:"iscurrent"`
+	FinalityPoint         string   `json:"finalitypoint"`
+	FinalityBlueScore     uint64   `json:"finalitybluescore"`
 }
 
 // GetUTXOStatsResult is getutxostats' result. Total is in coins like every

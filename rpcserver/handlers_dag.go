@@ -88,6 +88,7 @@ func handleGetBlock(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, 
 		MergeSetBlues:  hashStrings(info.MergeSetBlues),
 		MergeSetReds:   hashStrings(info.MergeSetReds),
 		NTx:            len(block.Transactions),
+		Status:         info.Status,
 	}
 	if verbosity == 1 {
 		r.Tx = hashStrings(block.TxIDs())
@@ -165,6 +166,8 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 		UTXOCount:             vi.UTXOCount,
 		UTXOCommitment:        vi.UTXOCommitment.String(),
 		IsCurrent:             dag.IsCurrent(),
+		FinalityPoint:         vi.FinalityPoint.String(),
+		FinalityBlueScore:     vi.FinalityBlueScore,
 	}, nil
 }
 

@@ -172,9 +172,10 @@ func TestRealDAG(t *testing.T) {
 	}
 	tip := hashes[4]
 
-	// Each generated block arrives as blockconnected and virtualchanged.
-	connected, changed := 0, 0
-	for connected < 5 || changed < 5 {
+	// Each generated block arrives as blockconnected, dagblockconnected
+	// and virtualchanged.
+	connected, dagConnected, changed := 0, 0, 0
+	for connected < 5 || dagConnected < 5 || changed < 5 {
 		m := wsRead(t, ws)
 		switch m.Method {
 		case rpcmodel.NtfnBlockConnected:
@@ -182,6 +183,11 @@ func TestRealDAG(t *testing.T) {
 				t.Errorf("blockconnected %d: %s", connected, m.Params[0])
 			}
 			connected++
+		case rpcmodel.NtfnDAGBlockConnected:
+			if string(m.Params[0]) != `"`+hashes[dagConnected]+`"` || len(m.Params) != 4 {
+				t.Errorf("dagblockconnected %d: %s", dagConnected, m.Params)
+			}
+			dagConnected++
 		case rpcmodel.NtfnVirtualChanged:
 			changed++
 		default:

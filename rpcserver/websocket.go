@@ -310,21 +310,26 @@ func marshalNtfn(method string, params ...interface{}) []byte {
 	return b
 }
 
-// NotifyBlockAccepted sends blockconnected to clients that asked for block
-// notifications. It never blocks: a client whose queue is full is dropped.
-// The node calls it for every block that enters the DAG.
+// NotifyBlockAccepted sends blockconnected and dagblockconnected to clients
+// that asked for block notifications. blockconnected keeps btcd's three
+// params (hash, height, time), which btcd's client library checks before it
+// calls OnBlockConnected; the DAG's blue score goes in dagblockconnected. It
+// never blocks: a client whose queue is full is dropped. The node calls it
+// for every block that enters the DAG.
 func (s *Server) NotifyBlockAccepted(block *wire.MsgBlock, hash wire.Hash, height uint32, blueScore uint64) {
 	clients := s.ntfn.subscribers(func(c *wsClient) bool { return c.notifyBlocks.Load() })
 	if len(clients) == 0 {
 		return
 	}
-	msg := marshalNtfn(rpcmodel.NtfnBlockConnected, hash.String(), height, blueScore,
-		block.Header.Timestamp/1000)
-	if msg == nil {
+	secs := block.Header.Timestamp / 1000
+	btcdMsg := marshalNtfn(rpcmodel.NtfnBlockConnected, hash.String(), height, secs)
+	dagMsg := marshalNtfn(rpcmodel.NtfnDAGBlockConnected, hash.String(), height, blueScore, secs)
+	if btcdMsg == nil || dagMsg == nil {
 		return
 	}
 	for _, c := range clients {
-		c.queue(msg)
+		c.queue(btcdMsg)
+		c.queue(dagMsg)
 	}
 }
 

@@ -3,6 +3,7 @@ package rpcserver
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -182,14 +183,30 @@ func TestWebsocketNotifications(t *testing.T) {
 	d := ts.f.dag
 	block := d.blocks[d.c]
 	ts.NotifyBlockAccepted(block, d.c, 2, 3)
+	// btcd's shape: rpcclient calls OnBlockConnected only for exactly
+	// [hash string, height int32, time int64].
 	m := wsRead(t, blocks)
-	if m.Method != rpcmodel.NtfnBlockConnected || len(m.Params) != 4 ||
+	secs := fmt.Sprint(block.Header.Timestamp / 1000)
+	if m.Method != rpcmodel.NtfnBlockConnected || len(m.Params) != 3 ||
 		string(m.Params[0]) != `"`+d.c.String()+`"` || string(m.Params[1]) != "2" ||
-		string(m.Params[2]) != "3" {
+		string(m.Params[2]) != secs {
 		t.Errorf("blockconnected: %+v", m)
 	}
 	if string(m.ID) != "null" {
 		t.Errorf("notification id %s, want null", m.ID)
+	}
+	var btcdHash string
+	var btcdHeight int32
+	var btcdTime int64
+	if json.Unmarshal(m.Params[0], &btcdHash) != nil || json.Unmarshal(m.Params[1], &btcdHeight) != nil ||
+		json.Unmarshal(m.Params[2], &btcdTime) != nil {
+		t.Errorf("blockconnected params do not decode as btcd's (string, int32, int64): %+v", m)
+	}
+	m = wsRead(t, blocks)
+	if m.Method != rpcmodel.NtfnDAGBlockConnected || len(m.Params) != 4 ||
+		string(m.Params[0]) != `"`+d.c.String()+`"` || string(m.Params[1]) != "2" ||
+		string(m.Params[2]) != "3" || string(m.Params[3]) != secs {
+		t.Errorf("dagblockconnected: %+v", m)
 	}
 
 	ts.NotifyVirtualChanged([]wire.Hash{d.c}, []wire.Hash{d.b}, []wire.Hash{d.c}, 4)
