@@ -84,7 +84,7 @@ func TestCrashChild(t *testing.T) {
 	params := testParams()
 	now := time.UnixMilli(params.GenesisBlock.Header.Timestamp).Add(time.Hour)
 	dag, err := New(&Config{DB: db, Params: params, TimeSource: func() time.Time { return now },
-		TxIndex: true})
+		TxIndex: true, UTXOIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestCrashRecovery(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: reopen store: %v", rounds, err)
 			}
-			dag, err := New(&Config{DB: db, Params: testParams(), TxIndex: true})
+			dag, err := New(&Config{DB: db, Params: testParams(), TxIndex: true, UTXOIndex: true})
 			if err != nil {
 				db.Close()
 				t.Fatalf("round %d: reopen DAG: %v", rounds, err)
@@ -192,6 +192,9 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			if err := checkTxIndex(dag); err != nil {
 				t.Fatalf("round %d (%d blocks): %v", rounds, count, err)
+			}
+			if err := checkUTXOIndex(dag); err != nil {
+				t.Fatalf("round %d (%d blocks): UTXO index: %v", rounds, count, err)
 			}
 			if err := checkStoredIndex(dag); err != nil {
 				t.Fatalf("round %d (%d blocks): stored index: %v", rounds, count, err)

@@ -51,6 +51,12 @@ type Config struct {
 	// store built without it makes New index the stored blocks first;
 	// turning it off leaves the records but marks the index incomplete.
 	TxIndex bool
+
+	// UTXOIndex keeps an index of the virtual's unspent outputs by the
+	// key they are locked to, for ForEachUTXOOfKey, written in the same
+	// batch as the UTXO set. Turning it on for a store built without it
+	// makes New build it from the UTXO set first.
+	UTXOIndex bool
 }
 
 // Cache sizes.
@@ -246,6 +252,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 		invalid:    newInvalidSet(),
 		batch:      c.DB.NewBatch(),
 	}
+	d.utxo.addrIndex = c.UTXOIndex
 	d.gd = ghostdagState{
 		src:        d.nodes,
 		k:          c.Params.K,
@@ -276,6 +283,9 @@ func New(cfg *Config) (*BlockDAG, error) {
 		}
 	default:
 		return nil, fmt.Errorf("blockdag: read the network of the database: %w", err)
+	}
+	if err := d.prepareUTXOIndex(); err != nil {
+		return nil, fmt.Errorf("blockdag: UTXO index in %s: %w", d.db.Path(), err)
 	}
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
 	d.sigs = newSigVerifier()

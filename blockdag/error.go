@@ -140,6 +140,10 @@ const (
 	// ErrBlockNotFound: a lookup named a block the DAG does not have.
 	ErrBlockNotFound = ErrorKind("ErrBlockNotFound")
 
+	// ErrNoUTXOIndex: a lookup by address needs the UTXO index, which is
+	// off (Config.UTXOIndex).
+	ErrNoUTXOIndex = ErrorKind("ErrNoUTXOIndex")
+
 	// ErrCorruptState: the stored DAG state is inconsistent. This is our
 	// bug or a damaged disk, never a peer's doing.
 	ErrCorruptState = ErrorKind("ErrCorruptState")

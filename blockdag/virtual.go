@@ -309,6 +309,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}}
 	if vs != old {
 		data, err := d.virtualChanged(old, vs, removed, added)
+		if d.utxo.addrIndex {
+			data.UTXOsAdded, data.UTXOsRemoved = utxoChangesOf(net.diff)
+		}
 		if err != nil {
 			// The DAG is consistent; only the notification's
 			// transaction lists could not be built.

@@ -207,7 +207,7 @@ type Config struct {
 
 	// Mining.
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`
-	MiningAddr    string        `long:"miningaddr" description:"x-only public key, 64 hex characters, that mined coins are paid to (default: a key kept in the data directory)"`
+	MiningAddr    string        `long:"miningaddr" description:"address (or x-only public key in hex) that mined coins are paid to (default: a key kept in the data directory)"`
 	MiningWorkers int           `long:"miningworkers" description:"Number of CPU mining goroutines; 0 means one per CPU core (0..256)"`
 	MinerPace     time.Duration `long:"minerpace" description:"Least time between two blocks this node mines, such as 1s (at most 1h); 0 picks the network's default (its block interval on regtest and simnet, no pacing elsewhere), a negative value such as -1s turns pacing off"`
 	BlockMaxSize  int           `long:"blockmaxsize" description:"Largest block to mine, in bytes (1000..the network's maximum block size; default that maximum)"`
@@ -218,6 +218,7 @@ type Config struct {
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
+	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`

@@ -363,7 +363,7 @@ func isLoopback(addr string) bool {
 func (c *Config) normalizeMining() error {
 	c.MiningPubKey = nil
 	if c.MiningAddr != "" {
-		key, err := ParseMiningAddr(c.MiningAddr)
+		key, err := ParseMiningAddr(c.Params.AddressPrefix, c.MiningAddr)
 		if err != nil {
 			return invalid("miningaddr", "%v", err)
 		}

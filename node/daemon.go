@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/metrics"
@@ -147,11 +148,12 @@ func (n *Node) setupMining() error {
 			return fmt.Errorf("node: mining key %s: %w", path, err)
 		}
 		n.payTo = keys.PubKey(priv)
+		addr := address.Encode(n.cfg.Server.Params.AddressPrefix, n.payTo)
 		if created {
-			log.Infof("Created the mining key %s (public key %x); mined coins are paid to it",
-				path, n.payTo)
+			log.Infof("Created the mining key %s (address %s); mined coins are paid to it",
+				path, addr)
 		} else {
-			log.Infof("Mining pays to the key in %s (public key %x)", path, n.payTo)
+			log.Infof("Mining pays to the key in %s (address %s)", path, addr)
 		}
 	}
 

@@ -29,6 +29,11 @@ func (n *Node) setupRPC() error {
 	if n.cfg.Server.TxIndex {
 		txLocator = s.DAG()
 	}
+	// Likewise the UTXO index methods say to turn the index on.
+	var utxoIndex rpcserver.UTXOIndex
+	if n.cfg.Server.UTXOIndex {
+		utxoIndex = s.DAG()
+	}
 	rpc, err := rpcserver.New(&rpcserver.Config{
 		ListenAddrs:       rc.ListenAddrs,
 		NoTLS:             rc.NoTLS,
@@ -52,6 +57,7 @@ func (n *Node) setupRPC() error {
 		Mempool:           rpcMempool{s},
 		Miner:             rpcMiner{n.miner},
 		TxLocator:         txLocator,
+		UTXOIndex:         utxoIndex,
 		Templater:         rpcTemplater{gen: n.generator, payTo: n.payTo},
 		MiningAddr:        &n.payTo,
 		TimeSource:        n.cfg.Server.TimeSource,
@@ -68,6 +74,7 @@ func (n *Node) setupRPC() error {
 	s.AddVirtualChangedHook(func(d *blockdag.VirtualChangedData) {
 		rpc.NotifyVirtualChanged(d.AddedChainBlocks, d.RemovedChainBlocks,
 			d.VirtualParents, d.VirtualBlueScore)
+		rpc.NotifyUTXOsChanged(d.UTXOsAdded, d.UTXOsRemoved, d.VirtualBlueScore)
 	})
 	s.AddTxAcceptedHook(func(tx *wire.MsgTx, txID wire.Hash, _ uint64) {
 		rpc.NotifyTxAccepted(tx, txID)
@@ -216,6 +223,10 @@ func (r rpcMempool) ProcessTransaction(tx *wire.MsgTx) error {
 	}
 	r.s.RelayTransactions(accepted)
 	return nil
+}
+
+func (r rpcMempool) SpentBy(op wire.OutPoint) (wire.Hash, bool) {
+	return r.s.TxPool().SpentBy(op)
 }
 
 func (r rpcMempool) Count() int    { return r.s.TxPool().Count() }

@@ -141,6 +141,10 @@ type Config struct {
 	// server's getrawtransaction finds any transaction in a stored block.
 	TxIndex bool
 
+	// UTXOIndex keeps the DAG's UTXO index by key, through which the RPC
+	// server answers getbalance, listunspent and notifyutxos.
+	UTXOIndex bool
+
 	// TimeSource returns the current time; nil means time.Now.
 	TimeSource func() time.Time
 
@@ -301,7 +305,7 @@ func New(cfg *Config) (*Server, error) {
 	}
 
 	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes})
+		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}
@@ -312,6 +316,7 @@ func New(cfg *Config) (*Server, error) {
 		FetchUTXO:        dag.FetchUTXO,
 		VirtualBlueScore: dag.VirtualBlueScore,
 		MinRelayTxFee:    c.MinRelayTxFee,
+		DustLimit:        mempool.DefaultDustLimit,
 		MaxOrphanTxs:     c.MaxOrphanTxs,
 		OnTxAccepted:     s.txAccepted,
 		TimeSource:       c.TimeSource,

@@ -107,6 +107,7 @@ type Config struct {
 	Mempool   TxMempool
 	Miner     Miner
 	TxLocator TxLocator
+	UTXOIndex UTXOIndex
 	Templater BlockTemplater
 
 	// MiningAddr is the key getblocktemplate's coinbase pays when the

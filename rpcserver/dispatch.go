@@ -28,6 +28,10 @@ type clientInfo struct {
 	// slot is the handler slot of the request being handled. Requests of
 	// one client are handled one after the other, so one field serves.
 	slot *requestSlot
+	// stopRequested is set by stop: the shutdown is requested once the
+	// reply is on its way, or the listeners could close under it and the
+	// client would see the connection drop instead of the answer.
+	stopRequested bool
 }
 
 // requestSlot is a request's hold on one of the MaxConcurrentReqs handler
@@ -105,6 +109,8 @@ func init() {
 		"gettxout":             handleGetTxOut,
 		"createrawtransaction": handleCreateRawTransaction,
 		"decoderawtransaction": handleDecodeRawTransaction,
+		"getbalance":           handleGetBalance,
+		"listunspent":          handleListUnspent,
 
 		// Network.
 		"getpeerinfo":        handleGetPeerInfo,
@@ -138,6 +144,8 @@ func init() {
 		"stopnotifynewtransactions": handleStopNotifyNewTransactions,
 		"notifyblocktemplate":       handleNotifyBlockTemplate,
 		"stopnotifyblocktemplate":   handleStopNotifyBlockTemplate,
+		"notifyutxos":               handleNotifyUTXOs,
+		"stopnotifyutxos":           handleStopNotifyUTXOs,
 	}
 }
 
@@ -291,14 +299,29 @@ func marshalResponse(id json.RawMessage, result interface{}, rpcErr *rpcmodel.RP
 	if resp.Result == nil {
 		resp.Result = json.RawMessage("null")
 	}
-	out, err := json.Marshal(&resp)
-	if err != nil {
-		// Only a malformed id can get here, and json.Unmarshal checked it.
-		log.Errorf("marshal RPC response: %v", err)
-		return []byte(fmt.Sprintf(`{"result":null,"error":{"code":%d,"message":"internal error"},"id":null}`,
-			rpcmodel.ErrRPCInternal))
+	// The envelope is written by hand around the result: marshalling the
+	// Response would copy and re-validate a result of megabytes (a
+	// listunspent of 10,000 outputs) that json.Marshal just produced.
+	// The members are those of rpcmodel.Response, in its order.
+	errJSON, err := json.Marshal(resp.Error)
+	var idJSON []byte
+	if err == nil {
+		idJSON, err = json.Marshal(resp.ID)
 	}
-	return out
+	if err == nil {
+		out := make([]byte, 0, len(resp.Result)+len(errJSON)+len(idJSON)+32)
+		out = append(out, `{"result":`...)
+		out = append(out, resp.Result...)
+		out = append(out, `,"error":`...)
+		out = append(out, errJSON...)
+		out = append(out, `,"id":`...)
+		out = append(out, idJSON...)
+		return append(out, '}')
+	}
+	// Only a malformed id can get here, and json.Unmarshal checked it.
+	log.Errorf("marshal RPC response: %v", err)
+	return []byte(fmt.Sprintf(`{"result":null,"error":{"code":%d,"message":"internal error"},"id":null}`,
+		rpcmodel.ErrRPCInternal))
 }
 
 // clip shortens a client-supplied string for an error message, so a huge

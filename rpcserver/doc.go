@@ -41,12 +41,14 @@
 // the node starts), Start serves them and Stop closes them and every
 // connection, websockets included, and returns after every goroutine
 // exited. The node reads RequestedProcessShutdown to learn that a client
-// called stop, and calls NotifyBlockAccepted, NotifyVirtualChanged (from the
-// DAG's Subscribe callback) and NotifyTxAccepted (from the mempool's
-// acceptance hook) to feed websocket notifications. State comes from small
-// interfaces declared here (DAG, SyncManager, ConnManager, TxMempool, Miner,
-// TxLocator, BlockTemplater); only DAG is required, and a method whose
-// source is missing answers -1 "this node has no ...".
+// called stop, and calls NotifyBlockAccepted, NotifyVirtualChanged and
+// NotifyUTXOsChanged (from the DAG's Subscribe callback) and
+// NotifyTxAccepted (from the mempool's acceptance hook) to feed websocket
+// notifications. State comes from small interfaces declared here (DAG,
+// SyncManager, ConnManager, TxMempool, Miner, TxLocator, UTXOIndex,
+// BlockTemplater); only DAG is required, and a method whose source is
+// missing answers -1 "this node has no ..." (the UTXO index methods say to
+// start soterd with --utxoindex).
 //
 // # Block templates
 //

@@ -95,7 +95,7 @@ func handleGetBlock(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, 
 	} else {
 		r.RawTx = make([]rpcmodel.TxRawResult, len(block.Transactions))
 		for i, tx := range block.Transactions {
-			r.RawTx[i] = txRawResult(tx, true, hash, r.Time)
+			r.RawTx[i] = txRawResult(s.cfg.Params.AddressPrefix, tx, true, hash, r.Time)
 		}
 	}
 	return r, nil

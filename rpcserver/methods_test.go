@@ -451,7 +451,7 @@ func TestMethods(t *testing.T) {
 		}},
 		{name: "createrawtransaction bad pubkey", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"abcd": 1}`)},
-			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "public key"},
+			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "is not an address"},
 		{name: "createrawtransaction not on curve", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"` + strings.Repeat("ff", 32) + `": 1}`)},
 			code: rpcmodel.ErrRPCInvalidAddressOrKey},
@@ -879,5 +879,40 @@ func TestObserver(t *testing.T) {
 	want := []string{"getblockcount ok", "unknown -32601", "getblockhash -32602", "getdifficulty ok", "unknown -32601"}
 	if strings.Join(obs.seen, ",") != strings.Join(want, ",") {
 		t.Errorf("observed %q, want %q", obs.seen, want)
+	}
+}
+
+// TestSendRawTransactionHighFee checks that a transaction whose fee is
+// high, as a forgotten change output makes it, is refused unless the
+// client passes allowhighfees.
+func TestSendRawTransactionHighFee(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var op wire.OutPoint
+	for k := range ts.f.dag.utxos {
+		op = k
+	}
+	_, pub := testKey(5)
+	mk := func(out uint64) string {
+		tx := &wire.MsgTx{Version: wire.TxVersion,
+			TxIn:  []wire.TxIn{{PreviousOutPoint: op}},
+			TxOut: []wire.TxOut{{Value: out, PubKey: pub}}}
+		return hex.EncodeToString(tx.Serialize())
+	}
+	tests := []struct {
+		name  string
+		out   uint64
+		allow bool
+		ok    bool
+	}{
+		{"40-coin fee", 10 * blockdag.BaseUnitsPerCoin, false, false},
+		{"40-coin fee allowed", 10 * blockdag.BaseUnitsPerCoin, true, true},
+		{"small fee", 50*blockdag.BaseUnitsPerCoin - 1000, false, true},
+	}
+	for _, test := range tests {
+		r := ts.call(t, "sendrawtransaction", mk(test.out), test.allow)
+		if test.ok != (r.Error == nil) ||
+			!test.ok && (r.Error.Code != rpcmodel.ErrRPCVerify || !strings.Contains(r.Error.Message, "allowhighfees")) {
+			t.Errorf("%s: got %v, want ok %v", test.name, r.Error, test.ok)
+		}
 	}
 }

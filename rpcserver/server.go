@@ -339,6 +339,12 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(reply); err != nil {
 		log.Debugf("RPC write to %s: %v", r.RemoteAddr, err)
 	}
+	if cl.stopRequested {
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		s.requestShutdown()
+	}
 }
 
 // readBody reads the request body, at most limit bytes; more is a

@@ -51,6 +51,11 @@ type wsClient struct {
 	notifyTxs      atomic.Bool
 	notifyTxsVerb  atomic.Bool
 	notifyTemplate atomic.Bool
+
+	// watched holds the keys of the addresses given to notifyutxos.
+	watchMu sync.Mutex
+	watched map[[wire.PubKeySize]byte]struct{}
+	watches atomic.Bool // len(watched) > 0, read without the lock
 }
 
 // close ends the connection once; both goroutines then exit.
@@ -131,6 +136,9 @@ func (c *wsClient) reader() {
 		cl.isAdmin = c.isAdmin
 		if !c.queue(c.s.processBody(msg, cl)) {
 			return
+		}
+		if cl.stopRequested {
+			c.s.requestShutdown()
 		}
 	}
 }
@@ -381,7 +389,7 @@ func (s *Server) NotifyTxAccepted(tx *wire.MsgTx, txID wire.Hash) {
 		if c.notifyTxsVerb.Load() {
 			if verbose == nil {
 				verbose = marshalNtfn(rpcmodel.NtfnTxAcceptedVerbose,
-					txRawResult(tx, true, nil, time.Now().Unix()))
+					txRawResult(s.cfg.Params.AddressPrefix, tx, true, nil, time.Now().Unix()))
 			}
 			if verbose != nil {
 				c.queue(verbose)

@@ -41,6 +41,7 @@ const (
 type ibdOptions struct {
 	blocks, txs, width int
 	keepSource         bool
+	utxoIndex          bool
 	soterd             string
 	dir                string
 	network            string
@@ -87,6 +88,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
 		"soterbench built it (a DAG under older consensus rules then fails the run instead of being rebuilt)")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
+	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
+		"what the index costs the download")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
@@ -156,6 +159,9 @@ func formatIBD(opts *ibdOptions, res *ibdResult) string {
 	if opts.metrics {
 		line += " metrics=1"
 	}
+	if opts.utxoIndex {
+		line += " utxoindex=1"
+	}
 	return line
 }
 
@@ -221,6 +227,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 			return nil, fmt.Errorf("a port for the metrics: %w", err)
 		}
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--metrics="+metricsAddr)
+	}
+	if opts.utxoIndex {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--utxoindex")
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)

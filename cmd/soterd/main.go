@@ -226,6 +226,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanTxs:      cfg.MaxOrphanTxs,
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
+			UTXOIndex:         cfg.UTXOIndex,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
 			NoDNSSeed:         cfg.DisableDNSSeed,
