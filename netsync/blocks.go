@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -279,6 +280,12 @@ func (sm *SyncManager) handleBlockError(ps *peerState, hash wire.Hash, err error
 		return
 	}
 	var ruleErr blockdag.RuleError
+	if errors.Is(err, database.ErrIO) || errors.Is(err, database.ErrCorrupt) {
+		// The store failed: the node stops and says why once, rather
+		// than once per block until it does.
+		log.Debugf("Block %s from %s not stored: %v", hash, ps.peer.Addr(), err)
+		return
+	}
 	if !errors.As(err, &ruleErr) {
 		log.Errorf("Failed to process block %s from %s: %v", hash, ps.peer.Addr(), err)
 		return

@@ -59,6 +59,7 @@ type NodeConfig struct {
 	Server Config
 	Mining MiningConfig
 	RPC    *RPCConfig
+	Health HealthConfig
 }
 
 // Node is a full node: the P2P core (Server) plus the block template
@@ -77,6 +78,13 @@ type Node struct {
 	stopOnce     sync.Once
 	shutdownOnce sync.Once
 	shutdown     chan struct{}
+
+	// health watches the store; failed is closed, once, with failErr
+	// set, when the node cannot go on (health.go).
+	health   *health
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error
 }
 
 // NewNode builds a full node from cfg. Nothing runs until Start.
@@ -84,7 +92,8 @@ func NewNode(cfg *NodeConfig) (*Node, error) {
 	if cfg == nil {
 		return nil, ruleError(ErrInvalidConfig, "node: nil config")
 	}
-	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now()}
+	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now(),
+		failed: make(chan struct{})}
 	server, err := New(&n.cfg.Server)
 	if err != nil {
 		return nil, err
@@ -189,6 +198,9 @@ func (n *Node) submitMinedBlock(block *wire.MsgBlock) (bool, error) {
 // configured. Calls after the first do nothing.
 func (n *Node) Start() {
 	n.startOnce.Do(func() {
+		n.health = &health{cfg: n.cfg.Health.withDefaults(), node: n,
+			quit: make(chan struct{}), done: make(chan struct{})}
+		go n.health.run()
 		n.server.Start()
 		if n.rpc != nil {
 			n.rpc.Start()
@@ -224,6 +236,10 @@ func (n *Node) RequestedShutdown() <-chan struct{} {
 // after the first do nothing.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
+		if n.health != nil {
+			close(n.health.quit)
+			<-n.health.done
+		}
 		n.miner.Stop()
 		if n.rpc != nil {
 			n.rpc.Stop()

@@ -380,7 +380,12 @@ func (s *Server) Stop() {
 		s.syncManager.Stop()
 		s.saveConnManagers()
 		if err := s.dag.Close(); err != nil {
-			log.Errorf("Closing the DAG: %v", err)
+			if s.cfg.DB.Err() != nil {
+				// The store failed and said so once already.
+				log.Debugf("Closing the DAG: %v", err)
+			} else {
+				log.Errorf("Closing the DAG: %v", err)
+			}
 		}
 		log.Infof("Node stopped")
 	})
