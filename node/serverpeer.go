@@ -135,6 +135,9 @@ func (sp *serverPeer) onVerAck(p *peer.Peer, _ *wire.MsgVerAck) {
 		p.Disconnect()
 		return
 	}
+	if sp.connReq != nil {
+		s.connManager.HandshakeDone(sp.connReq.ID())
+	}
 	if !p.Inbound() {
 		s.addrManager.Good(p.Addr())
 		p.QueueMessage(&wire.MsgGetAddr{}, nil)
