@@ -249,6 +249,13 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
 	switch {
 	case err != nil:
+		if errors.Is(err, blockdag.ErrTimeTooNew) {
+			height := ps.height
+			if req != nil {
+				height = req.height
+			}
+			sm.noteFutureBlock(ps, block, hash, height)
+		}
 		sm.handleBlockError(ps, hash, err)
 	case isOrphan:
 		height := ps.height

@@ -212,6 +212,7 @@ type Server struct {
 	addrManager *connmgr.AddrManager
 	listeners   []net.Listener
 	nonces      *peer.NonceSet
+	clock       *clockCheck
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -262,6 +263,7 @@ func New(cfg *Config) (*Server, error) {
 		userAgentVersion: userAgentVersionWith(c.UserAgentComments),
 		timeSource:       c.TimeSource,
 		nonces:           peer.NewNonceSet(),
+		clock:            newClockCheck(c.Params.MaxTimeOffset),
 		quit:             make(chan struct{}),
 		peers:            make(map[int32]*serverPeer),
 		allPeers:         make(map[*serverPeer]struct{}),
@@ -296,6 +298,10 @@ func New(cfg *Config) (*Server, error) {
 		StallTimeout:   c.SyncStallTimeout,
 		RequestTimeout: c.SyncRequestTimeout,
 		TimeSource:     c.TimeSource,
+		MaxTimeOffset:  c.Params.MaxTimeOffset,
+		OnFutureBlock: func(p netsync.Peer, ahead time.Duration) {
+			s.clock.add(p.Addr(), ahead)
+		},
 	})
 	if err != nil {
 		dag.Close()

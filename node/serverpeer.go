@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/connmgr"
@@ -138,6 +139,7 @@ func (sp *serverPeer) onVerAck(p *peer.Peer, _ *wire.MsgVerAck) {
 	if sp.connReq != nil {
 		s.connManager.HandshakeDone(sp.connReq.ID())
 	}
+	s.clock.add(p.Addr(), time.Duration(p.TimeOffset())*time.Second)
 	if !p.Inbound() {
 		s.addrManager.Good(p.Addr())
 		p.QueueMessage(&wire.MsgGetAddr{}, nil)
