@@ -1,0 +1,167 @@
+package integration
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/soterdag/soterd/internal/procnode"
+)
+
+// logTimeLayout is the time at the start of each soterd log line.
+const logTimeLayout = "2006-01-02 15:04:05.000"
+
+// logLines returns the lines of a node's log that contain marker, with
+// their times.
+func logLines(t *testing.T, path, marker string) ([]string, []time.Time) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	var times []time.Time
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, marker) || len(line) < len(logTimeLayout) {
+			continue
+		}
+		at, err := time.ParseInLocation(logTimeLayout, line[:len(logTimeLayout)], time.Local)
+		if err != nil {
+			continue
+		}
+		lines = append(lines, line)
+		times = append(times, at)
+	}
+	return lines, times
+}
+
+// TestDiskFullDuringSync runs a download into a data directory on a small
+// tmpfs. When the disk fills, the node must log one error line that names
+// the store and says to free space, stop in order and exit non-zero within
+// 5 s of it; after the tmpfs grows and the node restarts, it must keep
+// every block it had and end with its peer's state. It mounts a tmpfs, so
+// it needs root (CI runs as root).
+func TestDiskFullDuringSync(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("needs root to mount a tmpfs (run as root, or in CI): %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+
+	rng := newRand(t)
+	src, srcState := buildSourceDAG(t, rng, pick(3000, 10000))
+
+	cfg := &procnode.Config{
+		Binary:  bins.Soterd,
+		HomeDir: t.TempDir(),
+		ExtraArgs: append(append([]string(nil), baseArgs...), "--addpeer="+src.P2PAddr(),
+			"--datadir="+mnt, "--minfreedisk=1"),
+	}
+	victim := procnode.StartTest(t, cfg)
+	var lastBlocks uint64
+	deadline := time.After(3 * time.Minute)
+wait:
+	for {
+		select {
+		case <-victim.Done():
+			break wait
+		case <-deadline:
+			t.Fatalf("the node did not stop on the full disk within 3 minutes (%d blocks)", lastBlocks)
+		case <-time.After(100 * time.Millisecond):
+			if st, err := stateOf(victim); err == nil {
+				lastBlocks = st.Blocks
+			}
+		}
+	}
+	code, _ := victim.ExitCode()
+	if code == 0 {
+		t.Fatalf("exit code 0 after the disk filled")
+	}
+	if lastBlocks >= srcState.Blocks {
+		t.Fatalf("the whole DAG (%d blocks) fit on the tmpfs; the test needs a larger one", lastBlocks)
+	}
+	errLines, errTimes := logLines(t, victim.LogFile(), " [ERR] ")
+	if len(errLines) != 1 {
+		t.Fatalf("%d error lines, want 1:\n%s", len(errLines), strings.Join(errLines, "\n"))
+	}
+	for _, w := range []string{filepath.Join(mnt, "regtest"), "free space", "restart"} {
+		if !strings.Contains(errLines[0], w) {
+			t.Errorf("error line %q lacks %q", errLines[0], w)
+		}
+	}
+	_, endTimes := logLines(t, victim.LogFile(), "exiting with status 1")
+	if len(endTimes) != 1 {
+		t.Fatalf("no line saying the node exits with status 1")
+	}
+	if took := endTimes[0].Sub(errTimes[0]); took > 5*time.Second {
+		t.Errorf("exited %v after the failure, want at most 5 s", took)
+	}
+	t.Logf("the disk filled at about %d of %d blocks; exit code %d, %v after the one error line: %s",
+		lastBlocks, srcState.Blocks, code, endTimes[0].Sub(errTimes[0]), errLines[0])
+
+	// Free space and restart: nothing is lost and the download ends.
+	if out, err := exec.Command("mount", "-o", "remount,size=256m", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("grow the tmpfs: %v: %s", err, out)
+	}
+	if err := victim.Restart(); err != nil {
+		t.Fatalf("restart with space: %v", err)
+	}
+	after, err := stateOf(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Blocks < lastBlocks {
+		t.Fatalf("the restart lost blocks: %d before the failure, %d after", lastBlocks, after.Blocks)
+	}
+	state := waitConverged(t, convergeTimeout, src, victim)
+	if !state.equal(srcState) {
+		t.Fatalf("converged on %v, the source had %v", state, srcState)
+	}
+	checkSameOrder(t, src, victim)
+}
+
+// TestFlappingPeer restarts a node's only persistent peer ten times, down
+// for a random 0.5 to 4 s each time, and checks that the node reconnects
+// within 10 s of each return: a handshake resets the redial backoff and a
+// short outage is retried every few seconds.
+func TestFlappingPeer(t *testing.T) {
+	const restarts = 10
+	const target = 10 * time.Second
+	rng := newRand(t)
+	peer := startNode(t)
+	victim := startNode(t, withArgs("--addpeer="+peer.P2PAddr()))
+	waitFor(t, 30*time.Second, "first connection", func() (bool, error) {
+		return hasPeer(victim, peer.P2PAddr())
+	})
+	var worst time.Duration
+	for i := 1; i <= restarts; i++ {
+		if code, err := peer.Stop(); err != nil || code != 0 {
+			t.Fatalf("stop %d: exit code %d, %v", i, code, err)
+		}
+		waitFor(t, 10*time.Second, "disconnect", func() (bool, error) {
+			ok, err := hasPeer(victim, peer.P2PAddr())
+			return !ok, err
+		})
+		time.Sleep(500*time.Millisecond + time.Duration(rng.Int64N(int64(3500*time.Millisecond))))
+		if err := peer.Restart(); err != nil {
+			t.Fatalf("restart %d: %v", i, err)
+		}
+		back := time.Now()
+		waitFor(t, target, "reconnection", func() (bool, error) {
+			return hasPeer(victim, peer.P2PAddr())
+		})
+		took := time.Since(back)
+		worst = max(worst, took)
+		t.Logf("restart %d: reconnected %v after the peer was back", i, took.Round(10*time.Millisecond))
+	}
+	t.Logf("%d restarts: worst reconnection %v after the peer's return (target %v)", restarts,
+		worst.Round(10*time.Millisecond), target)
+}
