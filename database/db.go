@@ -121,11 +121,8 @@ type DB struct {
 	itersMu sync.Mutex
 	iters   map[*Iterator]struct{}
 
-	// health is the store's failure state; watchQuit and watchDone stop
-	// and wait for the background check of a writable DB.
-	health    *health
-	watchQuit chan struct{}
-	watchDone chan struct{}
+	// health is the store's failure state.
+	health *health
 }
 
 // syncWrite makes a write flush to the disk before it returns.
@@ -244,6 +241,9 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 	}
 
+	if err := checkDamaged(path); err != nil {
+		return nil, err
+	}
 	fstor, err := storage.OpenFile(path, o.ReadOnly)
 	if err != nil {
 		if isLockHeld(err) {
@@ -254,7 +254,8 @@ func Open(path string, opts *Options) (*DB, error) {
 		str := fmt.Sprintf("cannot open data directory %s: %v", path, err)
 		return nil, dbError(ErrIO, str)
 	}
-	stor := newSyncStorage(fstor)
+	h := newHealth(path, o.ReadOnly)
+	stor := newSyncStorage(fstor, &logWatch{path: path, health: h})
 
 	lo := &opt.Options{
 		// The records are hashes, keys and signatures, which do not
@@ -307,17 +308,13 @@ func Open(path string, opts *Options) (*DB, error) {
 		stor:     stor,
 		wo:       &opt.WriteOptions{Sync: !o.NoSync},
 		iters:    make(map[*Iterator]struct{}),
-		health:   newHealth(),
+		health:   h,
 	}
 	if err := db.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if !o.ReadOnly {
-		db.watchQuit = make(chan struct{})
-		db.watchDone = make(chan struct{})
-		go db.watch(db.watchQuit, db.watchDone)
-	}
+
 	log.Debugf("Opened database in %s (cache %d MiB, write buffer %d MiB, "+
 		"sync %v, read-only %v)", path, o.CacheSizeMB, o.WriteBufferMB,
 		!o.NoSync, o.ReadOnly)
@@ -341,17 +338,9 @@ func (db *DB) Close() error {
 	db.iters = nil
 	db.itersMu.Unlock()
 
-	// The background check may be waiting on LevelDB, which closing
-	// releases; it exits before the storage goes.
-	if db.watchQuit != nil {
-		close(db.watchQuit)
-	}
 	// LevelDB closes only storage it opened itself, so the storage, and
 	// with it the LOCK file, is released here.
 	err := db.ldb.Close()
-	if db.watchDone != nil {
-		<-db.watchDone
-	}
 	if serr := db.stor.Close(); err == nil {
 		err = serr
 	}

@@ -28,7 +28,7 @@
 //
 // A DB watches itself: the first write, flush or read that fails (kind ErrIO
 // or ErrCorrupt), or a damaged table or failed write met by LevelDB's
-// background compaction (checked every few seconds), closes the channel
+// background compaction (read from LevelDB's log), closes the channel
 // Failed returns, and later writes are refused with the same error (Err).
 // The store is then no longer trusted to hold what its user wrote; the user
 // is expected to stop and reopen it. FreeSpace measures the disk under it.

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/btcsuite/goleveldb/leveldb/util"
 )
 
 // makeJournalStore creates a store in path whose n records, one batch each,
@@ -217,7 +215,7 @@ func flipByte(t *testing.T, name string, offset int64) {
 
 // TestBackgroundDamage damages a table that no read touches and ensures a
 // compaction that meets it makes the store fail, through Failed and Err,
-// without any write or read of the caller, and refuses later writes.
+// before any write meets the error, and refuses later writes.
 func TestBackgroundDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db")
 	makeTableStore(t, path)
@@ -228,7 +226,7 @@ func TestBackgroundDamage(t *testing.T) {
 		}
 		flipByte(t, table, fi.Size()/2)
 	}
-	db, err := Open(path, nil)
+	db, err := Open(path, &Options{NoSync: true, WriteBufferMB: 1})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -239,22 +237,54 @@ func TestBackgroundDamage(t *testing.T) {
 	default:
 	}
 
-	// LevelDB compacts on its own when levels fill; asking for it here
-	// only makes it happen now. The result is ignored: the point is
-	// that the background check reports it.
-	go db.ldb.CompactRange(util.Range{})
-
-	select {
-	case <-db.Failed():
-	case <-time.After(3 * probeInterval):
-		t.Fatalf("no failure reported %v after the compaction", 3*probeInterval)
+	// New records fill level 0 until LevelDB compacts
+	// it on its own, reading the damaged table.
+	value := make([]byte, 1000)
+	b := db.NewBatch()
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		select {
+		case <-db.Failed():
+		default:
+			if time.Now().After(deadline) {
+				t.Fatalf("no failure after %d records", i)
+			}
+			b.Reset()
+			for j := 0; j < 100; j++ {
+				// Keys among the damaged table's, so that the
+				// compaction must merge it rather than move it.
+				b.Put(Key(BucketBlocks, []byte(fmt.Sprint((i*100+j)%3000, "/", i))), value)
+			}
+			db.Write(b) // fails once the store did; checked below
+			continue
+		}
+		break
 	}
 	err = db.Err()
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "resync from peers") {
-		t.Fatalf("Err: got %v, want %v with advice", err, ErrCorrupt)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "resync from peers") ||
+		!strings.Contains(err.Error(), "background compaction") {
+		t.Fatalf("Err: got %v, want %v from the background compaction, with advice", err, ErrCorrupt)
 	}
 	if err := db.Put(Key(BucketMeta, []byte("x")), nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Put after the failure: got %v, want %v", err, ErrCorrupt)
+	}
+
+	// The damage is recorded: the store is refused at the next Open,
+	// although LevelDB would only find the table damaged when it reads
+	// it again.
+	db.Close()
+	if _, err := os.Stat(filepath.Join(path, DamagedFilename)); err != nil {
+		t.Fatalf("no damage record: %v", err)
+	}
+	reopened, err := Open(path, nil)
+	if err == nil {
+		reopened.Close()
+		t.Fatal("a store found damaged reopened")
+	}
+	advice := fmt.Sprintf("remove %s and restart to resync from peers", path)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), advice) ||
+		!strings.Contains(err.Error(), "earlier run") {
+		t.Fatalf("reopen: got %v, want %v with advice", err, ErrCorrupt)
 	}
 }
 
@@ -314,5 +344,40 @@ func TestDiskFull(t *testing.T) {
 	}
 	if k := prefixLen(t, moved, written+1); k != written {
 		t.Fatalf("reopened with %d records, want the %d written", k, written)
+	}
+}
+
+// TestLogWatch feeds LevelDB log lines to the log watch and checks which
+// make the store fail, and with what kind.
+func TestLogWatch(t *testing.T) {
+	tests := []struct {
+		name  string
+		lines []string
+		want  error // nil: no failure
+	}{
+		{"quiet", []string{"table@compaction L0·4 -> L1·1 S·4MiB Q·10", "table@compaction committed F-1 S-1KiB Ke·0 D·0 T·10ms"}, nil},
+		{"damaged table", []string{`table@build error I·0 "leveldb/table: corruption on data-block (pos=5): checksum mismatch [file=000003.ldb]"`}, ErrCorrupt},
+		{"corruption exit", []string{`table@build error I·0 "something"`, "table@build exiting (corruption detected)"}, ErrCorrupt},
+		{"one retry", []string{`memdb@flush error I·0 "write 000009.ldb: no space left on device"`, "memdb@flush retrying N·1"}, nil},
+		{"failing on", []string{`memdb@flush error I·0 "write 000009.ldb: no space left on device"`, "memdb@flush retrying N·1",
+			`memdb@flush error I·0 "write 000009.ldb: no space left on device"`, "memdb@flush retrying N·2"}, ErrIO},
+	}
+	for _, test := range tests {
+		h := newHealth(t.TempDir(), true)
+		w := &logWatch{path: h.path, health: h}
+		for _, line := range test.lines {
+			w.line(line)
+		}
+		h.mu.Lock()
+		err := h.err
+		h.mu.Unlock()
+		switch {
+		case test.want == nil && err != nil:
+			t.Errorf("%s: got %v, want no failure", test.name, err)
+		case test.want != nil && !errors.Is(err, test.want):
+			t.Errorf("%s: got %v, want %v", test.name, err, test.want)
+		case err != nil && !strings.Contains(err.Error(), h.path):
+			t.Errorf("%s: message %q does not name the path", test.name, err)
+		}
 	}
 }
