@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,4 +165,149 @@ func TestFlappingPeer(t *testing.T) {
 	}
 	t.Logf("%d restarts: worst reconnection %v after the peer's return (target %v)", restarts,
 		worst.Round(10*time.Millisecond), target)
+}
+
+// flipMiddle inverts the bytes at the middle of each file that matches
+// pattern in dir and returns how many files it damaged.
+func flipMiddle(t *testing.T, dir, pattern string) int {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, pattern))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 16)
+		off := fi.Size() / 2
+		if _, err := f.ReadAt(b, off); err != nil {
+			t.Fatal(err)
+		}
+		for i := range b {
+			b[i] ^= 0xff
+		}
+		if _, err := f.WriteAt(b, off); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	return len(names)
+}
+
+// TestDamagedStore damages a node's store the ways a disk does and checks
+// that the node says "damaged: remove X and restart to resync from peers",
+// with exit status 1 and one error line, at start for a damaged journal
+// and as soon as it reads a damaged table while running; that a store once
+// found damaged is refused at every start; and that after the directory is
+// removed the node resyncs to its peer's state.
+func TestDamagedStore(t *testing.T) {
+	peer := startNode(t)
+	if _, err := peer.Generate(pick(200, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	cfg := &procnode.Config{
+		Binary:    bins.Soterd,
+		HomeDir:   home,
+		ExtraArgs: append(append([]string(nil), baseArgs...), "--addpeer="+peer.P2PAddr()),
+	}
+	dbDir := filepath.Join(home, "data", "regtest", "db")
+	advice := "remove " + dbDir + " and restart to resync from peers"
+	victim := procnode.StartTest(t, cfg)
+	want := waitConverged(t, convergeTimeout, peer, victim)
+	stop := func(what string) {
+		t.Helper()
+		if code, err := victim.Stop(); err != nil || code != 0 {
+			t.Fatalf("stop %s: exit code %d, %v", what, code, err)
+		}
+	}
+	// refused checks that a start fails with the damage message.
+	refused := func(what string, words ...string) {
+		t.Helper()
+		err := victim.Restart()
+		var perr procnode.Error
+		if !errors.As(err, &perr) || perr.ExitCode != 1 {
+			t.Fatalf("%s: start: got %v, want exit code 1", what, err)
+		}
+		for _, w := range append(words, advice) {
+			if !strings.Contains(perr.Output, w) {
+				t.Errorf("%s: output lacks %q:\n%s", what, w, perr.Output)
+			}
+		}
+	}
+	resync := func(what string) {
+		t.Helper()
+		if err := os.RemoveAll(dbDir); err != nil {
+			t.Fatal(err)
+		}
+		if err := victim.Restart(); err != nil {
+			t.Fatalf("%s: start after removing the store: %v", what, err)
+		}
+		if st := waitConverged(t, convergeTimeout, peer, victim); !st.equal(want) {
+			t.Fatalf("%s: resynced to %v, want %v", what, st, want)
+		}
+	}
+
+	// A damaged journal record is refused at start, not skipped.
+	stop("after the sync")
+	if flipMiddle(t, dbDir, "*.log") == 0 {
+		t.Fatal("no journal in the store")
+	}
+	refused("damaged journal", "journal", "damaged")
+	resync("damaged journal")
+
+	// A restart moves the journal into a table; damage it and read every
+	// block while the node runs.
+	stop("after the resync")
+	if err := victim.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	stop("after the journal was flushed")
+	if flipMiddle(t, dbDir, "*.ldb") == 0 {
+		t.Fatal("no table in the store")
+	}
+	order, err := peer.GetDAGOrder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errsBefore, _ := logLines(t, victim.LogFile(), " [ERR] ")
+	if err := victim.Restart(); err == nil {
+		read := 0
+		for _, b := range order {
+			if _, err := victim.GetBlock(b.Hash, 1); err != nil {
+				break
+			}
+			read++
+		}
+		t.Logf("the node started on the damaged table and failed after reading %d blocks", read)
+		select {
+		case <-victim.Done():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the node did not stop within 30 s of reading a damaged table")
+		}
+		if code, _ := victim.ExitCode(); code != 1 {
+			t.Fatalf("exit code %d after reading a damaged table, want 1", code)
+		}
+		errs, _ := logLines(t, victim.LogFile(), " [ERR] ")
+		errs = errs[len(errsBefore):]
+		if len(errs) != 1 || !strings.Contains(errs[0], "damaged") || !strings.Contains(errs[0], advice) {
+			t.Fatalf("error lines after reading a damaged table, want one with the advice:\n%s",
+				strings.Join(errs, "\n"))
+		}
+	} else if perr := (procnode.Error{}); !errors.As(err, &perr) || perr.ExitCode != 1 ||
+		!strings.Contains(perr.Output, advice) {
+		// The damage may sit in records read at start.
+		t.Fatalf("start with a damaged table: got %v, want running or exit code 1 with the advice", err)
+	} else {
+		t.Logf("the node refused to start on the damaged table")
+	}
+	// Found once, refused at every start.
+	refused("store found damaged", "damaged")
+	resync("damaged table")
 }
