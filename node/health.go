@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -184,4 +185,14 @@ func (n *Node) Err() error {
 	default:
 		return nil
 	}
+}
+
+// storeLogf returns the logging function for an error met while serving a
+// peer or a client: debug for a failure of the store, which stops the node
+// and is reported once by fail, error level for anything else (our bug).
+func storeLogf(err error) func(format string, params ...interface{}) {
+	if errors.Is(err, database.ErrIO) || errors.Is(err, database.ErrCorrupt) {
+		return log.Debugf
+	}
+	return log.Errorf
 }

@@ -224,7 +224,7 @@ func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 			buf, err := s.dag.BlockBytesByHash(&iv.Hash)
 			if err != nil {
 				if !errors.Is(err, blockdag.ErrBlockNotFound) {
-					log.Errorf("Reading block %s for peer %s: %v", iv.Hash, p, err)
+					storeLogf(err)("Reading block %s for peer %s: %v", iv.Hash, p, err)
 				}
 				notFound = append(notFound, *iv)
 				continue
@@ -265,7 +265,7 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 	list, err := sp.server.dag.LocateBlocks(msg.StartHeight, &msg.EndHash, wire.MaxBlocksPerInv)
 	if err != nil {
 		if !errors.Is(err, blockdag.ErrBlockNotFound) {
-			log.Errorf("Locating blocks for peer %s: %v", p, err)
+			storeLogf(err)("Locating blocks for peer %s: %v", p, err)
 		}
 		list = nil
 	}
