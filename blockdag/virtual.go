@@ -279,7 +279,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
 		d.nodes.dropDirty()
 		d.stateLock.Unlock()
-		log.Errorf("Writing block %s: %v", hash, err)
+		// The store's failure is its owner's to report, once
+		// (database.DB.Failed); this is only the block it hit.
+		log.Debugf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
 	d.nodes.clearDirty()

@@ -132,6 +132,13 @@ const (
 	MinDBCacheMiB     = 32
 	MaxDBCacheMiB     = 65536
 
+	// DefaultMinFreeDiskMiB is the free space on the data directory's
+	// disk below which the node stops, and refuses to start, rather than
+	// fail in the middle of a write (--minfreedisk). It covers a few
+	// LevelDB compactions, which write new tables before deleting old ones.
+	DefaultMinFreeDiskMiB = 64
+	MaxMinFreeDiskMiB     = 1 << 20
+
 	// DefaultProfileHost is where the profiling server listens when
 	// --profile gives only a port: profiles reveal memory contents, so
 	// they are not served beyond the host unless asked for.
@@ -217,6 +224,7 @@ type Config struct {
 	MaxOrphanTxs    int    `long:"maxorphantx" description:"Most orphan transactions kept in memory (0..100000)"`
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
+	MinFreeDisk     int    `long:"minfreedisk" description:"Free space in MiB on the data directory's disk below which the node stops and refuses to start (1..1048576)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
 	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
 
@@ -285,6 +293,7 @@ func defaultConfig() Config {
 		MaxOrphanTxs:         DefaultMaxOrphanTxs,
 		MaxOrphanBlocks:      DefaultMaxOrphanBlocks,
 		DBCache:              DefaultDBCacheMiB,
+		MinFreeDisk:          DefaultMinFreeDiskMiB,
 	}
 }
 

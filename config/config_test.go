@@ -80,6 +80,7 @@ func TestDefaults(t *testing.T) {
 		{"maxorphantx", cfg.MaxOrphanTxs, 100},
 		{"maxorphanblocks", cfg.MaxOrphanBlocks, DefaultMaxOrphanBlocks},
 		{"dbcache", cfg.DBCache, DefaultDBCacheMiB},
+		{"minfreedisk", cfg.MinFreeDisk, DefaultMinFreeDiskMiB},
 		{"txindex", cfg.TxIndex, false},
 		{"utxoindex", cfg.UTXOIndex, false},
 		{"profile", cfg.Profile, ""},
@@ -428,6 +429,8 @@ func TestValidationErrors(t *testing.T) {
 			ErrInvalidOption, "dbcache: 70000 is not in 32..65536"},
 		{"dbcache too small", "", []string{"--dbcache=16"},
 			ErrInvalidOption, "dbcache: 16 is not in 32..65536"},
+		{"minfreedisk zero", "", []string{"--minfreedisk=0"},
+			ErrInvalidOption, "minfreedisk: 0 is not in 1..1048576"},
 
 		// Values that do not convert to the option's type, on the
 		// command line and in the file.

@@ -400,6 +400,9 @@ func (c *Config) normalizeMempool() error {
 	if err := checkRange("maxorphanblocks", c.MaxOrphanBlocks, 1, MaxOrphanBlocksLimit); err != nil {
 		return err
 	}
+	if err := checkRange("minfreedisk", c.MinFreeDisk, 1, MaxMinFreeDiskMiB); err != nil {
+		return err
+	}
 	return checkRange("dbcache", c.DBCache, MinDBCacheMiB, MaxDBCacheMiB)
 }
 

@@ -69,6 +69,9 @@ type NodeConfig struct {
 	// MetricsListen, when set, serves Prometheus metrics at
 	// http://MetricsListen/metrics (host:port).
 	MetricsListen string
+
+	// Health sets the store watch (health.go).
+	Health HealthConfig
 }
 
 // Node is a full node: the P2P core (Server) plus the block template
@@ -89,6 +92,13 @@ type Node struct {
 	stopOnce     sync.Once
 	shutdownOnce sync.Once
 	shutdown     chan struct{}
+
+	// health watches the store; failed is closed, once, with failErr
+	// set, when the node cannot go on (health.go).
+	health   *health
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error
 }
 
 // NewNode builds a full node from cfg. Nothing runs until Start.
@@ -96,7 +106,8 @@ func NewNode(cfg *NodeConfig) (*Node, error) {
 	if cfg == nil {
 		return nil, ruleError(ErrInvalidConfig, "node: nil config")
 	}
-	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now()}
+	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now(),
+		failed: make(chan struct{})}
 	if n.cfg.MetricsListen != "" {
 		// The sources read n.server, set below, before anything
 		// can scrape.
@@ -221,6 +232,9 @@ func (n *Node) submitMinedBlock(block *wire.MsgBlock) (bool, error) {
 // configured. Calls after the first do nothing.
 func (n *Node) Start() {
 	n.startOnce.Do(func() {
+		n.health = &health{cfg: n.cfg.Health.withDefaults(), node: n,
+			quit: make(chan struct{}), done: make(chan struct{})}
+		go n.health.run()
 		n.server.Start()
 		if n.rpc != nil {
 			n.rpc.Start()
@@ -259,6 +273,10 @@ func (n *Node) RequestedShutdown() <-chan struct{} {
 // after the first do nothing.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
+		if n.health != nil {
+			close(n.health.quit)
+			<-n.health.done
+		}
 		if n.metricsSv != nil {
 			n.metricsSv.Stop()
 		}

@@ -53,6 +53,17 @@
 // is counted and timed (metrics.go); the rest is read at scrape time.
 // Without it nothing is wrapped.
 //
+// # Health
+//
+// A Node watches its store (database.DB.Failed), the DAG's fatal error and
+// the free space under the data directory (health.go). When one says the
+// node cannot go on (a failed write, damage, less than HealthConfig's
+// DiskMinFree free) it logs one error line that says what failed, where and
+// what to do, and closes the channel Failed returns; cmd/soterd then stops
+// the node and exits non-zero so that the service manager restarts it. The
+// server also warns once when peers' version timestamps and refused future
+// blocks agree that our clock is off (clock.go).
+//
 // # What this package does not do
 //
 // It does not validate (package blockdag), choose what to download (package

@@ -239,6 +239,7 @@ type Server struct {
 	addrManager *connmgr.AddrManager
 	listeners   []net.Listener
 	nonces      *peer.NonceSet
+	clock       *clockCheck
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -295,6 +296,7 @@ func New(cfg *Config) (*Server, error) {
 		userAgentVersion: userAgentVersionWith(c.UserAgentComments),
 		timeSource:       c.TimeSource,
 		nonces:           peer.NewNonceSet(),
+		clock:            newClockCheck(c.Params.MaxTimeOffset),
 		quit:             make(chan struct{}),
 		peers:            make(map[int32]*serverPeer),
 		allPeers:         make(map[*serverPeer]struct{}),
@@ -340,6 +342,10 @@ func New(cfg *Config) (*Server, error) {
 		StallTimeout:   c.SyncStallTimeout,
 		RequestTimeout: c.SyncRequestTimeout,
 		TimeSource:     c.TimeSource,
+		MaxTimeOffset:  c.Params.MaxTimeOffset,
+		OnFutureBlock: func(p netsync.Peer, ahead time.Duration) {
+			s.clock.add(p.Addr(), ahead)
+		},
 	})
 	if err != nil {
 		dag.Close()
@@ -426,7 +432,12 @@ func (s *Server) Stop() {
 		s.syncManager.Stop()
 		s.saveConnManagers()
 		if err := s.dag.Close(); err != nil {
-			log.Errorf("Closing the DAG: %v", err)
+			if s.cfg.DB.Err() != nil {
+				// The store failed and said so once already.
+				log.Debugf("Closing the DAG: %v", err)
+			} else {
+				log.Errorf("Closing the DAG: %v", err)
+			}
 		}
 		log.Infof("Node stopped")
 	})

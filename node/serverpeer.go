@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/connmgr"
@@ -142,6 +143,10 @@ func (sp *serverPeer) onVerAck(p *peer.Peer, _ *wire.MsgVerAck) {
 		p.Disconnect()
 		return
 	}
+	if sp.connReq != nil {
+		s.connManager.HandshakeDone(sp.connReq.ID())
+	}
+	s.clock.add(p.Addr(), time.Duration(p.TimeOffset())*time.Second)
 	if !p.Inbound() {
 		s.addrManager.Good(p.Addr())
 		p.QueueMessage(&wire.MsgGetAddr{}, nil)
@@ -226,7 +231,7 @@ func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 			buf, err := s.dag.BlockBytesByHash(&iv.Hash)
 			if err != nil {
 				if !errors.Is(err, blockdag.ErrBlockNotFound) {
-					log.Errorf("Reading block %s for peer %s: %v", iv.Hash, p, err)
+					storeLogf(err)("Reading block %s for peer %s: %v", iv.Hash, p, err)
 				}
 				notFound = append(notFound, *iv)
 				continue
@@ -267,7 +272,7 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 	list, err := sp.server.dag.LocateBlocks(msg.StartHeight, &msg.EndHash, wire.MaxBlocksPerInv)
 	if err != nil {
 		if !errors.Is(err, blockdag.ErrBlockNotFound) {
-			log.Errorf("Locating blocks for peer %s: %v", p, err)
+			storeLogf(err)("Locating blocks for peer %s: %v", p, err)
 		}
 		list = nil
 	}

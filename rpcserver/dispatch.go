@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/rpcmodel"
 )
 
@@ -277,7 +278,13 @@ func (s *Server) callHandler(name string, h handler, args rpcmodel.Args,
 	if errors.As(err, &re) {
 		return nil, re
 	}
-	log.Errorf("RPC handler %s: %v", name, err)
+	if errors.Is(err, database.ErrIO) || errors.Is(err, database.ErrCorrupt) {
+		// Not our bug but the store's failure, which stops the node
+		// and is reported once, with what to do, by the node.
+		log.Debugf("RPC handler %s: %v", name, err)
+	} else {
+		log.Errorf("RPC handler %s: %v", name, err)
+	}
 	return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInternal, "internal error in %s: %v", name, err)
 }
 

@@ -85,6 +85,13 @@ func run(args []string) int {
 	}
 
 	dbPath := filepath.Join(cfg.DataDir, dbDirName)
+	// A disk still full after the failure that stopped the last run is
+	// refused before LevelDB tries to write to it.
+	if err := node.CheckDiskSpace(cfg.DataDir, uint64(cfg.MinFreeDisk)<<20); err != nil {
+		log.Errorf("Cannot start: %v", err)
+		fmt.Fprintf(os.Stderr, "soterd: %v\n", err)
+		return 1
+	}
 	// NoSync: a killed process loses nothing the store acknowledged, and
 	// a power loss never leaves a torn batch (package database); syncing
 	// every batch would cap block processing at the disk's fsync rate.
@@ -99,11 +106,17 @@ func run(args []string) int {
 		return 1
 	}
 	defer func() {
+		// After a store failure, which was logged once with what to
+		// do, these can only fail for the same reason.
+		logf := log.Errorf
+		if db.Err() != nil {
+			logf = log.Debugf
+		}
 		if err := db.Sync(); err != nil {
-			log.Errorf("Flushing the database: %v", err)
+			logf("Flushing the database: %v", err)
 		}
 		if err := db.Close(); err != nil {
-			log.Errorf("Closing the database: %v", err)
+			logf("Closing the database: %v", err)
 		}
 	}()
 
@@ -135,16 +148,26 @@ func run(args []string) int {
 
 	interrupt := make(chan os.Signal, 2)
 	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
+	exitCode := 0
 	select {
 	case sig := <-interrupt:
 		log.Infof("Received %v, shutting down", sig)
 	case <-n.RequestedShutdown():
 		log.Infof("Shutdown requested over RPC")
+	case <-n.Failed():
+		// The node logged why, once, to standard output and the
+		// log file; the non-zero exit makes the service manager
+		// restart it (docs/deploy.md).
+		exitCode = 1
 	}
 	notifier.Stop()
 
 	if code := stopNode(n.Stop, interrupt, shutdownTimeout, repeatSignalGap); code != 0 {
 		return code
+	}
+	if exitCode != 0 {
+		log.Infof("Shutdown complete; exiting with status %d after the failure above", exitCode)
+		return exitCode
 	}
 	log.Infof("Shutdown complete")
 	return 0
@@ -230,6 +253,9 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
 			NoDNSSeed:         cfg.DisableDNSSeed,
+		},
+		Health: node.HealthConfig{
+			DiskMinFree: uint64(cfg.MinFreeDisk) << 20,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,
