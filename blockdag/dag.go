@@ -57,6 +57,10 @@ type Config struct {
 	// batch as the UTXO set. Turning it on for a store built without it
 	// makes New build it from the UTXO set first.
 	UTXOIndex bool
+
+	// StageObserver, when set, is told each accepted block's processing
+	// time by stage (stages.go), for metrics.
+	StageObserver StageObserver
 }
 
 // Cache sizes.
@@ -171,6 +175,8 @@ type BlockDAG struct {
 	orphans    *orphanPool
 	invalid    *invalidSet
 	pool       *workerPool
+	stages     StageObserver
+	clock      stageClock
 	sigs       *sigVerifier
 
 	subsLock    sync.Mutex
@@ -289,6 +295,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 	}
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
 	d.sigs = newSigVerifier()
+	d.stages = c.StageObserver
 	return d, nil
 }
 

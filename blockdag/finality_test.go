@@ -206,3 +206,41 @@ func TestDuplicateFromStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// stageRecorder sums the stage times it is told of.
+type stageRecorder struct {
+	blocks int
+	total  StageTimes
+}
+
+func (r *stageRecorder) BlockStages(took *StageTimes) {
+	r.blocks++
+	for i, d := range took {
+		r.total[i] += d
+	}
+}
+
+// TestStageObserver checks that every block that joins the DAG, pending
+// ones included, is reported once with time in each stage it went
+// through, and that rejected blocks are not.
+func TestStageObserver(t *testing.T) {
+	params := testParams()
+	params.FinalityDepth = 20
+	params.MergeDepth = 10
+	c := newTestChain(t, params)
+	rec := &stageRecorder{}
+	c.cfg.StageObserver = rec
+	c.reopen()
+	c.mineChain("A", "genesis", 30)
+	c.mine("P", "A02") // below the finality point: pending
+	c.build("X", []string{"A30"}, blockOpts{coinbase: func(tx *wire.MsgTx) { tx.TxOut[0].Value++ }})
+	c.reject("X", ErrBadCoinbaseValue)
+	if rec.blocks != 31 {
+		t.Fatalf("%d blocks reported, want 31", rec.blocks)
+	}
+	for _, s := range Stages() {
+		if rec.total[s] <= 0 {
+			t.Errorf("stage %s: no time reported", s)
+		}
+	}
+}

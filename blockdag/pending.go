@@ -194,6 +194,7 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	if err != nil {
 		return nil, d.fail(err)
 	}
+	d.clock.lap(StageGHOSTDAG)
 	hash := node.hash
 	batch := d.batch
 	batch.Reset()
@@ -223,6 +224,10 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.stateLock.Unlock()
+	d.clock.lap(StageStore)
+	if d.clock.on {
+		d.stages.BlockStages(&d.clock.took)
+	}
 
 	log.Debugf("Kept block %s (height %d, blue score %d) below the finality point %s, "+
 		"without UTXO validation", hash, node.height, node.blueScore, fp.hash)

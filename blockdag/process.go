@@ -3,6 +3,7 @@ package blockdag
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -36,11 +37,13 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 	}
 	// The context-free checks need no lock, so concurrent callers run
 	// them in parallel.
+	sanityStart := time.Now()
 	txids, err := checkBlockSanity(block, &hash, d.params, flags, d.timeSource())
 	if err != nil {
 		d.markInvalid(hash, err)
 		return false, err
 	}
+	sanity := time.Since(sanityStart)
 
 	d.processLock.Lock()
 	if err := d.writable(); err != nil {
@@ -52,7 +55,7 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		return false, err
 	}
 	d.nodes.beginWrite()
-	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags)
+	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags, sanity)
 	if err == nil && !isOrphan {
 		notes = append(notes, d.processOrphans(hash)...)
 	}
@@ -131,8 +134,9 @@ func (d *BlockDAG) markInvalid(hash wire.Hash, err error) {
 // an orphan goes to the pool, otherwise the block is validated against the
 // DAG and accepted. It must be called with the process lock held.
 func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
-	flags BehaviorFlags) (bool, []*Notification, error) {
+	flags BehaviorFlags, sanity time.Duration) (bool, []*Notification, error) {
 
+	d.clock.start(d.stages != nil, sanity)
 	parents, missing, err := d.lookupParents(&block.Header)
 	if err != nil {
 		d.markInvalid(hash, err)
@@ -211,13 +215,14 @@ func (d *BlockDAG) processOrphans(hash wire.Hash) []*Notification {
 			if d.HaveBlock(&o.hash) {
 				continue
 			}
+			sanityStart := time.Now()
 			txids, err := checkBlockSanity(o.block, &o.hash, d.params, BFNone, d.timeSource())
 			if err != nil {
 				d.markInvalid(o.hash, err)
 				log.Debugf("Rejected orphan block %s: %v", o.hash, err)
 				continue
 			}
-			isOrphan, ns, err := d.processBlockLocked(o.block, o.hash, txids, BFNone)
+			isOrphan, ns, err := d.processBlockLocked(o.block, o.hash, txids, BFNone, time.Since(sanityStart))
 			if err != nil {
 				if !isOrphan {
 					log.Debugf("Rejected orphan block %s: %v", o.hash, err)
@@ -301,6 +306,7 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 	if err != nil {
 		return nil, err
 	}
+	d.clock.lap(StageGHOSTDAG)
 	if err := checkBlockContext(d.nodes, block, gd, d.params); err != nil {
 		return nil, err
 	}
@@ -314,11 +320,13 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 	}
 	r := &contextResult{gd: gd, pending: below, finality: fp}
 	if below {
+		d.clock.lap(StageValidation)
 		return r, nil
 	}
 	if err := d.checkMergeDepth(gd); err != nil {
 		return nil, err
 	}
+	d.clock.lap(StageValidation)
 	if err := d.validateMergeSet(gd); err != nil {
 		return nil, err
 	}
@@ -332,6 +340,7 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 		return nil, err
 	}
 	r.pd, r.own = pd, own
+	d.clock.lap(StageUTXO)
 	return r, nil
 }
 

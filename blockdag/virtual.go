@@ -141,6 +141,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}
 	vparents := hashesOf(vparentNodes)
 	vkey := pastKeyOf(vparents)
+	d.clock.lap(StageGHOSTDAG)
 
 	net := newUTXOView(d.utxo)
 	var removed, added []chainStep
@@ -150,6 +151,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		if err != nil {
 			return nil, d.fail(err)
 		}
+		d.clock.lap(StageGHOSTDAG)
 		vs = &virtualState{
 			parents:      vparents,
 			ghostdagData: *vgd,
@@ -225,6 +227,8 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 			return nil, d.fail(err)
 		}
 	}
+
+	d.clock.lap(StageUTXO)
 
 	// The batch.
 	hash := node.hash
@@ -303,6 +307,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.virtual = vs
 	}
 	d.stateLock.Unlock()
+
+	d.clock.lap(StageStore)
+	if d.clock.on {
+		d.stages.BlockStages(&d.clock.took)
+	}
 
 	log.Debugf("Accepted block %s (height %d, blue score %d)", hash, node.height, node.blueScore)
 	notes := []*Notification{{

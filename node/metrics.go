@@ -40,6 +40,29 @@ func (d meteredDAG) ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFl
 	return isOrphan, err
 }
 
+// stageMetrics records the time of each stage of a block's processing
+// (blockdag.StageObserver).
+type stageMetrics struct {
+	record [len(blockdag.StageTimes{})]func(time.Duration)
+}
+
+// newStageMetrics returns the observer; metrics.BlockStages must list
+// blockdag's stage names (TestStageLabels).
+func newStageMetrics(m *metrics.Metrics) *stageMetrics {
+	s := &stageMetrics{}
+	for _, st := range blockdag.Stages() {
+		s.record[st] = m.BlockStage(st.String())
+	}
+	return s
+}
+
+// BlockStages implements blockdag.StageObserver.
+func (s *stageMetrics) BlockStages(took *blockdag.StageTimes) {
+	for i, d := range took {
+		s.record[i](d)
+	}
+}
+
 // meteredTxPool is the mempool as the sync manager sees it when metrics
 // are on: transactions from peers that it refuses are counted by reason.
 // Accepted ones are counted by the mempool's acceptance hook, whatever

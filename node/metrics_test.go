@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/metrics"
 )
 
 // scrapeMetrics returns one /metrics page of n.
@@ -80,6 +82,10 @@ func TestNodeMetrics(t *testing.T) {
 		"soterd_blocks_processed_total 9",
 		`soterd_blocks_rejected_total{reason="ErrBadMerkleRoot"} 1`,
 		"soterd_block_process_seconds_count 9",
+		`soterd_block_stage_seconds_count{stage="validation"} 8`,
+		`soterd_block_stage_seconds_count{stage="ghostdag"} 8`,
+		`soterd_block_stage_seconds_count{stage="utxo"} 8`,
+		`soterd_block_stage_seconds_count{stage="store"} 8`,
 		"soterd_dag_blocks 9",
 		"soterd_dag_tips 1",
 		"soterd_dag_max_height 8",
@@ -160,5 +166,17 @@ func BenchmarkScrape100Peers(b *testing.B) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// TestStageLabels checks that the metrics package pre-creates exactly the
+// stage labels blockdag reports.
+func TestStageLabels(t *testing.T) {
+	var got []string
+	for _, st := range blockdag.Stages() {
+		got = append(got, st.String())
+	}
+	if strings.Join(got, ",") != strings.Join(metrics.BlockStages, ",") {
+		t.Fatalf("blockdag stages %v, metrics labels %v", got, metrics.BlockStages)
 	}
 }

@@ -306,8 +306,12 @@ func New(cfg *Config) (*Server, error) {
 			logf: func(f string, a ...interface{}) { log.Infof(f, a...) }},
 	}
 
-	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes})
+	dagCfg := &blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
+		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes}
+	if c.Metrics != nil {
+		dagCfg.StageObserver = newStageMetrics(c.Metrics)
+	}
+	dag, err := blockdag.New(dagCfg)
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}
