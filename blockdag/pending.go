@@ -158,13 +158,9 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	}
 	d.stateLock.Lock()
 	defer d.stateLock.Unlock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
-		log.Errorf("Writing the verdict on block %s: %v", x.hash, err)
+	if err := d.writeLocked(batch, "the verdict on block", x.hash); err != nil {
 		return err
 	}
-	d.nodes.clearDirty()
 	if pd != nil {
 		pd.stored = true
 	}
@@ -211,16 +207,10 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	batch.Put(virtualStateKey, encodeVirtualRecord(d.virtual.record(&state)))
 
 	d.stateLock.Lock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
+	if err := d.writeLocked(batch, "block", hash); err != nil {
 		d.stateLock.Unlock()
-		// The store's failure is its owner's to report, once
-		// (database.DB.Failed); this is only the block it hit.
-		log.Debugf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
-	d.nodes.clearDirty()
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.stateLock.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -279,16 +280,10 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}
 
 	d.stateLock.Lock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
+	if err := d.writeLocked(batch, "block", hash); err != nil {
 		d.stateLock.Unlock()
-		// The store's failure is its owner's to report, once
-		// (database.DB.Failed); this is only the block it hit.
-		log.Debugf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
-	d.nodes.clearDirty()
 	if writeCommitment {
 		d.sinceCommitment = 0
 	} else {
@@ -351,6 +346,22 @@ func (d *BlockDAG) chainUpdateFor(removed, added []chainStep) (*chainUpdate, err
 		u.added[i] = chainEntry{hash: s.node.hash, prefix: prefix, blueScore: s.node.blueScore}
 	}
 	return u, nil
+}
+
+// writeLocked writes a batch that the in-memory state is about to follow,
+// with the state lock held: on success the dirty nodes are clean, on
+// failure they are dropped (the memory no longer matches the store) and
+// writers stop. what and hash name the batch for the debug log; the
+// store's failure is its owner's to report, once (database.DB.Failed).
+func (d *BlockDAG) writeLocked(batch *database.Batch, what string, hash wire.Hash) error {
+	if err := d.db.Write(batch); err != nil {
+		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
+		d.nodes.dropDirty()
+		log.Debugf("Writing %s %s: %v", what, hash, err)
+		return err
+	}
+	d.nodes.clearDirty()
+	return nil
 }
 
 // fail records an internal failure after which the in-memory DAG may no
