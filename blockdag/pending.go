@@ -182,21 +182,12 @@ func invalidAncestorError(x *blockNode, cause error) error {
 func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	fp *blockNode) ([]*Notification, error) {
 
-	d.cacheBlockData(node, block, txids)
-	d.stateLock.Lock()
-	d.nodes.addFresh(node)
-	err := addReachability(d.nodes, node, &d.reachStats)
-	d.stateLock.Unlock()
-	if err != nil {
-		return nil, d.fail(err)
+	if err := d.insertNode(node, block, txids); err != nil {
+		return nil, err
 	}
 	d.clock.lap(StageGHOSTDAG)
 	hash := node.hash
-	batch := d.batch
-	batch.Reset()
-	batch.Put(blockKey(&hash), block.Serialize())
-	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), nil)
+	batch := d.startBatch(node, block)
 	state := dagCounters{
 		blockCount:  d.blockCount + 1,
 		maxHeight:   max(d.maxHeight, node.height),

@@ -86,23 +86,17 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*bl
 // connectBlock adds a validated block to the DAG and moves the virtual, in
 // one store batch: block body, node records (the new block's and those its
 // insertion changed), height key, past diffs, UTXO changes, the selected
-// chain, and the virtual and DAG state records (the latter with the tips). pd is the block's past diff and own the change
-// its own transactions make to the state of its past.
+// chain, and the virtual and DAG state records (the latter with the
+// tips). pd is the block's past diff and own the change its own
+// transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	pd *pastDiff, own *utxoDiff) ([]*Notification, error) {
 
-	d.cacheBlockData(node, block, txids)
 	d.diffCache.put(pd.key, pd)
-
 	// The virtual's GHOSTDAG data needs the block in the reachability
-	// index. Readers query reachability, so take the lock for the
-	// insertion (a reindex rewrites intervals).
-	d.stateLock.Lock()
-	d.nodes.addFresh(node)
-	err := addReachability(d.nodes, node, &d.reachStats)
-	d.stateLock.Unlock()
-	if err != nil {
-		return nil, d.fail(err)
+	// index.
+	if err := d.insertNode(node, block, txids); err != nil {
+		return nil, err
 	}
 
 	// The new virtual.
@@ -233,13 +227,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 
 	// The batch.
 	hash := node.hash
-	// One batch is reused, so its buffer stops growing after the first
-	// blocks.
-	batch := d.batch
-	batch.Reset()
-	batch.Put(blockKey(&hash), block.Serialize())
-	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), nil)
+	batch := d.startBatch(node, block)
 	var newDiffs []*pastDiff
 	if !pd.stored {
 		batch.Put(undoKey(pd.key), encodePastDiff(pd))
@@ -346,6 +334,35 @@ func (d *BlockDAG) chainUpdateFor(removed, added []chainStep) (*chainUpdate, err
 		u.added[i] = chainEntry{hash: s.node.hash, prefix: prefix, blueScore: s.node.blueScore}
 	}
 	return u, nil
+}
+
+// insertNode adds a new block's node to the node store and the
+// reachability index, and its body to the block cache. Readers query
+// reachability, so the insertion holds the state lock (a reindex rewrites
+// intervals).
+func (d *BlockDAG) insertNode(node *blockNode, block *wire.MsgBlock, txids []wire.Hash) error {
+	d.cacheBlockData(node, block, txids)
+	d.stateLock.Lock()
+	d.nodes.addFresh(node)
+	err := addReachability(d.nodes, node, &d.reachStats)
+	d.stateLock.Unlock()
+	if err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// startBatch resets the DAG's batch (reused, so its buffer stops growing
+// after the first blocks) and puts what every new block writes: its body,
+// the dirty node records (its own and those its insertion changed) and its
+// height key.
+func (d *BlockDAG) startBatch(node *blockNode, block *wire.MsgBlock) *database.Batch {
+	batch := d.batch
+	batch.Reset()
+	batch.Put(blockKey(&node.hash), block.Serialize())
+	d.nodes.flushDirty(batch)
+	batch.Put(heightKey(node.height, &node.hash), nil)
+	return batch
 }
 
 // writeLocked writes a batch that the in-memory state is about to follow,
