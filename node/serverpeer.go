@@ -98,6 +98,11 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		IdleTimeout:      s.cfg.PeerIdleTimeout,
 		StallTimeout:     s.cfg.PeerStallTimeout,
 		TrickleInterval:  s.cfg.TrickleInterval,
+		// A peer that never reads costs at most a queue of one block of
+		// the consensus size and half a MiB, and a block frame of that
+		// size being read (docs/peer.md, "What one peer can cost").
+		MaxBlockPayload: uint32(s.params.MaxBlockSize),
+		MaxQueuedBytes:  s.params.MaxBlockSize + 512*1024,
 		Listeners: peer.MessageListeners{
 			OnVersion:     sp.onVersion,
 			OnVerAck:      sp.onVerAck,
