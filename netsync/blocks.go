@@ -59,7 +59,7 @@ func (sm *SyncManager) wantBlock(ps *peerState, hash wire.Hash, height uint32, e
 // ranges: a range moves past what it lists, so nothing it lists may be
 // skipped, and the pages themselves bound the queue (a page is at most
 // wire.MaxBlocksPerInv blocks, and the next one is asked for only when the
-// backlog is down to half a page).
+// backlog is down to half a page; sync pages by maxSyncBacklog).
 func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32, exact bool, parentOf wire.Hash) bool {
 	if _, ok := sm.requestedBlocks[hash]; ok {
 		return false
@@ -86,7 +86,7 @@ func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32,
 // of room is free, so a download sends one getdata per batch rather than
 // one per block received.
 func (sm *SyncManager) requestMore(ps *peerState, force bool) {
-	free := maxBlocksInFlight - ps.inFlight
+	free := ps.link.window() - ps.inFlight
 	if free <= 0 || ps.queued == 0 {
 		return
 	}
@@ -240,6 +240,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		sm.removeBlockRequest(req)
 		if req.peer == ps {
 			ps.inFlightSince = now
+			ps.link.delivered(now, ps.inFlight > 0)
 		}
 	}
 	delete(ps.late, hash)
@@ -337,6 +338,9 @@ func (sm *SyncManager) afterDelivery(ps *peerState) {
 	}
 	sm.requestMore(ps, false)
 	sm.maybeNextPages(ps)
+	if ps == sm.syncPeer && !ps.pages.ended {
+		sm.planSyncPages(ps)
+	}
 	if ps == sm.syncPeer {
 		sm.checkSyncDone()
 	}
@@ -474,7 +478,7 @@ func (sm *SyncManager) fetchAnnounced(ps *peerState, blocks []wire.InvVect) {
 // markLate records that the request of a block to ps expired, so that the
 // block arriving from ps afterwards is taken as late rather than wrong.
 func (ps *peerState) markLate(hash wire.Hash) {
-	if len(ps.late) >= maxBlocksInFlight {
+	if len(ps.late) >= maxWindow {
 		// Bounded: older expiries are forgotten; at worst a very
 		// late answer costs its peer a wrong-block score.
 		clear(ps.late)

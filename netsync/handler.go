@@ -70,6 +70,13 @@ type peerState struct {
 	// syncYield counts the blocks accepted from the peer since its
 	// current sync range started.
 	syncYield int
+
+	// link measures the peer's delivery rate and round trip, which size
+	// its window of blocks in flight (window.go).
+	link linkEstimate
+
+	// pages is the state of the peer's sync range pages (pages.go).
+	pages syncPages
 }
 
 // backlog returns the blocks assigned to the peer and not yet received.

@@ -1,0 +1,108 @@
+package netsync
+
+import (
+	"time"
+
+	"github.com/soterdag/soterd/wire"
+)
+
+// Each peer's window of blocks in flight is sized from what its link
+// showed: the blocks per second it delivered while it had requests, and
+// the shortest round trip of a getblocks. A window of rate x round trip
+// keeps a link busy; twice that plus some slack lets the window grow
+// (like a TCP slow start) when the rate was held down by the window
+// itself, which is what happens on a far link: the rate measured through
+// a 2,000-block window over a 300 ms round trip is 6,700 blocks a second
+// whatever the bandwidth.
+
+const (
+	// initialWindow is the window of a peer whose rate is not measured
+	// yet: two invs' worth, so the peer always has a full batch to send
+	// while we process the previous one.
+	initialWindow = 2 * wire.MaxBlocksPerInv
+
+	// minWindow is the smallest window. Below two invs' worth a loopback
+	// or LAN peer, whose round trip is next to nothing, would idle
+	// between our getdata batches.
+	minWindow = initialWindow
+
+	// maxWindow bounds the blocks requested from one peer and not yet
+	// received. Blocks in flight cost us a request entry each (about
+	// 150 bytes), not the block: the peer sends them through TCP, whose
+	// buffers and the manager's bounded channel hold them back. 16,000
+	// covers a 300 ms round trip at 50,000 small blocks a second.
+	maxWindow = 16 * wire.MaxBlocksPerInv
+
+	// windowSlack is added to twice the round trip: the time the peer
+	// needs to serve a getdata batch and we need to send the next one.
+	windowSlack = 250 * time.Millisecond
+
+	// rateInterval is the shortest busy time over which a delivery rate
+	// is measured; shorter ones are dominated by bursts.
+	rateInterval = 500 * time.Millisecond
+)
+
+// linkEstimate measures a peer's link for its block window. It belongs to
+// the manager goroutine.
+type linkEstimate struct {
+	// minRTT is the shortest getblocks round trip seen, zero until one
+	// was. The shortest is the one least queued behind blocks.
+	minRTT time.Duration
+
+	// rate is the smoothed blocks per second the peer delivered while it
+	// had requests in flight; zero until measured.
+	rate float64
+
+	// intervalStart is the start of the current measuring interval, zero
+	// while the peer has nothing in flight; intervalBlocks counts the
+	// blocks delivered in it.
+	intervalStart  time.Time
+	intervalBlocks int
+}
+
+// rttSample records the round trip of a getblocks answered after d.
+func (l *linkEstimate) rttSample(d time.Duration) {
+	if d > 0 && (l.minRTT == 0 || d < l.minRTT) {
+		l.minRTT = d
+	}
+}
+
+// delivered records a requested block that arrived at now; busy says
+// whether the peer still has requests in flight afterwards. Idle time,
+// when we asked the peer for nothing, is not counted against its rate.
+func (l *linkEstimate) delivered(now time.Time, busy bool) {
+	switch {
+	case l.intervalStart.IsZero():
+		// The first block after an idle spell starts the interval:
+		// the time before it is a round trip, not delivery.
+		l.intervalStart = now
+		l.intervalBlocks = 0
+	default:
+		l.intervalBlocks++
+		if elapsed := now.Sub(l.intervalStart); elapsed >= rateInterval {
+			sample := float64(l.intervalBlocks) / elapsed.Seconds()
+			if l.rate == 0 {
+				l.rate = sample
+			} else {
+				l.rate = (l.rate + sample) / 2
+			}
+			l.intervalStart = now
+			l.intervalBlocks = 0
+		}
+	}
+	if !busy {
+		l.intervalStart = time.Time{}
+	}
+}
+
+// window returns how many blocks may be in flight to the peer.
+func (l *linkEstimate) window() int {
+	if l.rate == 0 {
+		return initialWindow
+	}
+	w := l.rate * (2*l.minRTT + windowSlack).Seconds()
+	if w >= maxWindow {
+		return maxWindow
+	}
+	return max(minWindow, int(w))
+}
