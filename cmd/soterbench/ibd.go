@@ -49,6 +49,13 @@ type ibdOptions struct {
 	cpuProfile         string
 	profileSeconds     int
 	heapProfile        string
+
+	// peers is the number of source nodes holding the DAG; delay,
+	// jitter and mbit shape the link to each (see wan.go).
+	peers  int
+	delay  time.Duration
+	jitter time.Duration
+	mbit   float64
 }
 
 // ibdResult is the outcome of one measured download.
@@ -63,6 +70,12 @@ type ibdResult struct {
 	// load average at the end.
 	cpuSeconds float64
 	loadAvg    string
+
+	// wireBytes is what the links carried to the syncing node (zero
+	// without proxies), linkBound the link's lower bound for the
+	// download.
+	wireBytes uint64
+	linkBound time.Duration
 }
 
 // cmdIBD measures the initial block download of a fresh soterd from another
@@ -89,7 +102,16 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"make it longer than the download (1..3600)")
 	fs.StringVar(&opts.heapProfile, "heapprofile", "", "write a heap profile of the syncing node to this "+
 		"file, taken when the download is complete")
+	fs.IntVar(&opts.peers, "peers", 1, fmt.Sprintf("source nodes holding the same DAG, all connected "+
+		"to the syncing node (1..%d)", maxIBDPeers))
+	fs.DurationVar(&opts.delay, "delay", 0, "one-way delay of each direction of every link, "+
+		"through a proxy (so a round trip takes twice it)")
+	fs.DurationVar(&opts.jitter, "jitter", 0, "random extra one-way delay in [0, jitter) per chunk")
+	fs.Float64Var(&opts.mbit, "mbit", 0, "bandwidth cap of each direction of every link in Mbit/s (0: none)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkWANOptions(&opts); err != nil {
 		return err
 	}
 	params, err := blockdag.ParamsByName(opts.network)
@@ -131,12 +153,19 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// formatIBD returns the result line.
+// formatIBD returns the result line; the link figures follow when the
+// links went through proxies.
 func formatIBD(opts *ibdOptions, res *ibdResult) string {
-	return fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
+	line := fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
 		opts.blocks, opts.txs, opts.width, res.seconds,
 		float64(res.blocks)/res.seconds, float64(res.txs)/res.seconds,
 		float64(res.peakRSS)/bytesPerMiB)
+	if opts.wan() {
+		line += fmt.Sprintf(" peers=%d delay_ms=%d mbit=%g wire_mb=%.2f link_bound_s=%.3f vs_bound=%.2f",
+			opts.peers, opts.delay.Milliseconds(), opts.mbit, float64(res.wireBytes)/1e6,
+			res.linkBound.Seconds(), res.seconds/res.linkBound.Seconds())
+	}
+	return line
 }
 
 // runIBD builds (or reuses) the source DAG, starts the source node on it
@@ -165,26 +194,24 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 
 	c := &cluster{log: stderr}
 	defer c.stopAll()
-	source, err := c.start(&procnode.Config{Binary: binary, Network: params.Name, HomeDir: srcHome})
+	sources, want, err := startSources(c, opts, params, binary, srcHome, info, stderr)
 	if err != nil {
-		return nil, fmt.Errorf("start the source node: %w", err)
+		return nil, err
 	}
-	want, err := source.GetDAGInfo()
+	links, err := startLinks(opts, sources)
 	if err != nil {
-		return nil, fmt.Errorf("source node: %w", err)
+		return nil, err
 	}
-	if want.Blocks != info.DAGBlocks {
-		return nil, fmt.Errorf("the source node has %d blocks, the build made %d", want.Blocks, info.DAGBlocks)
-	}
-	fmt.Fprintf(stderr, "soterbench: source node up with %d blocks (%s); starting the syncing node\n",
-		want.Blocks, source.LogFile())
+	defer links.close()
 
 	syncCfg := &procnode.Config{
-		Binary:    binary,
-		Network:   params.Name,
-		HomeDir:   syncHome,
-		NoListen:  true,
-		ExtraArgs: []string{"--connect=" + source.P2PAddr()},
+		Binary:   binary,
+		Network:  params.Name,
+		HomeDir:  syncHome,
+		NoListen: true,
+	}
+	for _, addr := range links.addrs {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--connect="+addr)
 	}
 	profile := opts.profile
 	if profile == "" && (opts.cpuProfile != "" || opts.heapProfile != "") {
@@ -217,6 +244,10 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		blocks:  int(info.DAGBlocks - 1),
 		txs:     info.Txs,
 		peakRSS: rss,
+	}
+	if opts.wan() {
+		res.wireBytes = links.bytesDown()
+		res.linkBound = linkBound(res.wireBytes, opts)
 	}
 	// The CPU time the syncing node got tells a slow node from a busy
 	// machine; it includes the node's start-up, which is small.
