@@ -35,6 +35,10 @@ type blockRequest struct {
 	// parentOf is the orphan this block was requested for, if any.
 	parentOf wire.Hash
 
+	// shared marks a block a helper took from the sync queue
+	// (parallel.go).
+	shared bool
+
 	sent time.Time
 }
 
@@ -86,11 +90,14 @@ func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32,
 // of room is free, so a download sends one getdata per batch rather than
 // one per block received.
 func (sm *SyncManager) requestMore(ps *peerState, force bool) {
-	free := ps.link.window() - ps.inFlight
+	window := sm.window(ps)
+	free := window - ps.inFlight
 	if free <= 0 || ps.queued == 0 {
 		return
 	}
-	if !force && ps.inFlight > 0 && free < getDataBatch {
+	// A small window refills at half of itself, or it would wait for
+	// a batch it can never free and idle a round trip each time.
+	if !force && ps.inFlight > 0 && free < min(getDataBatch, max(1, window/2)) {
 		return
 	}
 	now := sm.cfg.TimeSource()
@@ -125,6 +132,9 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 
 // removeBlockRequest forgets a block request, wherever it is.
 func (sm *SyncManager) removeBlockRequest(req *blockRequest) {
+	if req.shared {
+		sm.sharedOutstanding--
+	}
 	delete(sm.requestedBlocks, req.hash)
 	delete(req.peer.requested, req.hash)
 	if req.sent.IsZero() {
@@ -169,10 +179,17 @@ func (sm *SyncManager) peerWithInventory(iv *wire.InvVect, exclude *peerState) *
 // orphan flow. Blocks nobody announced are dropped for the same reason.
 func (sm *SyncManager) reassignBlocks(blocks []wire.InvVect, from *peerState) {
 	touched := make(map[*peerState]struct{})
+	var toSync []wire.InvVect
 	for i := range blocks {
 		iv := &blocks[i]
 		to := sm.peerWithInventory(iv, from)
 		if to == nil || (sm.syncPeer != nil && to != sm.syncPeer) {
+			continue
+		}
+		if to == sm.syncPeer {
+			// Due before what the sync queue holds: to its front,
+			// where the sync peer and the helpers take it.
+			toSync = append(toSync, *iv)
 			continue
 		}
 		if sm.wantBlock(to, iv.Hash, iv.Height, true, wire.Hash{}) {
@@ -182,6 +199,7 @@ func (sm *SyncManager) reassignBlocks(blocks []wire.InvVect, from *peerState) {
 	for ps := range touched {
 		sm.requestMore(ps, true)
 	}
+	sm.requeueFront(toSync)
 }
 
 // expireRequests drops the in-flight requests of peers that delivered
@@ -238,6 +256,11 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	}
 	if req != nil {
 		sm.removeBlockRequest(req)
+		if req.peer != ps && !req.sent.IsZero() {
+			// Another peer was asked again after ps's request
+			// expired, and may still send it: late, not wrong.
+			req.peer.markLate(hash)
+		}
 		if req.peer == ps {
 			ps.inFlightSince = now
 			ps.link.delivered(now, ps.inFlight > 0)
@@ -260,8 +283,13 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	default:
 		sm.progress.blockAccepted(now)
 		ps.progress.blockConnected(now)
-		if ps == sm.syncPeer {
-			ps.syncYield++
+		if sp := sm.syncPeer; sp != nil && (ps == sp || (req != nil && req.shared)) {
+			// A block the sync peer listed connected, whoever
+			// fetched it: the download it leads moves.
+			sp.syncYield++
+			if sp != ps {
+				sp.progress.blockConnected(now)
+			}
 			sm.refreshRelayHold(now)
 		}
 		sm.checkDeliveredHeight(ps, req, hash, maxBefore)
@@ -341,7 +369,10 @@ func (sm *SyncManager) afterDelivery(ps *peerState) {
 	if ps == sm.syncPeer && !ps.pages.ended {
 		sm.planSyncPages(ps)
 	}
-	if ps == sm.syncPeer {
+	if sm.syncPeer != nil {
+		if ps != sm.syncPeer && sm.isHelper(ps, sm.cfg.TimeSource()) {
+			sm.shareWorkTo(ps, sm.cfg.TimeSource())
+		}
 		sm.checkSyncDone()
 	}
 }

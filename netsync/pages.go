@@ -72,6 +72,11 @@ func (sm *SyncManager) handleSyncPage(ps *peerState, r *blockRange, blocks []wir
 	} else {
 		ps.pages.ended = true
 	}
+	// Helpers take their share of the front before the sync peer
+	// fills its window.
+	if ps == sm.syncPeer {
+		sm.shareWork()
+	}
 	sm.requestMore(ps, true)
 	sm.planSyncPages(ps)
 	if ps == sm.syncPeer {

@@ -102,7 +102,9 @@ func TestLinkWindow(t *testing.T) {
 		want   int
 	}{
 		{name: "unmeasured", want: initialWindow},
-		{name: "loopback", rtt: time.Millisecond, blocks: 4000, over: time.Second, want: minWindow},
+		{name: "loopback", rtt: time.Millisecond, blocks: 4000, over: time.Second,
+			want: int(4000 * (0.002 + windowSlack.Seconds()))},
+		{name: "slow", rtt: 50 * time.Millisecond, blocks: 8, over: 2 * time.Second, want: minWindow},
 		{name: "far and fast", rtt: 300 * time.Millisecond, blocks: 12000, over: time.Second,
 			want: int(12000 * (0.6 + windowSlack.Seconds()))},
 		{name: "capped", rtt: 300 * time.Millisecond, blocks: 100000, over: time.Second, want: maxWindow},

@@ -384,7 +384,7 @@ func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
 // meanwhile, another range follows.
 func (sm *SyncManager) checkSyncDone() {
 	ps := sm.syncPeer
-	if ps == nil || len(ps.ranges) > 0 || ps.backlog() > 0 {
+	if ps == nil || len(ps.ranges) > 0 || ps.backlog() > 0 || sm.sharedOutstanding > 0 {
 		return
 	}
 	ourMax := sm.cfg.DAG.MaxHeight()

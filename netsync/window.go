@@ -21,10 +21,9 @@ const (
 	// while we process the previous one.
 	initialWindow = 2 * wire.MaxBlocksPerInv
 
-	// minWindow is the smallest window. Below two invs' worth a loopback
-	// or LAN peer, whose round trip is next to nothing, would idle
-	// between our getdata batches.
-	minWindow = initialWindow
+	// minWindow is the smallest window: a slow peer keeps a few blocks
+	// in flight, so it always has one to send while we ask for more.
+	minWindow = 8
 
 	// maxWindow bounds the blocks requested from one peer and not yet
 	// received. Blocks in flight cost us a request entry each (about
