@@ -192,13 +192,13 @@ type SyncManager struct {
 	rejectedTxs     lru.Cache
 	rejectedTxIDs   lru.Cache
 	orphans         map[wire.Hash]*trackedOrphan
+	orphanTxSenders map[wire.Hash]*peerState
+	progress        progressStats
+	rangeSeq        uint64
 
 	// sharedOutstanding counts the blocks helpers took from the sync
 	// queue and have not delivered (parallel.go).
 	sharedOutstanding int
-	orphanTxSenders   map[wire.Hash]*peerState
-	progress          progressStats
-	rangeSeq          uint64
 }
 
 // New returns a SyncManager for cfg. Start it with Start.
