@@ -39,6 +39,10 @@ type blockRequest struct {
 	// (parallel.go).
 	shared bool
 
+	// avoid is a peer whose request for this block expired while it may
+	// still be on its way: it is left to other peers (parallel.go).
+	avoid *peerState
+
 	sent time.Time
 }
 
@@ -103,11 +107,18 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 	now := sm.cfg.TimeSource()
 	gd := &wire.MsgGetData{InvList: make([]wire.InvVect, 0, min(free, ps.queued))}
 	head := 0
+	var kept []*blockRequest
 	for ; head < len(ps.wanted) && len(gd.InvList) < free; head++ {
 		req := ps.wanted[head]
 		ps.wanted[head] = nil
 		if sm.requestedBlocks[req.hash] != req {
 			// Cancelled after it was queued; already uncounted.
+			continue
+		}
+		if req.avoid == ps {
+			// Its earlier request expired here; helpers take
+			// it, or the earlier answer still arrives.
+			kept = append(kept, req)
 			continue
 		}
 		ps.queued--
@@ -117,6 +128,9 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 		})
 	}
 	ps.wanted = ps.wanted[head:]
+	if len(kept) > 0 {
+		ps.wanted = append(kept, ps.wanted...)
+	}
 	if len(ps.wanted) == 0 {
 		ps.wanted = nil
 	}
@@ -263,7 +277,11 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		}
 		if req.peer == ps {
 			ps.inFlightSince = now
-			ps.link.delivered(now, ps.inFlight > 0)
+			size := 0
+			if ps.link.needSize() {
+				size = block.SerializeSize()
+			}
+			ps.link.delivered(now, size, ps.inFlight > 0)
 		}
 	}
 	delete(ps.late, hash)

@@ -39,9 +39,9 @@ func TestSyncPagesAhead(t *testing.T) {
 		t.Errorf("getblocks answered: got %d, want %d-%d (pages predicted exactly on a chain)",
 			pages, want, want+2)
 	}
-	if st := sm.SyncState(); st.BlocksInFlight != initialWindow {
-		t.Errorf("blocks in flight before any arrived: got %d, want the initial window %d",
-			st.BlocksInFlight, initialWindow)
+	if st := sm.SyncState(); st.BlocksInFlight != firstRequestBlocks {
+		t.Errorf("blocks in flight before any arrived: got %d, want %d (block size unknown)",
+			st.BlocksInFlight, firstRequestBlocks)
 	}
 
 	p.releaseData()
@@ -97,11 +97,15 @@ func TestLinkWindow(t *testing.T) {
 	tests := []struct {
 		name   string
 		rtt    time.Duration
+		size   int
 		blocks int
 		over   time.Duration
 		want   int
 	}{
-		{name: "unmeasured", want: initialWindow},
+		{name: "nothing known", want: firstRequestBlocks},
+		{name: "small blocks, rate unknown", size: 300, blocks: 1, over: time.Millisecond, want: initialWindow},
+		{name: "big blocks, rate unknown", size: 25000, blocks: 1, over: time.Millisecond,
+			want: initialWindowBytes / 25000},
 		{name: "loopback", rtt: time.Millisecond, blocks: 4000, over: time.Second,
 			want: int(4000 * (0.002 + windowSlack.Seconds()))},
 		{name: "slow", rtt: 50 * time.Millisecond, blocks: 8, over: 2 * time.Second, want: minWindow},
@@ -114,14 +118,14 @@ func TestLinkWindow(t *testing.T) {
 		l.rttSample(test.rtt)
 		now := time.Unix(1_000_000, 0)
 		if test.blocks > 0 {
-			l.delivered(now, true)
+			l.delivered(now, test.size, true)
 			step := test.over / time.Duration(test.blocks)
 			for range test.blocks {
 				now = now.Add(step)
-				l.delivered(now, true)
+				l.delivered(now, test.size, true)
 			}
 		}
-		got := l.window()
+		got := l.window(initialWindow)
 		// The rate is measured per interval, so allow a block of
 		// rounding either way.
 		if got < test.want-2 || got > test.want+2 {

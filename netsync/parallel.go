@@ -93,6 +93,7 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 		sp.queued--
 		req.peer = ps
 		req.shared = true
+		req.avoid = nil
 		sm.sharedOutstanding++
 		ps.requested[req.hash] = req
 		ps.wanted = append(ps.wanted, req)
@@ -106,18 +107,29 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 }
 
 // window returns the blocks ps may have in flight: its link's window, or
-// a helper's small initial one until its rate is measured.
+// until its rate is measured a small one for a helper, and for the sync
+// peer too when helpers share the work: the first blocks of a DAG are
+// often small (coinbases not yet spendable), so their size says little
+// about the next ones, and what a slow sync peer was asked for before its
+// rate showed is sent over its link even after it is given to others.
 func (sm *SyncManager) window(ps *peerState) int {
-	if ps.link.rate == 0 && ps != sm.syncPeer && sm.syncPeer != nil {
-		return helperInitialWindow
+	if sm.syncPeer != nil && (ps != sm.syncPeer || sm.hasHelper()) {
+		return ps.link.window(helperInitialWindow)
 	}
-	return ps.link.window()
+	return ps.link.window(initialWindow)
 }
 
 // requeueFront puts blocks taken from a peer back at the front of the
 // sync peer's queue, where they are due first, and lets the sync peer and
 // the helpers fetch them.
 func (sm *SyncManager) requeueFront(blocks []wire.InvVect) {
+	sm.requeueFrontAvoiding(blocks, nil)
+}
+
+// requeueFrontAvoiding is requeueFront for blocks whose requests to avoid
+// expired while they may still arrive from it: the sync peer leaves them
+// to the helpers.
+func (sm *SyncManager) requeueFrontAvoiding(blocks []wire.InvVect, avoid *peerState) {
 	sp := sm.syncPeer
 	if sp == nil || len(blocks) == 0 {
 		return
@@ -130,6 +142,7 @@ func (sm *SyncManager) requeueFront(blocks []wire.InvVect) {
 		// assignBlock appended it; move it to the front.
 		req := sp.wanted[len(sp.wanted)-1]
 		sp.wanted = sp.wanted[:len(sp.wanted)-1]
+		req.avoid = avoid
 		front = append(front, req)
 	}
 	if len(front) == 0 {
@@ -154,11 +167,12 @@ func sortByHeight(reqs []*blockRequest) {
 // checkHelperStalls moves the requests of helpers that delivered nothing
 // for helperStallTime plus four round trips back to the sync queue.
 func (sm *SyncManager) checkHelperStalls(now time.Time) {
-	if sm.syncPeer == nil {
+	sp := sm.syncPeer
+	if sp == nil {
 		return
 	}
 	for _, ps := range sm.peers {
-		if ps == sm.syncPeer || ps.inFlight == 0 {
+		if ps == sp || ps.inFlight == 0 {
 			continue
 		}
 		// Within half the sync peer's stall timeout, so a stalled
@@ -183,6 +197,9 @@ func (sm *SyncManager) checkHelperStalls(now time.Time) {
 		ps.noHelpUntil = now.Add(helperBackoff)
 		sm.requeueFront(blocks)
 	}
+	if sp.inFlight > 0 {
+		sm.expireExcess(sp, min(helperStallTime+4*sp.link.minRTT, sm.cfg.StallTimeout/2))
+	}
 }
 
 // takeShared removes the blocks ps took from the sync queue (only those in
@@ -203,13 +220,18 @@ func (sm *SyncManager) takeShared(ps *peerState, inFlightOnly bool) []wire.InvVe
 	return blocks
 }
 
-// expireExcess moves the requests a slowed helper would deliver only after
+// expireExcess moves the requests a slowed peer would deliver only after
 // limit at its measured rate, the last sent first, back to the sync queue:
-// its window shrank with its rate, but what it took before still blocks
-// the blocks above it. Those requests count as expired: the helper may
-// still deliver them, late.
+// its window shrank with its rate, but what it was asked for before still
+// blocks the blocks above it. Those requests count as expired: the peer
+// may still deliver them, late. The sync peer's excess moves only when a
+// helper can take it, and the sync peer does not ask for it again.
 func (sm *SyncManager) expireExcess(ps *peerState, limit time.Duration) {
 	if ps.link.rate == 0 {
+		return
+	}
+	sp := sm.syncPeer
+	if ps == sp && !sm.hasHelper() {
 		return
 	}
 	keep := max(sm.window(ps), int(ps.link.rate*limit.Seconds()))
@@ -219,7 +241,7 @@ func (sm *SyncManager) expireExcess(ps *peerState, limit time.Duration) {
 	}
 	var reqs []*blockRequest
 	for _, req := range ps.requested {
-		if req.shared && !req.sent.IsZero() {
+		if (req.shared || ps == sp) && !req.sent.IsZero() {
 			reqs = append(reqs, req)
 		}
 	}
@@ -236,7 +258,23 @@ func (sm *SyncManager) expireExcess(ps *peerState, limit time.Duration) {
 		sm.removeBlockRequest(req)
 		ps.markLate(req.hash)
 	}
-	log.Debugf("Helper %s slowed to %.1f blocks/s: moving %d of its blocks to other peers",
+	log.Debugf("Peer %s delivers %.1f blocks/s: moving %d of its blocks to other peers",
 		ps.peer.Addr(), ps.link.rate, len(blocks))
+	if ps == sp {
+		sm.requeueFrontAvoiding(blocks, sp)
+		return
+	}
 	sm.requeueFront(blocks)
+}
+
+// hasHelper reports whether a peer other than the sync peer may take
+// blocks from the sync queue now.
+func (sm *SyncManager) hasHelper() bool {
+	now := sm.cfg.TimeSource()
+	for _, ps := range sm.peers {
+		if sm.isHelper(ps, now) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,10 +16,18 @@ import (
 // whatever the bandwidth.
 
 const (
-	// initialWindow is the window of a peer whose rate is not measured
-	// yet: two invs' worth, so the peer always has a full batch to send
-	// while we process the previous one.
-	initialWindow = 2 * wire.MaxBlocksPerInv
+	// initialWindow is the window of a sync peer whose rate is not
+	// measured yet: two invs' worth, so the peer always has a full batch
+	// to send while we process the previous one. initialWindowBytes
+	// lowers it once the first block told the blocks' size: 2,000 blocks
+	// of 25 kB would hold a 2 Mbit/s link for 200 s, long after the rate
+	// said the window should be a dozen; 1 MB is 4 s of such a link and
+	// a third of a round trip of a 100 Mbit/s one 150 ms away.
+	// firstRequestBlocks is the window before any block arrived, when
+	// the size is not known either.
+	initialWindow      = 2 * wire.MaxBlocksPerInv
+	initialWindowBytes = 1 << 20
+	firstRequestBlocks = 32
 
 	// minWindow is the smallest window: a slow peer keeps a few blocks
 	// in flight, so it always has one to send while we ask for more.
@@ -57,6 +65,10 @@ type linkEstimate struct {
 	// blocks delivered in it.
 	intervalStart  time.Time
 	intervalBlocks int
+
+	// blockBytes is the largest block delivered before the rate was
+	// measured, zero before the first.
+	blockBytes int
 }
 
 // rttSample records the round trip of a getblocks answered after d.
@@ -66,10 +78,18 @@ func (l *linkEstimate) rttSample(d time.Duration) {
 	}
 }
 
-// delivered records a requested block that arrived at now; busy says
-// whether the peer still has requests in flight afterwards. Idle time,
-// when we asked the peer for nothing, is not counted against its rate.
-func (l *linkEstimate) delivered(now time.Time, busy bool) {
+// needSize reports whether delivered wants the block's size: only until
+// the rate is measured, so a download does not size every block.
+func (l *linkEstimate) needSize() bool {
+	return l.rate == 0
+}
+
+// delivered records a requested block of size bytes (zero when needSize
+// said no) that arrived at now; busy says whether the peer still has
+// requests in flight afterwards. Idle time, when we asked the peer for
+// nothing, is not counted against its rate.
+func (l *linkEstimate) delivered(now time.Time, size int, busy bool) {
+	l.blockBytes = max(l.blockBytes, size)
 	switch {
 	case l.intervalStart.IsZero():
 		// The first block after an idle spell starts the interval:
@@ -94,10 +114,14 @@ func (l *linkEstimate) delivered(now time.Time, busy bool) {
 	}
 }
 
-// window returns how many blocks may be in flight to the peer.
-func (l *linkEstimate) window() int {
+// window returns how many blocks may be in flight to the peer; initial is
+// the window while its rate is not measured, bounded by the blocks' size.
+func (l *linkEstimate) window(initial int) int {
 	if l.rate == 0 {
-		return initialWindow
+		if l.blockBytes == 0 {
+			return min(initial, firstRequestBlocks)
+		}
+		return min(initial, max(minWindow, initialWindowBytes/l.blockBytes))
 	}
 	w := l.rate * (2*l.minRTT + windowSlack).Seconds()
 	if w >= maxWindow {

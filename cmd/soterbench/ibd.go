@@ -248,6 +248,7 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	if opts.wan() {
 		res.wireBytes = links.bytesDown()
 		res.linkBound = linkBound(res.wireBytes, opts)
+		fmt.Fprintf(stderr, "soterbench: MB carried to the syncing node per link: %s\n", links.perLink())
 	}
 	// The CPU time the syncing node got tells a slow node from a busy
 	// machine; it includes the node's start-up, which is small.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
@@ -141,6 +142,17 @@ func (l *ibdLinks) bytesDown() uint64 {
 		total += down
 	}
 	return total
+}
+
+// perLink returns the MB each proxy carried to the syncing node, for the
+// log: it shows how the download was shared.
+func (l *ibdLinks) perLink() string {
+	parts := make([]string, len(l.proxies))
+	for i, p := range l.proxies {
+		_, down := p.Bytes()
+		parts[i] = fmt.Sprintf("%.2f", float64(down)/1e6)
+	}
+	return strings.Join(parts, " ")
 }
 
 // close stops the proxies.
