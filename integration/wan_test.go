@@ -57,7 +57,7 @@ func startSyncer(t *testing.T, proxies []*wanproxy.Proxy) *procnode.Node {
 // hold it back past what the two others carry, and the blocks come over
 // more than one link.
 func TestParallelIBDOverWAN(t *testing.T) {
-	const mbit = 4
+	const mbit = 4.0
 	sources, want := wanSources(t, pick(3000, 10000))
 	proxies := wanLinks(t, sources, 25*time.Millisecond, mbit)
 	proxies[2].SetMbit(mbit / 10)
