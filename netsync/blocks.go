@@ -108,6 +108,7 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 	gd := &wire.MsgGetData{InvList: make([]wire.InvVect, 0, min(free, ps.queued))}
 	head := 0
 	var kept []*blockRequest
+	frontier := sm.syncFrontier()
 	for ; head < len(ps.wanted) && len(gd.InvList) < free; head++ {
 		req := ps.wanted[head]
 		ps.wanted[head] = nil
@@ -115,9 +116,11 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 			// Cancelled after it was queued; already uncounted.
 			continue
 		}
-		if req.avoid == ps {
-			// Its earlier request expired here; helpers take
-			// it, or the earlier answer still arrives.
+		if req.avoid == ps || (req.exactHeight && req.height > frontier) {
+			// Its earlier request expired here (helpers take
+			// it, or the earlier answer still arrives), or it
+			// is above a sync page not answered yet, whose
+			// blocks it may build on.
 			kept = append(kept, req)
 			continue
 		}

@@ -1,6 +1,7 @@
 package netsync
 
 import (
+	"math"
 	"slices"
 
 	"github.com/soterdag/soterd/wire"
@@ -49,9 +50,13 @@ type syncPages struct {
 
 // handleSyncPage handles an anchored answer to one page of a sync range.
 func (sm *SyncManager) handleSyncPage(ps *peerState, r *blockRange, blocks []wire.InvVect) {
+	old := len(ps.wanted)
 	for i := range blocks {
 		sm.assignBlock(ps, blocks[i].Hash, blocks[i].Height, true, wire.Hash{})
 	}
+	// A page that fills a gap answers after pages above it: its blocks
+	// go before theirs, or they would arrive first and wait as orphans.
+	mergeByHeight(ps, old)
 	r.answered = true
 	if len(blocks) == wire.MaxBlocksPerInv {
 		// The page was cut: what follows starts at its last height,
@@ -162,4 +167,49 @@ func (sm *SyncManager) sendSyncPage(ps *peerState, start uint32) {
 	ps.ranges = append(ps.ranges, r)
 	ps.pages.top = max(ps.pages.top, start)
 	sm.sendRange(ps, r)
+}
+
+// mergeByHeight merges the requests appended to ps.wanted from index old
+// on (sorted by height, as a page lists them) into the queue before them,
+// by height, keeping the order of equal heights.
+func mergeByHeight(ps *peerState, old int) {
+	w := ps.wanted
+	if old == 0 || old >= len(w) || w[old-1].height <= w[old].height {
+		return
+	}
+	head, tail := w[:old], slices.Clone(w[old:])
+	merged := make([]*blockRequest, 0, len(w))
+	i, j := 0, 0
+	for i < len(head) && j < len(tail) {
+		if tail[j].height < head[i].height {
+			merged = append(merged, tail[j])
+			j++
+		} else {
+			merged = append(merged, head[i])
+			i++
+		}
+	}
+	merged = append(merged, head[i:]...)
+	merged = append(merged, tail[j:]...)
+	ps.wanted = merged
+}
+
+// syncFrontier returns the lowest start of a sync page not answered yet
+// (math.MaxUint32 when none). The blocks listed above it may build on
+// blocks that page will list (a page that fills a gap answers after the
+// predicted pages above it), so they are not requested until it answered:
+// they would arrive first and wait as orphans, beyond the orphan pool's
+// bound where the DAG narrows.
+func (sm *SyncManager) syncFrontier() uint32 {
+	frontier := uint32(math.MaxUint32)
+	sp := sm.syncPeer
+	if sp == nil {
+		return frontier
+	}
+	for _, r := range sp.ranges {
+		if r.kind == rangeSync && r.anchored && r.pending {
+			frontier = min(frontier, r.start)
+		}
+	}
+	return frontier
 }

@@ -76,7 +76,7 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 	if free <= 0 || len(sp.wanted) == 0 {
 		return
 	}
-	limit := sm.cfg.DAG.MaxHeight() + maxDownloadSpan
+	limit := min(sm.cfg.DAG.MaxHeight()+maxDownloadSpan, sm.syncFrontier())
 	head, moved := 0, 0
 	for ; head < len(sp.wanted) && moved < free; head++ {
 		req := sp.wanted[head]
