@@ -284,7 +284,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 			if ps.link.needSize() {
 				size = block.SerializeSize()
 			}
-			ps.link.delivered(now, size, ps.inFlight > 0)
+			ps.link.delivered(now, size)
 		}
 	}
 	delete(ps.late, hash)

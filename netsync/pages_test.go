@@ -118,11 +118,11 @@ func TestLinkWindow(t *testing.T) {
 		l.rttSample(test.rtt)
 		now := time.Unix(1_000_000, 0)
 		if test.blocks > 0 {
-			l.delivered(now, test.size, true)
+			l.delivered(now, test.size)
 			step := test.over / time.Duration(test.blocks)
 			for range test.blocks {
 				now = now.Add(step)
-				l.delivered(now, test.size, true)
+				l.delivered(now, test.size)
 			}
 		}
 		got := l.window(initialWindow)

@@ -44,9 +44,14 @@ const (
 	// needs to serve a getdata batch and we need to send the next one.
 	windowSlack = 250 * time.Millisecond
 
-	// rateInterval is the shortest busy time over which a delivery rate
-	// is measured; shorter ones are dominated by bursts.
+	// rateInterval is the shortest time over which a delivery rate is
+	// measured; shorter ones are dominated by bursts.
 	rateInterval = 500 * time.Millisecond
+
+	// rateIdle is a pause in deliveries that does not count against a
+	// peer's rate: longer than a round trip of the farthest link we
+	// serve well (a second), so the waits of a small window count.
+	rateIdle = 2 * time.Second
 )
 
 // linkEstimate measures a peer's link for its block window. It belongs to
@@ -60,11 +65,12 @@ type linkEstimate struct {
 	// had requests in flight; zero until measured.
 	rate float64
 
-	// intervalStart is the start of the current measuring interval, zero
-	// while the peer has nothing in flight; intervalBlocks counts the
-	// blocks delivered in it.
+	// intervalStart is the start of the current measuring interval;
+	// intervalBlocks counts the blocks delivered in it; lastDelivery is
+	// when the last one arrived.
 	intervalStart  time.Time
 	intervalBlocks int
+	lastDelivery   time.Time
 
 	// blockBytes is the largest block delivered before the rate was
 	// measured, zero before the first.
@@ -85,13 +91,16 @@ func (l *linkEstimate) needSize() bool {
 }
 
 // delivered records a requested block of size bytes (zero when needSize
-// said no) that arrived at now; busy says whether the peer still has
-// requests in flight afterwards. Idle time, when we asked the peer for
-// nothing, is not counted against its rate.
-func (l *linkEstimate) delivered(now time.Time, size int, busy bool) {
+// said no) that arrived at now. The round trips a small window waits
+// between its bursts count: they are what holds its rate down, and the
+// window grows out of them. A pause longer than rateIdle (we asked the
+// peer for nothing) starts a new interval instead.
+func (l *linkEstimate) delivered(now time.Time, size int) {
 	l.blockBytes = max(l.blockBytes, size)
+	idle := !l.lastDelivery.IsZero() && now.Sub(l.lastDelivery) > rateIdle
+	l.lastDelivery = now
 	switch {
-	case l.intervalStart.IsZero():
+	case l.intervalStart.IsZero() || idle:
 		// The first block after an idle spell starts the interval:
 		// the time before it is a round trip, not delivery.
 		l.intervalStart = now
@@ -108,9 +117,6 @@ func (l *linkEstimate) delivered(now time.Time, size int, busy bool) {
 			l.intervalStart = now
 			l.intervalBlocks = 0
 		}
-	}
-	if !busy {
-		l.intervalStart = time.Time{}
 	}
 }
 
