@@ -36,6 +36,14 @@ type blockRequest struct {
 	// parentOf is the orphan this block was requested for, if any.
 	parentOf wire.Hash
 
+	// shared marks a block a helper took from the sync queue
+	// (parallel.go).
+	shared bool
+
+	// avoid is a peer whose request for this block expired while it may
+	// still be on its way: it is left to other peers (parallel.go).
+	avoid *peerState
+
 	sent time.Time
 }
 
@@ -60,7 +68,7 @@ func (sm *SyncManager) wantBlock(ps *peerState, hash wire.Hash, height uint32, e
 // ranges: a range moves past what it lists, so nothing it lists may be
 // skipped, and the pages themselves bound the queue (a page is at most
 // wire.MaxBlocksPerInv blocks, and the next one is asked for only when the
-// backlog is down to half a page).
+// backlog is down to half a page; sync pages by maxSyncBacklog).
 func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32, exact bool, parentOf wire.Hash) bool {
 	if _, ok := sm.requestedBlocks[hash]; ok {
 		return false
@@ -87,21 +95,34 @@ func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32,
 // of room is free, so a download sends one getdata per batch rather than
 // one per block received.
 func (sm *SyncManager) requestMore(ps *peerState, force bool) {
-	free := maxBlocksInFlight - ps.inFlight
+	window := sm.window(ps)
+	free := window - ps.inFlight
 	if free <= 0 || ps.queued == 0 {
 		return
 	}
-	if !force && ps.inFlight > 0 && free < getDataBatch {
+	// A small window refills at half of itself, or it would wait for
+	// a batch it can never free and idle a round trip each time.
+	if !force && ps.inFlight > 0 && free < min(getDataBatch, max(1, window/2)) {
 		return
 	}
 	now := sm.cfg.TimeSource()
 	gd := &wire.MsgGetData{InvList: make([]wire.InvVect, 0, min(free, ps.queued))}
 	head := 0
+	var kept []*blockRequest
+	frontier := sm.syncFrontier()
 	for ; head < len(ps.wanted) && len(gd.InvList) < free; head++ {
 		req := ps.wanted[head]
 		ps.wanted[head] = nil
 		if sm.requestedBlocks[req.hash] != req {
 			// Cancelled after it was queued; already uncounted.
+			continue
+		}
+		if req.avoid == ps || (req.exactHeight && req.height > frontier) {
+			// Its earlier request expired here (helpers take
+			// it, or the earlier answer still arrives), or it
+			// is above a sync page not answered yet, whose
+			// blocks it may build on.
+			kept = append(kept, req)
 			continue
 		}
 		ps.queued--
@@ -111,6 +132,9 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 		})
 	}
 	ps.wanted = ps.wanted[head:]
+	if len(kept) > 0 {
+		ps.wanted = append(kept, ps.wanted...)
+	}
 	if len(ps.wanted) == 0 {
 		ps.wanted = nil
 	}
@@ -126,6 +150,9 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 
 // removeBlockRequest forgets a block request, wherever it is.
 func (sm *SyncManager) removeBlockRequest(req *blockRequest) {
+	if req.shared {
+		sm.sharedOutstanding--
+	}
 	delete(sm.requestedBlocks, req.hash)
 	delete(req.peer.requested, req.hash)
 	if req.sent.IsZero() {
@@ -170,10 +197,17 @@ func (sm *SyncManager) peerWithInventory(iv *wire.InvVect, exclude *peerState) *
 // orphan flow. Blocks nobody announced are dropped for the same reason.
 func (sm *SyncManager) reassignBlocks(blocks []wire.InvVect, from *peerState) {
 	touched := make(map[*peerState]struct{})
+	var toSync []wire.InvVect
 	for i := range blocks {
 		iv := &blocks[i]
 		to := sm.peerWithInventory(iv, from)
 		if to == nil || (sm.syncPeer != nil && to != sm.syncPeer) {
+			continue
+		}
+		if to == sm.syncPeer {
+			// Due before what the sync queue holds: to its front,
+			// where the sync peer and the helpers take it.
+			toSync = append(toSync, *iv)
 			continue
 		}
 		if sm.wantBlock(to, iv.Hash, iv.Height, true, wire.Hash{}) {
@@ -183,6 +217,7 @@ func (sm *SyncManager) reassignBlocks(blocks []wire.InvVect, from *peerState) {
 	for ps := range touched {
 		sm.requestMore(ps, true)
 	}
+	sm.requeueFront(toSync)
 }
 
 // expireRequests drops the in-flight requests of peers that delivered
@@ -239,8 +274,18 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	}
 	if req != nil {
 		sm.removeBlockRequest(req)
+		if req.peer != ps && !req.sent.IsZero() {
+			// Another peer was asked again after ps's request
+			// expired, and may still send it: late, not wrong.
+			req.peer.markLate(hash)
+		}
 		if req.peer == ps {
 			ps.inFlightSince = now
+			size := 0
+			if ps.link.needSize() {
+				size = block.SerializeSize()
+			}
+			ps.link.delivered(now, size)
 		}
 	}
 	delete(ps.late, hash)
@@ -267,8 +312,13 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	default:
 		sm.progress.blockAccepted(now)
 		ps.progress.blockConnected(now)
-		if ps == sm.syncPeer {
-			ps.syncYield++
+		if sp := sm.syncPeer; sp != nil && (ps == sp || (req != nil && req.shared)) {
+			// A block the sync peer listed connected, whoever
+			// fetched it: the download it leads moves.
+			sp.syncYield++
+			if sp != ps {
+				sp.progress.blockConnected(now)
+			}
 			sm.refreshRelayHold(now)
 		}
 		sm.checkDeliveredHeight(ps, req, hash, maxBefore)
@@ -351,7 +401,13 @@ func (sm *SyncManager) afterDelivery(ps *peerState) {
 	}
 	sm.requestMore(ps, false)
 	sm.maybeNextPages(ps)
-	if ps == sm.syncPeer {
+	if ps == sm.syncPeer && !ps.pages.ended {
+		sm.planSyncPages(ps)
+	}
+	if sm.syncPeer != nil {
+		if ps != sm.syncPeer && sm.isHelper(ps, sm.cfg.TimeSource()) {
+			sm.shareWorkTo(ps, sm.cfg.TimeSource())
+		}
 		sm.checkSyncDone()
 	}
 }
@@ -488,7 +544,7 @@ func (sm *SyncManager) fetchAnnounced(ps *peerState, blocks []wire.InvVect) {
 // markLate records that the request of a block to ps expired, so that the
 // block arriving from ps afterwards is taken as late rather than wrong.
 func (ps *peerState) markLate(hash wire.Hash) {
-	if len(ps.late) >= maxBlocksInFlight {
+	if len(ps.late) >= maxWindow {
 		// Bounded: older expiries are forgotten; at worst a very
 		// late answer costs its peer a wrong-block score.
 		clear(ps.late)

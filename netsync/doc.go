@@ -18,10 +18,15 @@
 //
 // When a peer's max height is more than two above ours, the manager enters
 // sync mode with the best such peer (the greatest height) and sends it
-// getblocks from our max height to its tips. It answers each inv with
-// getdata for the blocks it lacks (at most two invs' worth in flight), sends
-// the next getblocks when half a page is left to arrive, and leaves sync
-// mode once everything requested arrived and our max height reached the
+// getblocks from our max height to its tips. The pages of the answer are
+// asked for ahead, at heights predicted from the first page, so the next inv
+// is on its way while blocks download (pages.go). The listed blocks form
+// the sync queue; the sync peer and every other peer whose height covers
+// them (helpers) take blocks from its front while their windows have room,
+// each window sized from the peer's measured rate and round trip
+// (window.go, parallel.go). A helper that stalls or slows loses its blocks
+// to the front of the queue within seconds. The manager leaves sync mode
+// once everything requested arrived and our max height reached the sync
 // peer's. A sync peer that delivers nothing for StallTimeout is
 // disconnected and replaced; one that disconnects is replaced at once. In
 // sync mode, blocks and block announcements of the other peers are dropped

@@ -46,7 +46,7 @@ func checkAccounting(t *testing.T, sm *SyncManager) {
 				ps.id, ps.queued, ps.inFlight, queued, inFlight)
 		}
 	}
-	if n := len(sm.requestedBlocks); n > len(sm.peers)*(maxWantedBlocks+maxBlocksInFlight+maxGapRanges*wire.MaxBlocksPerInv+wire.MaxBlocksPerInv) {
+	if n := len(sm.requestedBlocks); n > len(sm.peers)*(maxWantedBlocks+maxWindow+maxSyncBacklog+(maxSyncPagesAhead+maxGapRanges+1)*wire.MaxBlocksPerInv) {
 		t.Fatalf("%d block requests outstanding", n)
 	}
 }

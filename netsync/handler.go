@@ -70,6 +70,17 @@ type peerState struct {
 	// syncYield counts the blocks accepted from the peer since its
 	// current sync range started.
 	syncYield int
+
+	// link measures the peer's delivery rate and round trip, which size
+	// its window of blocks in flight (window.go).
+	link linkEstimate
+
+	// pages is the state of the peer's sync range pages (pages.go).
+	pages syncPages
+
+	// noHelpUntil is when a helper that answered notfound for blocks of
+	// the sync queue may take some again (parallel.go).
+	noHelpUntil time.Time
 }
 
 // backlog returns the blocks assigned to the peer and not yet received.
@@ -161,6 +172,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	log.Debugf("New peer %s (id %d, max height %d)", p.Addr(), ps.id, ps.height)
 
 	sm.startSync()
+	sm.shareWork()
 
 	// The tips of the version message are announcements; their heights
 	// are not sent, so the peer's max height stands in (an upper bound,
@@ -204,6 +216,7 @@ func (sm *SyncManager) handleDonePeer(p Peer) {
 func (sm *SyncManager) handleTick() {
 	now := sm.cfg.TimeSource()
 	sm.expireRequests(now)
+	sm.checkHelperStalls(now)
 	sm.checkSyncStall(now)
 	sm.retryOrphans(now)
 	sm.refetchFutureBlocks(now)
@@ -211,6 +224,7 @@ func (sm *SyncManager) handleTick() {
 		sm.startSync()
 	}
 	sm.refreshRelayHold(now)
+	sm.shareWork()
 	sm.handleRejectedOrphans()
 	sm.logProgress(now)
 	sm.updateState()
@@ -254,7 +268,7 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 		return
 	}
 	var blocks, txs []wire.InvVect
-	announced := 0
+	announced, shared := 0, 0
 	for i := range nf.InvList {
 		iv := nf.InvList[i]
 		switch iv.Type {
@@ -265,6 +279,9 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 			}
 			if p.IsKnownInventory(&wire.InvVect{Type: wire.InvTypeBlock, Hash: iv.Hash}) {
 				announced++
+			}
+			if req.shared {
+				shared++
 			}
 			sm.removeBlockRequest(req)
 			blocks = append(blocks, wire.InvVect{Type: wire.InvTypeBlock, Hash: iv.Hash, Height: req.height})
@@ -297,6 +314,15 @@ func (sm *SyncManager) handleNotFound(nf *wire.MsgNotFound, p Peer) {
 			sm.reassignTxs(txs, ps)
 			return
 		}
+	}
+	if shared > 0 && ps != sm.syncPeer {
+		// A helper without the sync peer's blocks: its DAG differs
+		// from the sync peer's, or it is behind what it claimed. No
+		// score, it never announced them; no work for a while.
+		ps.noHelpUntil = sm.cfg.TimeSource().Add(helperBackoff)
+		blocks = append(blocks, sm.takeShared(ps, false)...)
+		log.Debugf("Helper %s lacks %d blocks of the sync queue: no work for it for %v",
+			p.Addr(), shared, helperBackoff)
 	}
 	sm.reassignBlocks(blocks, ps)
 	sm.reassignTxs(txs, ps)

@@ -335,6 +335,13 @@ type simPeer struct {
 	// withhold answers every getdata with notfound.
 	withhold atomic.Bool
 
+	// holdData keeps getdata unanswered in held (getblocks are still
+	// answered) until releaseData: a link so long that no block arrives
+	// while the pages are listed.
+	holdData atomic.Bool
+	release  atomic.Bool
+	held     []*wire.MsgGetData
+
 	// services defaults to SFNodeNetwork.
 	services wire.ServiceFlag
 
@@ -487,6 +494,7 @@ func (p *simPeer) run() {
 		case <-p.quit:
 			return
 		}
+		p.flushHeld()
 		for {
 			p.mtx.Lock()
 			if len(p.outbox) == 0 {
@@ -515,6 +523,45 @@ func (p *simPeer) answer(msg wire.Message) {
 		p.sm.QueueInv(&wire.MsgInv{InvList: list}, p)
 	case *wire.MsgGetData:
 		p.getData.Add(1)
+		if p.holdData.Load() {
+			p.mtx.Lock()
+			p.held = append(p.held, m)
+			p.mtx.Unlock()
+			return
+		}
+		p.serveData(m)
+	}
+}
+
+// releaseData makes the peer's goroutine stop holding getdata and answer
+// the held ones, in order, before anything that follows them.
+func (p *simPeer) releaseData() {
+	p.release.Store(true)
+	select {
+	case p.signal <- struct{}{}:
+	default:
+	}
+}
+
+// flushHeld answers the held getdata if releaseData asked for it; it runs
+// on the peer's goroutine.
+func (p *simPeer) flushHeld() {
+	if !p.release.Swap(false) {
+		return
+	}
+	p.holdData.Store(false)
+	p.mtx.Lock()
+	held := p.held
+	p.held = nil
+	p.mtx.Unlock()
+	for _, m := range held {
+		p.serveData(m)
+	}
+}
+
+// serveData answers a getdata with blocks and a notfound.
+func (p *simPeer) serveData(m *wire.MsgGetData) {
+	{
 		var nf wire.MsgNotFound
 		for _, iv := range m.InvList {
 			if iv.Type != wire.InvTypeBlock {

@@ -40,11 +40,6 @@ const (
 	// peers that feed us faster than we validate.
 	maxQueuedMsgs = 128
 
-	// maxBlocksInFlight bounds the blocks requested from one peer and not
-	// yet received: two invs' worth, so the peer always has a full batch
-	// to send while we process the previous one.
-	maxBlocksInFlight = 2 * wire.MaxBlocksPerInv
-
 	// getDataBatch is the smallest number of free request slots worth a
 	// getdata of their own during a download; below it a refill waits for
 	// more blocks to arrive, so a download does not send one getdata per
@@ -211,6 +206,10 @@ type SyncManager struct {
 	orphanTxSenders map[wire.Hash]*peerState
 	progress        progressStats
 	rangeSeq        uint64
+
+	// sharedOutstanding counts the blocks helpers took from the sync
+	// queue and have not delivered (parallel.go).
+	sharedOutstanding int
 }
 
 // New returns a SyncManager for cfg. Start it with Start.

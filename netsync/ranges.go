@@ -63,6 +63,13 @@ type blockRange struct {
 
 	// seq orders the outstanding getblocks of a peer by sending time.
 	seq uint64
+
+	// For a page of a sync range (see pages.go): answered once its inv
+	// arrived, full when that inv was cut at wire.MaxBlocksPerInv, and
+	// next the start of the page that must follow a full one.
+	answered bool
+	full     bool
+	next     uint32
 }
 
 // subHeight returns h-d, or zero when d > h.
@@ -137,6 +144,7 @@ func sortedFrom(blocks []wire.InvVect, start uint32) bool {
 // handleRangeAnswer handles the inv answering one page of a range.
 func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []wire.InvVect) {
 	r.pending = false
+	ps.link.rttSample(sm.cfg.TimeSource().Sub(r.sentAt))
 	if len(blocks) > 0 {
 		ps.noteHeight(blocks[len(blocks)-1].Height)
 	}
@@ -158,6 +166,10 @@ func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []
 			sm.sendRange(ps, r)
 			return
 		}
+	}
+	if r.kind == rangeSync {
+		sm.handleSyncPage(ps, r, blocks)
+		return
 	}
 
 	for i := range blocks {
@@ -294,6 +306,13 @@ func (sm *SyncManager) expireRanges(ps *peerState, now time.Time) {
 		}
 		log.Debugf("Peer %s did not answer getblocks(%d, %s) in %v", ps.peer.Addr(),
 			r.start, r.endString(), sm.cfg.RequestTimeout)
+		if r.kind == rangeSync && r.anchored && ps == sm.syncPeer {
+			// The pages below it were closed on the promise that
+			// this one covers what follows them: ask again (the
+			// stall check replaces a sync peer that never answers).
+			sm.sendRange(ps, r)
+			continue
+		}
 		sm.closeRange(ps, r)
 		i--
 	}
@@ -302,7 +321,7 @@ func (sm *SyncManager) expireRanges(ps *peerState, now time.Time) {
 	}
 }
 
-// syncRange returns the open sync range of ps, or nil.
+// syncRange returns an open page of the sync range of ps, or nil.
 func syncRange(ps *peerState) *blockRange {
 	for _, r := range ps.ranges {
 		if r.kind == rangeSync {
@@ -356,6 +375,7 @@ func (sm *SyncManager) startSync() {
 func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
 	r := &blockRange{kind: rangeSync, base: height, start: height}
 	ps.ranges = append(ps.ranges, r)
+	ps.pages = syncPages{top: height}
 	sm.sendRange(ps, r)
 }
 
@@ -364,7 +384,7 @@ func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
 // meanwhile, another range follows.
 func (sm *SyncManager) checkSyncDone() {
 	ps := sm.syncPeer
-	if ps == nil || len(ps.ranges) > 0 || ps.backlog() > 0 {
+	if ps == nil || len(ps.ranges) > 0 || ps.backlog() > 0 || sm.sharedOutstanding > 0 {
 		return
 	}
 	ourMax := sm.cfg.DAG.MaxHeight()
@@ -415,7 +435,7 @@ func (sm *SyncManager) endSync(reason string) {
 	if old == nil {
 		return
 	}
-	if r := syncRange(old); r != nil {
+	for r := syncRange(old); r != nil; r = syncRange(old) {
 		sm.closeRange(old, r)
 	}
 	sm.syncPeer = nil

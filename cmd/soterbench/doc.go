@@ -7,7 +7,8 @@
 //
 // Usage:
 //
-//	soterbench ibd [-n N] [-txs T] [-width W] [-utxoindex] [-dir DIR] [-soterd PATH] [-profile PORT]
+//	soterbench ibd [-n N] [-txs T] [-width W] [-utxoindex] [-peers K] [-delay D] [-jitter J] [-mbit M]
+//	               [-dir DIR] [-soterd PATH] [-profile PORT]
 //	soterbench propagate [-nodes K] [-blocks B] [-dir DIR] [-soterd PATH]
 //	soterbench schnorr [-seconds S] [-cpu C]
 //	soterbench template [-blocks B] [-dir DIR] [-soterd PATH]
@@ -30,6 +31,20 @@
 // node homes are kept and a source DAG built there before with the same
 // shape by the same soterbench executable is reused, which saves the build
 // on repeated runs.
+//
+// With -peers K, K source nodes serve the same DAG (the others on copies
+// of the first one's store) and the syncing node connects to all of them.
+// With -delay, -jitter or -mbit every connection goes through a proxy of
+// package internal/wanproxy that gives each direction that one-way delay,
+// jitter and bandwidth cap, and the line goes on with
+//
+//	peers=K delay_ms=D mbit=M wire_mb=B link_bound_s=L vs_bound=R
+//
+// where wire_mb is what the links carried to the syncing node, link_bound_s
+// the least time a download can take over them (wire_mb at the K links'
+// combined bandwidth plus 3 round trips: the handshake, the first getblocks
+// and the first getdata) and vs_bound the measured time over it. The bound
+// leaves the CPU out: on a loaded machine compare with a loopback run too.
 //
 // propagate starts K soterd processes in a line, each connected to the
 // next, subscribes to blockconnected notifications on every node's

@@ -52,6 +52,13 @@ type ibdOptions struct {
 	heapProfile        string
 	metrics            bool
 	scrapeInterval     time.Duration
+
+	// peers is the number of source nodes holding the DAG; delay,
+	// jitter and mbit shape the link to each (see wan.go).
+	peers  int
+	delay  time.Duration
+	jitter time.Duration
+	mbit   float64
 }
 
 // ibdResult is the outcome of one measured download.
@@ -71,6 +78,12 @@ type ibdResult struct {
 	// load average at the end.
 	cpuSeconds float64
 	loadAvg    string
+
+	// wireBytes is what the links carried to the syncing node (zero
+	// without proxies), linkBound the link's lower bound for the
+	// download.
+	wireBytes uint64
+	linkBound time.Duration
 }
 
 // cmdIBD measures the initial block download of a fresh soterd from another
@@ -102,11 +115,20 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.metrics, "metrics", false, "run the syncing node with --metrics and scrape it "+
 		"every -scrapeinterval during the download, to measure what metrics cost")
 	fs.DurationVar(&opts.scrapeInterval, "scrapeinterval", time.Second, "time between two scrapes with -metrics")
+	fs.IntVar(&opts.peers, "peers", 1, fmt.Sprintf("source nodes holding the same DAG, all connected "+
+		"to the syncing node (1..%d)", maxIBDPeers))
+	fs.DurationVar(&opts.delay, "delay", 0, "one-way delay of each direction of every link, "+
+		"through a proxy (so a round trip takes twice it)")
+	fs.DurationVar(&opts.jitter, "jitter", 0, "random extra one-way delay in [0, jitter) per chunk")
+	fs.Float64Var(&opts.mbit, "mbit", 0, "bandwidth cap of each direction of every link in Mbit/s (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if opts.scrapeInterval <= 0 {
 		return usageError{fmt.Sprintf("-scrapeinterval must be positive, got %v", opts.scrapeInterval)}
+	}
+	if err := checkWANOptions(&opts); err != nil {
+		return err
 	}
 	params, err := blockdag.ParamsByName(opts.network)
 	if err != nil || !params.NoDifficultyAdjustment {
@@ -150,7 +172,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// formatIBD returns the result line.
+// formatIBD returns the result line; the link figures follow when the
+// links went through proxies.
 func formatIBD(opts *ibdOptions, res *ibdResult) string {
 	line := fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
 		opts.blocks, opts.txs, opts.width, res.seconds,
@@ -161,6 +184,11 @@ func formatIBD(opts *ibdOptions, res *ibdResult) string {
 	}
 	if opts.utxoIndex {
 		line += " utxoindex=1"
+	}
+	if opts.wan() {
+		line += fmt.Sprintf(" peers=%d delay_ms=%d mbit=%g wire_mb=%.2f link_bound_s=%.3f vs_bound=%.2f",
+			opts.peers, opts.delay.Milliseconds(), opts.mbit, float64(res.wireBytes)/1e6,
+			res.linkBound.Seconds(), res.seconds/res.linkBound.Seconds())
 	}
 	return line
 }
@@ -191,26 +219,24 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 
 	c := &cluster{log: stderr}
 	defer c.stopAll()
-	source, err := c.start(&procnode.Config{Binary: binary, Network: params.Name, HomeDir: srcHome})
+	sources, want, err := startSources(c, opts, params, binary, srcHome, info, stderr)
 	if err != nil {
-		return nil, fmt.Errorf("start the source node: %w", err)
+		return nil, err
 	}
-	want, err := source.GetDAGInfo()
+	links, err := startLinks(opts, sources)
 	if err != nil {
-		return nil, fmt.Errorf("source node: %w", err)
+		return nil, err
 	}
-	if want.Blocks != info.DAGBlocks {
-		return nil, fmt.Errorf("the source node has %d blocks, the build made %d", want.Blocks, info.DAGBlocks)
-	}
-	fmt.Fprintf(stderr, "soterbench: source node up with %d blocks (%s); starting the syncing node\n",
-		want.Blocks, source.LogFile())
+	defer links.close()
 
 	syncCfg := &procnode.Config{
-		Binary:    binary,
-		Network:   params.Name,
-		HomeDir:   syncHome,
-		NoListen:  true,
-		ExtraArgs: []string{"--connect=" + source.P2PAddr()},
+		Binary:   binary,
+		Network:  params.Name,
+		HomeDir:  syncHome,
+		NoListen: true,
+	}
+	for _, addr := range links.addrs {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--connect="+addr)
 	}
 	profile := opts.profile
 	if profile == "" && (opts.cpuProfile != "" || opts.heapProfile != "") {
@@ -261,6 +287,11 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		blocks:  int(info.DAGBlocks - 1),
 		txs:     info.Txs,
 		peakRSS: rss,
+	}
+	if opts.wan() {
+		res.wireBytes = links.bytesDown()
+		res.linkBound = linkBound(res.wireBytes, opts)
+		fmt.Fprintf(stderr, "soterbench: MB carried to the syncing node per link: %s\n", links.perLink())
 	}
 	// The CPU time the syncing node got tells a slow node from a busy
 	// machine; it includes the node's start-up, which is small.
