@@ -18,7 +18,8 @@ func fakeSources() Sources {
 		},
 		Sync: func() SyncStats {
 			return SyncStats{InSyncMode: true, Progress: 25, BlocksPerSecond: 812.5, PeerMaxHeight: 1_000_000,
-				BlocksInFlight: 64, BlocksQueued: 10}
+				BlocksInFlight: 64, BlocksQueued: 10,
+				Peers: []PeerInFlight{{Addr: "10.0.0.1:18931", Blocks: 40, Txs: 3}, {Addr: "10.0.0.2:18931", Blocks: 24}}}
 		},
 		Peers: func() PeerStats {
 			return PeerStats{Inbound: 5, Outbound: 8, BytesRecv: 1 << 30, BytesSent: 12345,
@@ -94,6 +95,9 @@ func TestScrape(t *testing.T) {
 		"soterd_sync_blocks_per_second 812.5",
 		"soterd_sync_peer_max_height 1e+06",
 		"soterd_sync_blocks_in_flight 64",
+		`soterd_sync_peer_blocks_in_flight{peer="10.0.0.1:18931"} 40`,
+		`soterd_sync_peer_blocks_in_flight{peer="10.0.0.2:18931"} 24`,
+		`soterd_sync_peer_txs_in_flight{peer="10.0.0.1:18931"} 3`,
 		"soterd_sync_blocks_queued 10",
 		`soterd_peers{direction="inbound"} 5`,
 		`soterd_peers{direction="outbound"} 8`,

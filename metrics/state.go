@@ -50,6 +50,18 @@ type SyncStats struct {
 	// be requested.
 	BlocksInFlight int
 	BlocksQueued   int
+
+	// Peers are the peers with requests outstanding: what each has been
+	// asked for and has not delivered.
+	Peers []PeerInFlight
+}
+
+// PeerInFlight is what one peer has been asked for and not delivered; Addr
+// (host:port) labels it. Only connected peers with requests outstanding
+// appear, so the label values are bounded by the connection limits.
+type PeerInFlight struct {
+	Addr        string
+	Blocks, Txs int
 }
 
 // PeerStats describe the peers and the traffic with them since start,
@@ -90,7 +102,7 @@ type stateCollector struct {
 	dagBlocks, dagTips, dagMaxHeight, blueScore, orphans *prometheus.Desc
 
 	syncMode, syncCurrent, syncProgress, syncRate, peerMaxHeight *prometheus.Desc
-	inFlight, queued                                             *prometheus.Desc
+	inFlight, queued, peerBlocks, peerTxs                        *prometheus.Desc
 
 	peers, p2pBytes, p2pMsgs *prometheus.Desc
 
@@ -119,6 +131,10 @@ func newStateCollector(src Sources) *stateCollector {
 		peerMaxHeight: d("sync_peer_max_height", "Greatest max height a connected peer announced."),
 		inFlight:      d("sync_blocks_in_flight", "Blocks requested from peers and not received yet."),
 		queued:        d("sync_blocks_queued", "Blocks known to peers and waiting to be requested."),
+		peerBlocks: d("sync_peer_blocks_in_flight",
+			"Blocks requested from one peer and not received yet, for peers with requests outstanding.", "peer"),
+		peerTxs: d("sync_peer_txs_in_flight",
+			"Transactions requested from one peer and not received yet, for peers with requests outstanding.", "peer"),
 
 		peers:    d("peers", "Connected peers with a completed handshake, by direction.", "direction"),
 		p2pBytes: d("p2p_bytes_total", "Bytes exchanged with peers since start, by direction.", "direction"),
@@ -145,7 +161,7 @@ func newStateCollector(src Sources) *stateCollector {
 // Describe sends every descriptor.
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.dagBlocks, c.dagTips, c.dagMaxHeight, c.blueScore, c.orphans,
-		c.syncMode, c.syncCurrent, c.syncProgress, c.syncRate, c.peerMaxHeight, c.inFlight, c.queued,
+		c.syncMode, c.syncCurrent, c.syncProgress, c.syncRate, c.peerMaxHeight, c.inFlight, c.queued, c.peerBlocks, c.peerTxs,
 		c.peers, c.p2pBytes, c.p2pMsgs, c.mempoolTxs, c.mempoolBytes,
 		c.dbIO, c.dbWriteDelays, c.dbWriteDelay, c.dbPaused, c.dbCache, c.dbTables,
 		c.dbLevelTables, c.dbLevelSize, c.dbLevelIO, c.dbLevelCompaction} {
@@ -178,6 +194,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.peerMaxHeight, float64(s.PeerMaxHeight))
 		gauge(c.inFlight, float64(s.BlocksInFlight))
 		gauge(c.queued, float64(s.BlocksQueued))
+		for _, p := range s.Peers {
+			gauge(c.peerBlocks, float64(p.Blocks), p.Addr)
+			gauge(c.peerTxs, float64(p.Txs), p.Addr)
+		}
 	}
 	if c.src.Peers != nil {
 		s := c.src.Peers()

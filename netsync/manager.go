@@ -130,6 +130,14 @@ type Config struct {
 	OnFutureBlock func(p Peer, ahead time.Duration)
 }
 
+// PeerInFlight is what one peer has been asked for and has not delivered.
+type PeerInFlight struct {
+	ID     int32
+	Addr   string
+	Blocks int
+	Txs    int
+}
+
 // SyncState is a snapshot of the manager's state, for RPC.
 type SyncState struct {
 	// SyncPeerID is the sync peer's ID (zero when there is none) and
@@ -152,6 +160,10 @@ type SyncState struct {
 	// BlocksQueued those waiting to be requested.
 	BlocksInFlight int
 	BlocksQueued   int
+
+	// Peers holds, for each peer with blocks or transactions requested
+	// from it, what is in flight, by peer ID.
+	Peers []PeerInFlight
 
 	// Orphans is the size of the DAG's orphan pool.
 	Orphans int

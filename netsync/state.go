@@ -1,6 +1,10 @@
 package netsync
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // progressStats counts accepted and dropped blocks for the progress log and
 // the state snapshot. It belongs to the manager goroutine.
@@ -157,7 +161,12 @@ func (sm *SyncManager) updateState() {
 	for _, ps := range sm.peers {
 		s.BlocksInFlight += ps.inFlight
 		s.BlocksQueued += ps.queued
+		if ps.inFlight > 0 || len(ps.requestedTxs) > 0 {
+			s.Peers = append(s.Peers, PeerInFlight{ID: ps.id, Addr: ps.peer.Addr(),
+				Blocks: ps.inFlight, Txs: len(ps.requestedTxs)})
+		}
 	}
+	slices.SortFunc(s.Peers, func(a, b PeerInFlight) int { return cmp.Compare(a.ID, b.ID) })
 	s.Progress = percentDone(ourMax, sm.targetHeight(ourMax))
 	sm.state.Store(s)
 }

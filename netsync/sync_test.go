@@ -484,8 +484,10 @@ func TestProgressLog(t *testing.T) {
 	// Registered first, so it runs after the manager has stopped.
 	t.Cleanup(func() { UseLogger(btclog.Disabled) })
 
+	// Long enough that the download outlasts a few progress intervals
+	// (10 ms) even with parallel, pipelined requests.
 	remote := newFakeDAG()
-	remote.addChain(t, genesis.BlockHash(), 3000)
+	remote.addChain(t, genesis.BlockHash(), 20000)
 	local := newFakeDAG()
 	sm, n := testManager(t, local, nil, func(c *Config) {
 		c.ProgressInterval = 10 * time.Millisecond
@@ -496,7 +498,7 @@ func TestProgressLog(t *testing.T) {
 		return strings.Contains(out.String(), "blocks/s), max height") &&
 			strings.Contains(out.String(), "% done, ETA ")
 	})
-	if !strings.Contains(out.String(), "Left sync mode: 3000 blocks") {
+	if !strings.Contains(out.String(), "Left sync mode: 20000 blocks") {
 		t.Errorf("no sync summary in the log:\n%s", out.String())
 	}
 }

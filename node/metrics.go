@@ -7,6 +7,7 @@ import (
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/metrics"
+	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -119,6 +120,7 @@ func (n *Node) metricsSources() metrics.Sources {
 				PeerMaxHeight:   st.PeerMaxHeight,
 				BlocksInFlight:  st.BlocksInFlight,
 				BlocksQueued:    st.BlocksQueued,
+				Peers:           peersInFlight(st.Peers),
 			}
 		},
 		Peers: func() metrics.PeerStats { return n.server.peerStats() },
@@ -176,4 +178,16 @@ func (s *Server) peerStats() metrics.PeerStats {
 		}
 	}
 	return st
+}
+
+// peersInFlight converts the sync manager's per-peer requests for metrics.
+func peersInFlight(in []netsync.PeerInFlight) []metrics.PeerInFlight {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]metrics.PeerInFlight, len(in))
+	for i, p := range in {
+		out[i] = metrics.PeerInFlight{Addr: p.Addr, Blocks: p.Blocks, Txs: p.Txs}
+	}
+	return out
 }
