@@ -140,6 +140,10 @@ const (
 	// ErrBlockNotFound: a lookup named a block the DAG does not have.
 	ErrBlockNotFound = ErrorKind("ErrBlockNotFound")
 
+	// ErrBlockPruned: a lookup named a block whose body this pruned node
+	// has deleted; the block is in the DAG, its body is not.
+	ErrBlockPruned = ErrorKind("ErrBlockPruned")
+
 	// ErrCorruptState: the stored DAG state is inconsistent. This is our
 	// bug or a damaged disk, never a peer's doing.
 	ErrCorruptState = ErrorKind("ErrCorruptState")

@@ -147,8 +147,11 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	d.nodes.markDirty(x)
 	d.stateLock.Unlock()
 	d.nodes.flushDirty(batch)
+	stored := 0
 	if pd != nil && !pd.stored {
-		batch.Put(undoKey(pd.key), encodePastDiff(pd))
+		enc := encodePastDiff(pd)
+		batch.Put(undoKey(pd.key), enc)
+		stored = len(enc)
 		d.diffCache.put(pd.key, pd)
 	}
 	if status == statusValid && d.txIndex {
@@ -167,6 +170,9 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	d.nodes.clearDirty()
 	if pd != nil {
 		pd.stored = true
+	}
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
 	}
 	return nil
 }
@@ -197,7 +203,14 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	hash := node.hash
 	batch := d.batch
 	batch.Reset()
-	batch.Put(blockKey(&hash), block.Serialize())
+	// A block below the lowest retained height can never be validated
+	// (prune.go): its body is not kept.
+	stored := 0
+	if d.pruner == nil || node.height >= d.pruner.lowest.Load() {
+		body := block.Serialize()
+		batch.Put(blockKey(&hash), body)
+		stored = len(body)
+	}
 	d.nodes.flushDirty(batch)
 	batch.Put(heightKey(node.height, &hash), nil)
 	state := dagCounters{
@@ -221,6 +234,9 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.stateLock.Unlock()
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
+	}
 
 	log.Debugf("Kept block %s (height %d, blue score %d) below the finality point %s, "+
 		"without UTXO validation", hash, node.height, node.blueScore, fp.hash)

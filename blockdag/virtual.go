@@ -232,24 +232,34 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	// blocks.
 	batch := d.batch
 	batch.Reset()
-	batch.Put(blockKey(&hash), block.Serialize())
+	body := block.Serialize()
+	batch.Put(blockKey(&hash), body)
+	stored := len(body)
 	d.nodes.flushDirty(batch)
 	batch.Put(heightKey(node.height, &hash), nil)
 	var newDiffs []*pastDiff
+	putDiff := func(x *pastDiff) {
+		enc := encodePastDiff(x)
+		batch.Put(undoKey(x.key), enc)
+		stored += len(enc)
+		newDiffs = append(newDiffs, x)
+	}
 	if !pd.stored {
-		batch.Put(undoKey(pd.key), encodePastDiff(pd))
-		newDiffs = append(newDiffs, pd)
+		putDiff(pd)
 	}
 	for _, s := range added {
 		if !s.pd.stored && s.pd != pd {
-			batch.Put(undoKey(s.pd.key), encodePastDiff(s.pd))
-			newDiffs = append(newDiffs, s.pd)
+			putDiff(s.pd)
 		}
 	}
 	if vs != old {
 		if !vs.diff.stored && vs.diff != pd {
-			batch.Put(undoKey(vs.diff.key), encodePastDiff(vs.diff))
-			newDiffs = append(newDiffs, vs.diff)
+			putDiff(vs.diff)
+			if d.pruner != nil {
+				// No block may have these parents: the pruner
+				// finds the diff by the virtual's height.
+				batch.Put(pruneIndexKey(vs.height, vs.diff.key), nil)
+			}
 		}
 		d.utxo.commit(net.diff, batch)
 	}
@@ -262,7 +272,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		tips:        tips,
 	}
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&state)))
-	writeCommitment := d.sinceCommitment+1 >= commitmentInterval
+	writeCommitment := d.sinceCommitment+1 >= d.commitmentEvery
 	if writeCommitment {
 		batch.Put(commitmentKey, vs.commitmentRecord())
 	}
@@ -288,6 +298,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	} else {
 		d.sinceCommitment++
 	}
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
+	}
 	for _, x := range newDiffs {
 		x.stored = true
 	}
@@ -301,6 +314,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.virtual = vs
 	}
 	d.stateLock.Unlock()
+	if writeCommitment {
+		d.updatePruneLimit()
+	}
 
 	log.Debugf("Accepted block %s (height %d, blue score %d)", hash, node.height, node.blueScore)
 	notes := []*Notification{{

@@ -33,6 +33,7 @@ const (
 	BucketOrder        Bucket = 0x09 // selected chain position -> chain block, order position, blue score
 	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
 	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
+	BucketPrune        Bucket = 0x0c // height|past key -> nothing: the virtual past diffs a pruned node deletes by height
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The

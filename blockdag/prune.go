@@ -1,0 +1,574 @@
+package blockdag
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/soterdag/soterd/database"
+	"github.com/soterdag/soterd/wire"
+)
+
+// Pruning deletes the block bodies and past diffs that consensus can never
+// read again, oldest heights first, while the retained ones take more than
+// Config.PruneBytes. What stays: the UTXO set, every node record, the
+// selected chain and the height index, and the bodies and past diffs of
+// every height from the prune limit up.
+//
+// The prune limit is the height of the virtual's chain block with the
+// highest blue score at most blueScore(F) - pruneDepthBelowFinality, F the
+// finality point. Nothing at a lower height is read again (docs/consensus.md,
+// "Pruning", gives the argument): a block whose chain misses F gets no UTXO
+// validation; one whose chain holds F merges only blocks that have its merge
+// depth root on their chains, and the pending blocks it merges merge only
+// blocks that have their own roots on theirs, so every body and past diff
+// that validating it, moving the virtual or reorganising reads belongs to a
+// block with the limit block in its past, which has a greater height.
+//
+// The limit is taken only when the commitment record is written, from the
+// finality point of that moment: the commitment replay after a crash moves
+// from the current virtual to the committed one, which never leaves the
+// part of the chain above the committed virtual's finality point, so it
+// reads no past diff below the limit either.
+
+// pruneDepthBelowFinality is how far, in blue score, the prune limit stays
+// below the finality point: two merge depths (a block's merge depth root,
+// then the roots of the pending blocks it merges) plus a chain step of slack
+// for each, since a chain step adds up to K+1 blue score.
+func pruneDepthBelowFinality(p *Params) uint64 {
+	return 2*p.MergeDepth + 2*(uint64(p.K)+1)
+}
+
+// minRetainedBlockBytes is the least a block adds to the retained data: the
+// body of a one-parent block with only a coinbase (about 190 bytes) and its
+// past diff (about 150). The pruning minimum counts every block of the
+// window at this size; bigger blocks make the window take more, and the
+// window is always kept.
+const minRetainedBlockBytes = 340
+
+// MinPruneBytes returns the smallest Config.PruneBytes a network accepts:
+// the bodies and past diffs of the blocks from the prune limit to the tips
+// (FinalityDepth plus pruneDepthBelowFinality of blue score), counted at
+// minRetainedBlockBytes each.
+func MinPruneBytes(p *Params) uint64 {
+	return (p.FinalityDepth + pruneDepthBelowFinality(p)) * minRetainedBlockBytes
+}
+
+// MinPruneMiB returns MinPruneBytes rounded up to a MiB, the unit of
+// soterd's --prune.
+func MinPruneMiB(p *Params) uint64 {
+	return (MinPruneBytes(p) + 1<<20 - 1) >> 20
+}
+
+// Pruning sizes.
+const (
+	// pruneBatchKeys bounds the deletions of one pruning batch, so a batch
+	// stays small for LevelDB and a stop waits for at most one.
+	pruneBatchKeys = 4096
+
+	// pruneIdlePause is the pause between two pruning batches, which
+	// leaves the disk to block processing.
+	pruneIdlePause = time.Millisecond
+)
+
+// pruneKey is the record of the lowest retained height.
+var pruneKey = database.Key(database.BucketVirtual, []byte("pruned"))
+
+// BucketPrune: key bucket 0x0c | height uint32 big-endian | past key 32;
+// value empty. With pruning on, the writer adds one for every past diff of
+// the virtual it stores, so the pruner finds the diffs that no block's
+// parent set names.
+func pruneIndexKey(height uint32, key wire.Hash) []byte {
+	k := make([]byte, 1+4+wire.HashSize)
+	k[0] = byte(database.BucketPrune)
+	binary.BigEndian.PutUint32(k[1:], height)
+	copy(k[5:], key[:])
+	return k
+}
+
+// prunePrefix returns the first key of a height in BucketPrune.
+func prunePrefix(height uint32) []byte {
+	k := make([]byte, 1+4)
+	k[0] = byte(database.BucketPrune)
+	binary.BigEndian.PutUint32(k[1:], height)
+	return k
+}
+
+// The pruned record, BucketVirtual "pruned", rewritten by every pruning
+// batch:
+//
+//	field         type               size
+//	lowest        uint32 big-endian  4   lowest height whose bodies and past diffs are kept
+//
+// A store without it was never pruned.
+func encodePruneRecord(lowest uint32) []byte {
+	return binary.BigEndian.AppendUint32(nil, lowest)
+}
+
+// decodePruneRecord decodes the pruned record; only its exact size is
+// canonical.
+func decodePruneRecord(b []byte) (uint32, error) {
+	if len(b) != 4 {
+		return 0, ruleError(ErrCorruptState, fmt.Sprintf(
+			"the pruned record has %d bytes, want 4", len(b)))
+	}
+	return binary.BigEndian.Uint32(b), nil
+}
+
+// readPruneRecord returns the lowest retained height, 0 for a store never
+// pruned.
+func readPruneRecord(db *database.DB) (uint32, error) {
+	b, err := db.Get(pruneKey)
+	if err != nil {
+		if errors.Is(err, database.ErrNotFound) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("read the pruned record: %w", err)
+	}
+	return decodePruneRecord(b)
+}
+
+// PruneInfo describes what a node keeps.
+type PruneInfo struct {
+	// Pruned is true when pruning is on.
+	Pruned bool
+
+	// TargetBytes is Config.PruneBytes (0 when pruning is off).
+	TargetBytes uint64
+
+	// LowestHeight is the lowest height whose block bodies are kept; 0
+	// on a store never pruned.
+	LowestHeight uint32
+
+	// RetainedBytes estimates the retained bodies and past diffs; 0 until
+	// the pruner has measured them after a start, and when pruning is off.
+	RetainedBytes uint64
+}
+
+// PruneInfo returns what the node keeps. It is safe for concurrent access.
+func (d *BlockDAG) PruneInfo() PruneInfo {
+	if d.pruner == nil {
+		return PruneInfo{LowestHeight: d.prunedBelow}
+	}
+	info := PruneInfo{
+		Pruned:       true,
+		TargetBytes:  d.pruner.target,
+		LowestHeight: d.pruner.lowest.Load(),
+	}
+	if r := d.pruner.retained.Load(); r > 0 {
+		info.RetainedBytes = uint64(r)
+	}
+	return info
+}
+
+// prunedError returns the error for a block below the lowest retained
+// height.
+func prunedError(hash *wire.Hash, height, lowest uint32) error {
+	return ruleError(ErrBlockPruned, fmt.Sprintf("block %s at height %d was pruned: "+
+		"this node keeps block bodies from height %d up (--prune); ask an archive node",
+		hash, height, lowest))
+}
+
+// pruner is the goroutine that deletes old bodies and past diffs. It owns
+// its tally; the writer hands it prune limits on limitCh (newest wins) and
+// reports the bytes it stores through noteStored.
+type pruner struct {
+	d      *BlockDAG
+	target uint64
+
+	limitCh chan uint32
+	flushCh chan chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
+	stop    sync.Once
+
+	// lowest is the lowest retained height, written by the pruner after
+	// each batch and read by the writer and the read API.
+	lowest atomic.Uint32
+	// stored counts the bytes of bodies and past diffs the writer stored
+	// since the start; the pruner adds what it stored since its last look
+	// to its tally.
+	stored atomic.Int64
+	// retained is the tally, published for PruneInfo (-1 before the
+	// first measurement).
+	retained atomic.Int64
+
+	// Owned by the goroutine: the tally of retained bytes, whether it
+	// was measured, and the writer's count it includes.
+	measured    bool
+	tally, seen int64
+}
+
+// newPruner returns a pruner for d, not started.
+func newPruner(d *BlockDAG, target uint64, lowest uint32) *pruner {
+	p := &pruner{
+		d:       d,
+		target:  target,
+		limitCh: make(chan uint32, 1),
+		flushCh: make(chan chan struct{}),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	p.lowest.Store(lowest)
+	p.retained.Store(-1)
+	return p
+}
+
+// start runs the pruner goroutine.
+func (p *pruner) start() {
+	go p.run()
+}
+
+// close stops the goroutine and waits for it; a batch under way finishes
+// first. Safe to call more than once.
+func (p *pruner) close() {
+	p.stop.Do(func() { close(p.quit) })
+	<-p.done
+}
+
+// setLimit hands the pruner a new prune limit, replacing one it has not
+// taken yet. It never blocks.
+func (p *pruner) setLimit(h uint32) {
+	for {
+		select {
+		case p.limitCh <- h:
+			return
+		default:
+		}
+		select {
+		case <-p.limitCh:
+		default:
+		}
+	}
+}
+
+// noteStored records bytes of bodies and past diffs the writer stored.
+func (p *pruner) noteStored(n int) {
+	p.stored.Add(int64(n))
+}
+
+// flush waits until the pruner has worked on the limit it was last given;
+// tests use it.
+func (p *pruner) flush() {
+	ack := make(chan struct{})
+	select {
+	case p.flushCh <- ack:
+	case <-p.done:
+		return
+	}
+	select {
+	case <-ack:
+	case <-p.done:
+	}
+}
+
+// run is the pruner goroutine.
+func (p *pruner) run() {
+	defer close(p.done)
+	for {
+		select {
+		case <-p.quit:
+			return
+		case limit := <-p.limitCh:
+			if !p.work(limit) {
+				return
+			}
+		case ack := <-p.flushCh:
+			select {
+			case limit := <-p.limitCh:
+				if !p.work(limit) {
+					return
+				}
+			default:
+			}
+			close(ack)
+		}
+	}
+}
+
+// work prunes up to limit; it returns false when the pruner must stop.
+func (p *pruner) work(limit uint32) bool {
+	if !p.measured {
+		var err error
+		if p.tally, p.seen, err = p.measure(); err != nil {
+			if !errors.Is(err, errPrunerStopped) {
+				log.Errorf("Pruning stopped: measuring the retained blocks: %v", err)
+			}
+			return false
+		}
+		p.measured = true
+	}
+	now := p.stored.Load()
+	p.tally += now - p.seen
+	p.seen = now
+	p.retained.Store(p.tally)
+	if err := p.pruneTo(limit, &p.tally); err != nil {
+		if !errors.Is(err, errPrunerStopped) {
+			log.Errorf("Pruning stopped: %v", err)
+		}
+		return false
+	}
+	p.retained.Store(p.tally)
+	return true
+}
+
+// errPrunerStopped ends a pruner's work when the DAG closes.
+var errPrunerStopped = errors.New("pruner stopped")
+
+// stopped reports whether the pruner was told to stop.
+func (p *pruner) stopped() bool {
+	select {
+	case <-p.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// measure adds up the retained bodies and past diffs, from the lowest
+// retained height up, once after a start; it returns the tally and the
+// writer's stored count it includes. The iterator reads a snapshot taken
+// under the state lock, when no batch is being written, so every block is
+// counted exactly once: in the snapshot or in the writer's count after it.
+func (p *pruner) measure() (int64, int64, error) {
+	start := time.Now()
+	d := p.d
+	d.stateLock.RLock()
+	seen := p.stored.Load()
+	it := d.db.NewRangeIterator(heightPrefix(p.lowest.Load()),
+		[]byte{byte(database.BucketHeights) + 1})
+	vit := d.db.NewRangeIterator(prunePrefix(p.lowest.Load()),
+		[]byte{byte(database.BucketPrune) + 1})
+	d.stateLock.RUnlock()
+	defer it.Release()
+	defer vit.Release()
+
+	var tally int64
+	var count int
+	seenKeys := make(map[wire.Hash]struct{})
+	diffSize := func(key wire.Hash) error {
+		if _, ok := seenKeys[key]; ok {
+			return nil
+		}
+		seenKeys[key] = struct{}{}
+		b, err := d.db.Get(undoKey(key))
+		if err != nil {
+			if errors.Is(err, database.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		tally += int64(len(b))
+		return nil
+	}
+	lastHeight := uint32(0)
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+4+wire.HashSize {
+			return 0, 0, ruleError(ErrCorruptState, "a height index key has the wrong size")
+		}
+		height := binary.BigEndian.Uint32(k[1:])
+		if height != lastHeight {
+			// Blocks sharing a past diff share their parents, so
+			// their height: the set of one height is enough.
+			clear(seenKeys)
+			lastHeight = height
+		}
+		n, err := loadNode(d.db, wire.Hash(k[5:]))
+		if err != nil {
+			return 0, 0, err
+		}
+		if n == nil {
+			return 0, 0, ruleError(ErrCorruptState, fmt.Sprintf(
+				"block %x of the height index has no node record", k[5:]))
+		}
+		tally += int64(n.size)
+		if err := diffSize(n.pastKey); err != nil {
+			return 0, 0, err
+		}
+		if count++; count%4096 == 0 && p.stopped() {
+			return 0, 0, errPrunerStopped
+		}
+	}
+	if err := it.Err(); err != nil {
+		return 0, 0, err
+	}
+	// The virtual's diffs whose parent set no block has. Those that one
+	// has were counted above: skip them by their key.
+	clear(seenKeys)
+	for vit.Next() {
+		k := vit.Key()
+		if len(k) != 1+4+wire.HashSize {
+			return 0, 0, ruleError(ErrCorruptState, "a prune index key has the wrong size")
+		}
+		key := wire.Hash(k[5:])
+		if has, err := d.hasBlockWithPastKey(binary.BigEndian.Uint32(k[1:]), key); err != nil {
+			return 0, 0, err
+		} else if !has {
+			if err := diffSize(key); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	if err := vit.Err(); err != nil {
+		return 0, 0, err
+	}
+	log.Infof("Measured the retained blocks in %v: %d MiB from height %d up (prune target %d MiB)",
+		time.Since(start).Round(time.Millisecond), tally>>20, p.lowest.Load(), p.target>>20)
+	return tally, seen, nil
+}
+
+// hasBlockWithPastKey reports whether a block at the given height has the
+// given past key.
+func (d *BlockDAG) hasBlockWithPastKey(height uint32, key wire.Hash) (bool, error) {
+	it := d.db.NewIterator(heightPrefix(height))
+	defer it.Release()
+	for it.Next() {
+		n, err := loadNode(d.db, wire.Hash(it.Key()[5:]))
+		if err != nil {
+			return false, err
+		}
+		if n != nil && n.pastKey == key {
+			return true, nil
+		}
+	}
+	return false, it.Err()
+}
+
+// pruneTo deletes heights from the lowest retained one up, below limit,
+// while the tally is above the target, in batches of at most
+// pruneBatchKeys deletions that end on a whole height. Each batch writes
+// the new lowest height with its deletions, so a crash leaves the store as
+// it was after some batch.
+func (p *pruner) pruneTo(limit uint32, tally *int64) error {
+	d := p.d
+	start := time.Now()
+	from := p.lowest.Load()
+	for p.lowest.Load() < limit && *tally > int64(p.target) {
+		if p.stopped() {
+			return errPrunerStopped
+		}
+		lowest := p.lowest.Load()
+		batch := d.db.NewBatch()
+		var freed int64
+		next := lowest
+		for next < limit && batch.Len() < pruneBatchKeys && *tally-freed > int64(p.target) {
+			n, err := p.deleteHeight(batch, next)
+			if err != nil {
+				return err
+			}
+			freed += n
+			next++
+		}
+		batch.Put(pruneKey, encodePruneRecord(next))
+		if err := d.db.Write(batch); err != nil {
+			return fmt.Errorf("write a pruning batch: %w", err)
+		}
+		p.lowest.Store(next)
+		*tally -= freed
+		p.retained.Store(*tally)
+		time.Sleep(pruneIdlePause)
+	}
+	if to := p.lowest.Load(); to != from {
+		log.Infof("Pruned heights %d to %d in %v: %d MiB retained (target %d MiB)",
+			from, to-1, time.Since(start).Round(time.Millisecond), *tally>>20, p.target>>20)
+	}
+	return nil
+}
+
+// deleteHeight adds the deletions of one height to batch: the bodies of its
+// blocks, their past diffs and the virtual's past diffs at that height. It
+// returns the bytes they held.
+func (p *pruner) deleteHeight(batch *database.Batch, height uint32) (int64, error) {
+	d := p.d
+	var freed int64
+	keys := make(map[wire.Hash]struct{})
+	it := d.db.NewIterator(heightPrefix(height))
+	for it.Next() {
+		h := wire.Hash(it.Key()[5:])
+		n, err := loadNode(d.db, h)
+		if err != nil {
+			it.Release()
+			return 0, err
+		}
+		if n == nil {
+			it.Release()
+			return 0, ruleError(ErrCorruptState, fmt.Sprintf(
+				"block %s of the height index has no node record", h))
+		}
+		if ok, err := d.db.Has(blockKey(&h)); err != nil {
+			it.Release()
+			return 0, err
+		} else if ok {
+			freed += int64(n.size)
+			batch.Delete(blockKey(&h))
+		}
+		keys[n.pastKey] = struct{}{}
+	}
+	err := it.Err()
+	it.Release()
+	if err != nil {
+		return 0, err
+	}
+	vit := d.db.NewIterator(prunePrefix(height))
+	for vit.Next() {
+		keys[wire.Hash(vit.Key()[5:])] = struct{}{}
+		batch.Delete(vit.Key())
+	}
+	err = vit.Err()
+	vit.Release()
+	if err != nil {
+		return 0, err
+	}
+	for key := range keys {
+		b, err := d.db.Get(undoKey(key))
+		if err != nil {
+			if errors.Is(err, database.ErrNotFound) {
+				continue
+			}
+			return 0, err
+		}
+		freed += int64(len(b))
+		batch.Delete(undoKey(key))
+	}
+	return freed, nil
+}
+
+// pruneLimit returns the prune limit for the finality point at chain
+// position fpos, or 0 while the DAG is too shallow to prune. The process
+// lock must be held.
+func (d *BlockDAG) pruneLimit(fpos uint64) (uint32, error) {
+	e, err := d.chain.get(fpos)
+	if err != nil {
+		return 0, err
+	}
+	depth := pruneDepthBelowFinality(d.params)
+	if e.blueScore <= depth {
+		return 0, nil
+	}
+	n, err := d.chainBlockAtBlueScore(e.blueScore - depth)
+	if err != nil {
+		return 0, err
+	}
+	return n.height, nil
+}
+
+// updatePruneLimit hands the pruner the limit for the current finality
+// point. The process lock must be held, and the commitment record must
+// belong to the current virtual (see the top of this file).
+func (d *BlockDAG) updatePruneLimit() {
+	if d.pruner == nil {
+		return
+	}
+	limit, err := d.pruneLimit(d.finalityPos)
+	if err != nil {
+		log.Errorf("Finding the prune limit: %v", err)
+		return
+	}
+	if limit > 0 {
+		d.pruner.setLimit(limit)
+	}
+}
