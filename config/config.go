@@ -132,6 +132,10 @@ const (
 	MinDBCacheMiB     = 32
 	MaxDBCacheMiB     = 65536
 
+	// MaxPruneMiB bounds --prune (a petabyte): a larger target is an
+	// archive node in all but name.
+	MaxPruneMiB = 1 << 30
+
 	// DefaultProfileHost is where the profiling server listens when
 	// --profile gives only a port: profiles reveal memory contents, so
 	// they are not served beyond the host unless asked for.
@@ -210,6 +214,7 @@ type Config struct {
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
+	Prune           int    `long:"prune" description:"Delete old block bodies and past diffs once they take more than this many MiB, keeping at least the finality window (0, the default, keeps every block: an archive node; the least accepted is 31 on mainnet and testnet, 7 on regtest and simnet; not with --txindex)"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`

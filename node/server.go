@@ -140,6 +140,11 @@ type Config struct {
 	// server's getrawtransaction finds any transaction in a stored block.
 	TxIndex bool
 
+	// PruneBytes prunes the DAG's store to about this many bytes of
+	// block bodies and past diffs (blockdag.Config.PruneBytes); zero
+	// keeps every block.
+	PruneBytes uint64
+
 	// TimeSource returns the current time; nil means time.Now.
 	TimeSource func() time.Time
 
@@ -268,7 +273,8 @@ func New(cfg *Config) (*Server, error) {
 	}
 
 	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes})
+		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes,
+		PruneBytes: c.PruneBytes})
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}

@@ -186,6 +186,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanTxs:      cfg.MaxOrphanTxs,
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
+			PruneBytes:        uint64(cfg.Prune) << 20,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
 		},
