@@ -1,9 +1,11 @@
 package blockdag
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand"
+	"os"
 	"strings"
 	"testing"
 
@@ -245,4 +247,38 @@ func FuzzDecodePruneRecord(f *testing.F) {
 			t.Fatalf("round trip: %x -> %d -> %x", b, h, got)
 		}
 	})
+}
+
+// TestPruneCrash is the crash test with pruning on: children that prune
+// every few blocks are killed at random points, and every reopened store
+// must match the reference and hold the body of every block from its
+// lowest retained height up and none below.
+func TestPruneCrash(t *testing.T) {
+	if os.Getenv(crashDirEnv) != "" {
+		t.Skip("child process")
+	}
+	pruned := false
+	crashEpisodes(t, true, func(d *BlockDAG) error {
+		lowest := d.PruneInfo().LowestHeight
+		pruned = pruned || lowest > 0
+		it := d.db.NewIterator([]byte{byte(database.BucketHeights)})
+		defer it.Release()
+		for it.Next() {
+			k := it.Key()
+			height := binary.BigEndian.Uint32(k[1:])
+			h := wire.Hash(k[5:])
+			have, err := d.db.Has(blockKey(&h))
+			if err != nil {
+				return err
+			}
+			if have != (height >= lowest) {
+				return fmt.Errorf("block %s at height %d: body stored %v, lowest retained height %d",
+					h, height, have, lowest)
+			}
+		}
+		return it.Err()
+	})
+	if !pruned {
+		t.Fatal("no reopened store was pruned")
+	}
 }
