@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +50,8 @@ type ibdOptions struct {
 	cpuProfile         string
 	profileSeconds     int
 	heapProfile        string
+	// prune is the syncing node's --prune (MiB, 0 for an archive node).
+	prune int
 }
 
 // ibdResult is the outcome of one measured download.
@@ -63,6 +66,11 @@ type ibdResult struct {
 	// load average at the end.
 	cpuSeconds float64
 	loadAvg    string
+
+	// dataBytes is the size of the syncing node's data directory at the
+	// end, and lowest its lowest retained height (getdaginfo).
+	dataBytes uint64
+	lowest    uint32
 }
 
 // cmdIBD measures the initial block download of a fresh soterd from another
@@ -80,6 +88,7 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
 		"soterbench built it (a DAG under older consensus rules then fails the run instead of being rebuilt)")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
+	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
@@ -102,6 +111,10 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if opts.timeout <= 0 {
 		return usageError{fmt.Sprintf("-timeout must be positive, got %v", opts.timeout)}
+	}
+	if min := int(blockdag.MinPruneMiB(params)); opts.prune != 0 && opts.prune < min {
+		return usageError{fmt.Sprintf("-prune must be 0 or at least %d on %s, got %d",
+			min, params.Name, opts.prune)}
 	}
 	if opts.profileSeconds < 1 || opts.profileSeconds > maxProfileSeconds {
 		return usageError{fmt.Sprintf("-profileseconds must be in 1..%d, got %d",
@@ -127,8 +140,30 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			res.cpuSeconds, res.cpuSeconds/res.seconds, res.loadAvg,
 			float64(res.blocks)/res.cpuSeconds, float64(res.txs)/res.cpuSeconds)
 	}
+	fmt.Fprintf(stderr, "soterbench: the syncing node's data directory holds %.1f MiB "+
+		"(prune %d MiB, lowest retained height %d)\n",
+		float64(res.dataBytes)/bytesPerMiB, opts.prune, res.lowest)
 	fmt.Fprintln(stdout, formatIBD(&opts, res))
 	return nil
+}
+
+// dirBytes returns the total size of the files under dir.
+func dirBytes(dir string) (uint64, error) {
+	var n uint64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += uint64(info.Size())
+		}
+		return nil
+	})
+	return n, err
 }
 
 // formatIBD returns the result line.
@@ -186,6 +221,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		NoListen:  true,
 		ExtraArgs: []string{"--connect=" + source.P2PAddr()},
 	}
+	if opts.prune > 0 {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, fmt.Sprintf("--prune=%d", opts.prune))
+	}
 	profile := opts.profile
 	if profile == "" && (opts.cpuProfile != "" || opts.heapProfile != "") {
 		if profile, err = freeLoopbackAddr(); err != nil {
@@ -224,6 +262,12 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		res.cpuSeconds = cpu.Seconds()
 	}
 	res.loadAvg = loadAverage()
+	if got, err := syncer.GetDAGInfo(); err == nil {
+		res.lowest = got.LowestRetainedHeight
+	}
+	if res.dataBytes, err = dirBytes(syncHome); err != nil {
+		return nil, fmt.Errorf("size of the syncing node's home: %w", err)
+	}
 	// The heap profile is taken after the figures, so its own cost is
 	// not in them.
 	if opts.heapProfile != "" {
