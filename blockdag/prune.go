@@ -200,6 +200,8 @@ type pruner struct {
 	// was measured, and the writer's count it includes.
 	measured    bool
 	tally, seen int64
+	// garbage counts the bytes deleted since the last compaction.
+	garbage int64
 }
 
 // newPruner returns a pruner for d, not started.
@@ -305,14 +307,44 @@ func (p *pruner) work(limit uint32) bool {
 	p.tally += now - p.seen
 	p.seen = now
 	p.retained.Store(p.tally)
-	if err := p.pruneTo(limit, &p.tally); err != nil {
+	before := p.tally
+	err := p.pruneTo(limit, &p.tally)
+	p.garbage += before - p.tally
+	if err != nil {
 		if !errors.Is(err, errPrunerStopped) {
 			log.Errorf("Pruning stopped: %v", err)
 		}
 		return false
 	}
 	p.retained.Store(p.tally)
+	if p.garbage > 0 && p.garbage >= p.tally/compactFraction {
+		p.compact()
+	}
 	return true
+}
+
+// compactFraction sets when the pruner compacts: once the bytes deleted
+// since the last compaction reach 1/compactFraction of those retained.
+// LevelDB keeps deleted records, and tombstones for them, until a
+// compaction reaches the last level, which for keys spread by hash over
+// the whole bucket can take as long as the store takes to double; a
+// compaction rewrites about the retained bytes, so doing it each time a
+// quarter of them was deleted costs a bounded multiple of what is written,
+// and keeps the disk within a quarter of the retained data.
+const compactFraction = 4
+
+// compact compacts the buckets the pruner deletes from.
+func (p *pruner) compact() {
+	start := time.Now()
+	for _, b := range []database.Bucket{database.BucketBlocks, database.BucketUndo, database.BucketPrune} {
+		if err := p.d.db.CompactPrefix([]byte{byte(b)}); err != nil {
+			log.Warnf("Compacting the pruned store: %v", err)
+			return
+		}
+	}
+	log.Debugf("Compacted %d MiB of pruned records in %v", p.garbage>>20,
+		time.Since(start).Round(time.Millisecond))
+	p.garbage = 0
 }
 
 // errPrunerStopped ends a pruner's work when the DAG closes.
@@ -439,10 +471,10 @@ func (d *BlockDAG) hasBlockWithPastKey(height uint32, key wire.Hash) (bool, erro
 }
 
 // pruneTo deletes heights from the lowest retained one up, below limit,
-// while the tally is above the target, in batches of at most
-// pruneBatchKeys deletions that end on a whole height. Each batch writes
-// the new lowest height with its deletions, so a crash leaves the store as
-// it was after some batch.
+// while the tally is above the target, in batches of about pruneBatchKeys
+// deletions that end on a whole height. Each batch writes the new lowest
+// height with its deletions, so a crash leaves the store as it was after
+// some batch.
 func (p *pruner) pruneTo(limit uint32, tally *int64) error {
 	d := p.d
 	start := time.Now()
@@ -451,17 +483,10 @@ func (p *pruner) pruneTo(limit uint32, tally *int64) error {
 		if p.stopped() {
 			return errPrunerStopped
 		}
-		lowest := p.lowest.Load()
 		batch := d.db.NewBatch()
-		var freed int64
-		next := lowest
-		for next < limit && batch.Len() < pruneBatchKeys && *tally-freed > int64(p.target) {
-			n, err := p.deleteHeight(batch, next)
-			if err != nil {
-				return err
-			}
-			freed += n
-			next++
+		next, freed, err := p.fillBatch(batch, p.lowest.Load(), limit, *tally)
+		if err != nil {
+			return err
 		}
 		batch.Put(pruneKey, encodePruneRecord(next))
 		if err := d.db.Write(batch); err != nil {
@@ -479,24 +504,72 @@ func (p *pruner) pruneTo(limit uint32, tally *int64) error {
 	return nil
 }
 
-// deleteHeight adds the deletions of one height to batch: the bodies of its
-// blocks, their past diffs and the virtual's past diffs at that height. It
-// returns the bytes they held.
-func (p *pruner) deleteHeight(batch *database.Batch, height uint32) (int64, error) {
+// fillBatch adds to batch the deletions of whole heights from lowest up,
+// below limit, until the batch holds pruneBatchKeys deletions or the tally
+// less what they free is within the target: the bodies of the heights'
+// blocks, their past diffs and the virtual's past diffs at those heights.
+// It returns the new lowest height and the bytes freed. One iterator walks
+// the heights, since opening one per height costs more than the reads.
+func (p *pruner) fillBatch(batch *database.Batch, lowest, limit uint32, tally int64) (uint32, int64, error) {
 	d := p.d
 	var freed int64
 	keys := make(map[wire.Hash]struct{})
-	it := d.db.NewIterator(heightPrefix(height))
+	// deleteDiffs deletes the past diffs collected for one height.
+	deleteDiffs := func() error {
+		for key := range keys {
+			b, err := d.db.Get(undoKey(key))
+			if err != nil {
+				if errors.Is(err, database.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			freed += int64(len(b))
+			batch.Delete(undoKey(key))
+		}
+		clear(keys)
+		return nil
+	}
+
+	// The virtual's diffs of the heights this batch can reach.
+	vit := d.db.NewRangeIterator(prunePrefix(lowest), prunePrefix(limit))
+	defer vit.Release()
+	vnext := vit.Next()
+
+	it := d.db.NewRangeIterator(heightPrefix(lowest), heightPrefix(limit))
+	defer it.Release()
+	next := lowest
+	current := lowest
 	for it.Next() {
-		h := wire.Hash(it.Key()[5:])
+		k := it.Key()
+		if len(k) != 1+4+wire.HashSize {
+			return 0, 0, ruleError(ErrCorruptState, "a height index key has the wrong size")
+		}
+		height := binary.BigEndian.Uint32(k[1:])
+		if height != current {
+			// current is complete: add its virtual diffs, then stop
+			// here if the batch is full or enough is freed.
+			for vnext && binary.BigEndian.Uint32(vit.Key()[1:]) <= current {
+				keys[wire.Hash(vit.Key()[5:])] = struct{}{}
+				batch.Delete(vit.Key())
+				vnext = vit.Next()
+			}
+			if err := deleteDiffs(); err != nil {
+				return 0, 0, err
+			}
+			next = current + 1
+			if batch.Len() >= pruneBatchKeys || tally-freed <= int64(p.target) {
+				return next, freed, nil
+			}
+			current = height
+		}
+		h := wire.Hash(k[5:])
 		n, err := loadNode(d.db, h)
 		if err != nil {
-			it.Release()
-			return 0, err
+			return 0, 0, err
 		}
 		if n == nil {
-			it.Release()
-			return 0, ruleError(ErrCorruptState, fmt.Sprintf(
+			return 0, 0, ruleError(ErrCorruptState, fmt.Sprintf(
 				"block %s of the height index has no node record", h))
 		}
 		// Every block from the lowest retained height up has its
@@ -505,33 +578,24 @@ func (p *pruner) deleteHeight(batch *database.Batch, height uint32) (int64, erro
 		batch.Delete(blockKey(&h))
 		keys[n.pastKey] = struct{}{}
 	}
-	err := it.Err()
-	it.Release()
-	if err != nil {
-		return 0, err
+	if err := it.Err(); err != nil {
+		return 0, 0, err
 	}
-	vit := d.db.NewIterator(prunePrefix(height))
-	for vit.Next() {
+	// The iterator ended: the last height is complete too, and so is
+	// every height below limit (heights are contiguous, but the limit
+	// may follow a gap only a later block fills: stop at limit).
+	for vnext {
 		keys[wire.Hash(vit.Key()[5:])] = struct{}{}
 		batch.Delete(vit.Key())
+		vnext = vit.Next()
 	}
-	err = vit.Err()
-	vit.Release()
-	if err != nil {
-		return 0, err
+	if err := vit.Err(); err != nil {
+		return 0, 0, err
 	}
-	for key := range keys {
-		b, err := d.db.Get(undoKey(key))
-		if err != nil {
-			if errors.Is(err, database.ErrNotFound) {
-				continue
-			}
-			return 0, err
-		}
-		freed += int64(len(b))
-		batch.Delete(undoKey(key))
+	if err := deleteDiffs(); err != nil {
+		return 0, 0, err
 	}
-	return freed, nil
+	return limit, freed, nil
 }
 
 // pruneLimit returns the prune limit for the finality point at chain
