@@ -424,11 +424,14 @@ func (d *BlockDAG) initGenesis() error {
 	update := &chainUpdate{added: []chainEntry{{hash: hash}}}
 
 	batch := d.db.NewBatch()
-	batch.Put(blockKey(&hash), block.Serialize())
+	body := block.Serialize()
+	batch.Put(blockKey(&hash), body)
 	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(0, &hash), nil)
+	batch.Put(heightKey(0, &hash), d.heightValue(g, len(body)))
 	d.chain.write(update, batch)
-	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
+	enc := encodePastDiff(vpd)
+	batch.Put(undoKey(vpd.key), enc)
+	d.indexDiff(batch, vs.height, vpd.key, len(enc))
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&dagCounters{
 		blockCount: 1, chainLen: 1, tips: []wire.Hash{hash}})))

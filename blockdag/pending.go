@@ -152,6 +152,7 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 		enc := encodePastDiff(pd)
 		batch.Put(undoKey(pd.key), enc)
 		stored = len(enc)
+		d.indexDiff(batch, x.height, pd.key, len(enc))
 		d.diffCache.put(pd.key, pd)
 	}
 	if status == statusValid && d.txIndex {
@@ -212,7 +213,7 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 		stored = len(body)
 	}
 	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), nil)
+	batch.Put(heightKey(node.height, &hash), d.heightValue(node, stored))
 	state := dagCounters{
 		blockCount:  d.blockCount + 1,
 		maxHeight:   max(d.maxHeight, node.height),

@@ -78,15 +78,39 @@ const (
 var pruneKey = database.Key(database.BucketVirtual, []byte("pruned"))
 
 // BucketPrune: key bucket 0x0c | height uint32 big-endian | past key 32;
-// value empty. With pruning on, the writer adds one for every past diff of
-// the virtual it stores, so the pruner finds the diffs that no block's
-// parent set names.
+// value the stored past diff's length, uint32 little-endian. With pruning
+// on, the writer adds one for every past diff it stores, at the height of
+// the blocks with that parent set, and the heights index value of every
+// block holds its body's size and past key (heightValue), so the pruner
+// walks two ranges and reads nothing at random. Stores written before
+// pruning was turned on have neither; the pruner reads the node records
+// and past diffs of those heights instead.
 func pruneIndexKey(height uint32, key wire.Hash) []byte {
 	k := make([]byte, 1+4+wire.HashSize)
 	k[0] = byte(database.BucketPrune)
 	binary.BigEndian.PutUint32(k[1:], height)
 	copy(k[5:], key[:])
 	return k
+}
+
+// heightValue returns the value of a block's heights index key: empty on
+// an archive node, else the stored body's size (uint32 little-endian) and
+// the block's past key.
+func (d *BlockDAG) heightValue(n *blockNode, bodySize int) []byte {
+	if d.pruner == nil {
+		return nil
+	}
+	v := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+wire.HashSize), uint32(bodySize))
+	return append(v, n.pastKey[:]...)
+}
+
+// indexDiff adds a stored past diff's BucketPrune record to batch when
+// pruning is on.
+func (d *BlockDAG) indexDiff(batch *database.Batch, height uint32, key wire.Hash, size int) {
+	if d.pruner == nil {
+		return
+	}
+	batch.Put(pruneIndexKey(height, key), binary.LittleEndian.AppendUint32(nil, uint32(size)))
 }
 
 // prunePrefix returns the first key of a height in BucketPrune.
@@ -362,7 +386,7 @@ func (p *pruner) stopped() bool {
 
 // measure adds up the retained bodies and past diffs, from the lowest
 // retained height up, once after a start; it returns the tally and the
-// writer's stored count it includes. The iterator reads a snapshot taken
+// writer's stored count it includes. The iterators read a snapshot taken
 // under the state lock, when no batch is being written, so every block is
 // counted exactly once: in the snapshot or in the writer's count after it.
 func (p *pruner) measure() (int64, int64, error) {
@@ -380,33 +404,26 @@ func (p *pruner) measure() (int64, int64, error) {
 
 	var tally int64
 	var count int
-	seenKeys := make(map[wire.Hash]struct{})
-	diffSize := func(key wire.Hash) error {
-		if _, ok := seenKeys[key]; ok {
-			return nil
-		}
-		seenKeys[key] = struct{}{}
-		b, err := d.db.Get(undoKey(key))
-		if err != nil {
-			if errors.Is(err, database.ErrNotFound) {
-				return nil
-			}
-			return err
-		}
-		tally += int64(len(b))
-		return nil
-	}
+	// Heights written before pruning was on name their diffs only
+	// through the node records: count each once per height (blocks
+	// sharing a past diff share their parents, so their height).
+	oldKeys := make(map[wire.Hash]struct{})
 	lastHeight := uint32(0)
 	for it.Next() {
-		k := it.Key()
+		k, v := it.Key(), it.Value()
 		if len(k) != 1+4+wire.HashSize {
 			return 0, 0, ruleError(ErrCorruptState, "a height index key has the wrong size")
 		}
+		if count++; count%4096 == 0 && p.stopped() {
+			return 0, 0, errPrunerStopped
+		}
+		if len(v) == 4+wire.HashSize {
+			tally += int64(binary.LittleEndian.Uint32(v))
+			continue
+		}
 		height := binary.BigEndian.Uint32(k[1:])
 		if height != lastHeight {
-			// Blocks sharing a past diff share their parents, so
-			// their height: the set of one height is enough.
-			clear(seenKeys)
+			clear(oldKeys)
 			lastHeight = height
 		}
 		n, err := loadNode(d.db, wire.Hash(k[5:]))
@@ -418,31 +435,22 @@ func (p *pruner) measure() (int64, int64, error) {
 				"block %x of the height index has no node record", k[5:]))
 		}
 		tally += int64(n.size)
-		if err := diffSize(n.pastKey); err != nil {
+		if _, ok := oldKeys[n.pastKey]; ok {
+			continue
+		}
+		oldKeys[n.pastKey] = struct{}{}
+		b, err := d.db.Get(undoKey(n.pastKey))
+		if err != nil && !errors.Is(err, database.ErrNotFound) {
 			return 0, 0, err
 		}
-		if count++; count%4096 == 0 && p.stopped() {
-			return 0, 0, errPrunerStopped
-		}
+		tally += int64(len(b))
 	}
 	if err := it.Err(); err != nil {
 		return 0, 0, err
 	}
-	// The virtual's diffs whose parent set no block has. Those that one
-	// has were counted above: skip them by their key.
-	clear(seenKeys)
 	for vit.Next() {
-		k := vit.Key()
-		if len(k) != 1+4+wire.HashSize {
-			return 0, 0, ruleError(ErrCorruptState, "a prune index key has the wrong size")
-		}
-		key := wire.Hash(k[5:])
-		if has, err := d.hasBlockWithPastKey(binary.BigEndian.Uint32(k[1:]), key); err != nil {
-			return 0, 0, err
-		} else if !has {
-			if err := diffSize(key); err != nil {
-				return 0, 0, err
-			}
+		if v := vit.Value(); len(v) == 4 {
+			tally += int64(binary.LittleEndian.Uint32(v))
 		}
 	}
 	if err := vit.Err(); err != nil {
@@ -451,23 +459,6 @@ func (p *pruner) measure() (int64, int64, error) {
 	log.Infof("Measured the retained blocks in %v: %d MiB from height %d up (prune target %d MiB)",
 		time.Since(start).Round(time.Millisecond), tally>>20, p.lowest.Load(), p.target>>20)
 	return tally, seen, nil
-}
-
-// hasBlockWithPastKey reports whether a block at the given height has the
-// given past key.
-func (d *BlockDAG) hasBlockWithPastKey(height uint32, key wire.Hash) (bool, error) {
-	it := d.db.NewIterator(heightPrefix(height))
-	defer it.Release()
-	for it.Next() {
-		n, err := loadNode(d.db, wire.Hash(it.Key()[5:]))
-		if err != nil {
-			return false, err
-		}
-		if n != nil && n.pastKey == key {
-			return true, nil
-		}
-	}
-	return false, it.Err()
 }
 
 // pruneTo deletes heights from the lowest retained one up, below limit,
@@ -507,16 +498,44 @@ func (p *pruner) pruneTo(limit uint32, tally *int64) error {
 // fillBatch adds to batch the deletions of whole heights from lowest up,
 // below limit, until the batch holds pruneBatchKeys deletions or the tally
 // less what they free is within the target: the bodies of the heights'
-// blocks, their past diffs and the virtual's past diffs at those heights.
-// It returns the new lowest height and the bytes freed. One iterator walks
-// the heights, since opening one per height costs more than the reads.
+// blocks and the past diffs at those heights. It returns the new lowest
+// height and the bytes freed. It walks the heights index and BucketPrune
+// with one iterator each, and reads node records and diffs only for
+// heights stored before pruning was on.
 func (p *pruner) fillBatch(batch *database.Batch, lowest, limit uint32, tally int64) (uint32, int64, error) {
 	d := p.d
 	var freed int64
-	keys := make(map[wire.Hash]struct{})
-	// deleteDiffs deletes the past diffs collected for one height.
-	deleteDiffs := func() error {
-		for key := range keys {
+	// indexed holds the diffs deleted through BucketPrune, unindexed the
+	// past keys of old blocks, whose diffs are looked up.
+	indexed := make(map[wire.Hash]struct{})
+	unindexed := make(map[wire.Hash]struct{})
+	vit := d.db.NewRangeIterator(prunePrefix(lowest), prunePrefix(limit))
+	defer vit.Release()
+	vnext := vit.Next()
+	// finish deletes the diffs of the heights up to h.
+	finish := func(h uint32) error {
+		for vnext && binary.BigEndian.Uint32(vit.Key()[1:]) <= h {
+			k, v := vit.Key(), vit.Value()
+			key := wire.Hash(k[5:])
+			if len(v) == 4 {
+				if _, dup := indexed[key]; !dup {
+					freed += int64(binary.LittleEndian.Uint32(v))
+				}
+				indexed[key] = struct{}{}
+				batch.Delete(undoKey(key))
+			} else {
+				unindexed[key] = struct{}{}
+			}
+			batch.Delete(k)
+			vnext = vit.Next()
+		}
+		if err := vit.Err(); err != nil {
+			return err
+		}
+		for key := range unindexed {
+			if _, ok := indexed[key]; ok {
+				continue
+			}
 			b, err := d.db.Get(undoKey(key))
 			if err != nil {
 				if errors.Is(err, database.ErrNotFound) {
@@ -527,43 +546,39 @@ func (p *pruner) fillBatch(batch *database.Batch, lowest, limit uint32, tally in
 			freed += int64(len(b))
 			batch.Delete(undoKey(key))
 		}
-		clear(keys)
+		clear(unindexed)
+		clear(indexed)
 		return nil
 	}
 
-	// The virtual's diffs of the heights this batch can reach.
-	vit := d.db.NewRangeIterator(prunePrefix(lowest), prunePrefix(limit))
-	defer vit.Release()
-	vnext := vit.Next()
-
 	it := d.db.NewRangeIterator(heightPrefix(lowest), heightPrefix(limit))
 	defer it.Release()
-	next := lowest
 	current := lowest
 	for it.Next() {
-		k := it.Key()
+		k, v := it.Key(), it.Value()
 		if len(k) != 1+4+wire.HashSize {
 			return 0, 0, ruleError(ErrCorruptState, "a height index key has the wrong size")
 		}
 		height := binary.BigEndian.Uint32(k[1:])
 		if height != current {
-			// current is complete: add its virtual diffs, then stop
-			// here if the batch is full or enough is freed.
-			for vnext && binary.BigEndian.Uint32(vit.Key()[1:]) <= current {
-				keys[wire.Hash(vit.Key()[5:])] = struct{}{}
-				batch.Delete(vit.Key())
-				vnext = vit.Next()
-			}
-			if err := deleteDiffs(); err != nil {
+			// current is complete: stop after it if the batch is
+			// full or enough is freed.
+			if err := finish(current); err != nil {
 				return 0, 0, err
 			}
-			next = current + 1
 			if batch.Len() >= pruneBatchKeys || tally-freed <= int64(p.target) {
-				return next, freed, nil
+				return current + 1, freed, nil
 			}
 			current = height
 		}
 		h := wire.Hash(k[5:])
+		// Every block from the lowest retained height up has its body
+		// (measure counted it): no lookup needed.
+		batch.Delete(blockKey(&h))
+		if len(v) == 4+wire.HashSize {
+			freed += int64(binary.LittleEndian.Uint32(v))
+			continue
+		}
 		n, err := loadNode(d.db, h)
 		if err != nil {
 			return 0, 0, err
@@ -572,27 +587,15 @@ func (p *pruner) fillBatch(batch *database.Batch, lowest, limit uint32, tally in
 			return 0, 0, ruleError(ErrCorruptState, fmt.Sprintf(
 				"block %s of the height index has no node record", h))
 		}
-		// Every block from the lowest retained height up has its
-		// body (measure counted it): no lookup needed.
 		freed += int64(n.size)
-		batch.Delete(blockKey(&h))
-		keys[n.pastKey] = struct{}{}
+		unindexed[n.pastKey] = struct{}{}
 	}
 	if err := it.Err(); err != nil {
 		return 0, 0, err
 	}
-	// The iterator ended: the last height is complete too, and so is
-	// every height below limit (heights are contiguous, but the limit
-	// may follow a gap only a later block fills: stop at limit).
-	for vnext {
-		keys[wire.Hash(vit.Key()[5:])] = struct{}{}
-		batch.Delete(vit.Key())
-		vnext = vit.Next()
-	}
-	if err := vit.Err(); err != nil {
-		return 0, 0, err
-	}
-	if err := deleteDiffs(); err != nil {
+	// The iterator ended: every height below limit is done once the
+	// diffs left below limit are.
+	if err := finish(limit); err != nil {
 		return 0, 0, err
 	}
 	return limit, freed, nil

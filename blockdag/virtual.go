@@ -236,30 +236,26 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	batch.Put(blockKey(&hash), body)
 	stored := len(body)
 	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), nil)
+	batch.Put(heightKey(node.height, &hash), d.heightValue(node, len(body)))
 	var newDiffs []*pastDiff
-	putDiff := func(x *pastDiff) {
+	putDiff := func(x *pastDiff, height uint32) {
 		enc := encodePastDiff(x)
 		batch.Put(undoKey(x.key), enc)
 		stored += len(enc)
+		d.indexDiff(batch, height, x.key, len(enc))
 		newDiffs = append(newDiffs, x)
 	}
 	if !pd.stored {
-		putDiff(pd)
+		putDiff(pd, node.height)
 	}
 	for _, s := range added {
 		if !s.pd.stored && s.pd != pd {
-			putDiff(s.pd)
+			putDiff(s.pd, s.node.height)
 		}
 	}
 	if vs != old {
 		if !vs.diff.stored && vs.diff != pd {
-			putDiff(vs.diff)
-			if d.pruner != nil {
-				// No block may have these parents: the pruner
-				// finds the diff by the virtual's height.
-				batch.Put(pruneIndexKey(vs.height, vs.diff.key), nil)
-			}
+			putDiff(vs.diff, vs.height)
 		}
 		d.utxo.commit(net.diff, batch)
 	}
