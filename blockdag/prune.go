@@ -42,11 +42,11 @@ func pruneDepthBelowFinality(p *Params) uint64 {
 	return 2*p.MergeDepth + 2*(uint64(p.K)+1)
 }
 
-// minRetainedBlockBytes is the least a block adds to the retained data: the
-// body of a one-parent block with only a coinbase (about 190 bytes) and its
-// past diff (about 150). The pruning minimum counts every block of the
-// window at this size; bigger blocks make the window take more, and the
-// window is always kept.
+// minRetainedBlockBytes is what the pruning minimum counts for each block
+// of the window: about twice the body and past diff of a one-parent block
+// with only a coinbase (some 130 and 40 bytes on regtest), so that blocks
+// naming a few parents still fit. Bigger blocks make the window take more,
+// and the window is always kept whatever the target.
 const minRetainedBlockBytes = 340
 
 // MinPruneBytes returns the smallest Config.PruneBytes a network accepts:
