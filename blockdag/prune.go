@@ -224,8 +224,6 @@ type pruner struct {
 	// was measured, and the writer's count it includes.
 	measured    bool
 	tally, seen int64
-	// garbage counts the bytes deleted since the last compaction.
-	garbage int64
 }
 
 // newPruner returns a pruner for d, not started.
@@ -331,44 +329,14 @@ func (p *pruner) work(limit uint32) bool {
 	p.tally += now - p.seen
 	p.seen = now
 	p.retained.Store(p.tally)
-	before := p.tally
-	err := p.pruneTo(limit, &p.tally)
-	p.garbage += before - p.tally
-	if err != nil {
+	if err := p.pruneTo(limit, &p.tally); err != nil {
 		if !errors.Is(err, errPrunerStopped) {
 			log.Errorf("Pruning stopped: %v", err)
 		}
 		return false
 	}
 	p.retained.Store(p.tally)
-	if p.garbage > 0 && p.garbage >= p.tally/compactFraction {
-		p.compact()
-	}
 	return true
-}
-
-// compactFraction sets when the pruner compacts: once the bytes deleted
-// since the last compaction reach 1/compactFraction of those retained.
-// LevelDB keeps deleted records, and tombstones for them, until a
-// compaction reaches the last level, which for keys spread by hash over
-// the whole bucket can take as long as the store takes to double; a
-// compaction rewrites about the retained bytes, so doing it each time a
-// quarter of them was deleted costs a bounded multiple of what is written,
-// and keeps the disk within a quarter of the retained data.
-const compactFraction = 4
-
-// compact compacts the buckets the pruner deletes from.
-func (p *pruner) compact() {
-	start := time.Now()
-	for _, b := range []database.Bucket{database.BucketBlocks, database.BucketUndo, database.BucketPrune} {
-		if err := p.d.db.CompactPrefix([]byte{byte(b)}); err != nil {
-			log.Warnf("Compacting the pruned store: %v", err)
-			return
-		}
-	}
-	log.Debugf("Compacted %d MiB of pruned records in %v", p.garbage>>20,
-		time.Since(start).Round(time.Millisecond))
-	p.garbage = 0
 }
 
 // errPrunerStopped ends a pruner's work when the DAG closes.

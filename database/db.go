@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/btcsuite/goleveldb/leveldb"
-	"github.com/btcsuite/goleveldb/leveldb/util"
 	lerrors "github.com/btcsuite/goleveldb/leveldb/errors"
 	"github.com/btcsuite/goleveldb/leveldb/filter"
 	"github.com/btcsuite/goleveldb/leveldb/opt"
@@ -438,23 +437,6 @@ func (db *DB) Sync() error {
 	}
 	if err := syncDir(db.path); err != nil {
 		return db.convertErr("sync", err)
-	}
-	return nil
-}
-
-// CompactPrefix compacts the keys that start with prefix down to the last
-// level, which drops deleted records and their tombstones from the disk.
-// LevelDB does that on its own only as later writes push the tables down,
-// so a store that deletes much (a pruned node) calls it after large
-// deletions. It blocks until done; writes go on meanwhile.
-func (db *DB) CompactPrefix(prefix []byte) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	if db.closed {
-		return db.closedError("compact")
-	}
-	if err := db.ldb.CompactRange(*util.BytesPrefix(prefix)); err != nil {
-		return db.convertErr("compact", err)
 	}
 	return nil
 }
