@@ -221,17 +221,23 @@ const txBlockSize = 1000
 // BenchmarkProcessBlockTxs measures ProcessBlock, store included, on blocks
 // of 1,000 signed 1-in/1-out transactions on a chain; the tx/s metric is to
 // be read next to BenchmarkSchnorrVerify's.
-func BenchmarkProcessBlockTxs(b *testing.B) { benchProcessBlockTxs(b, false) }
+func BenchmarkProcessBlockTxs(b *testing.B) { benchProcessBlockTxs(b, false, false) }
 
 // BenchmarkProcessBlockTxsTxIndex is BenchmarkProcessBlockTxs with the
 // transaction index on: the difference is the index's cost per block.
-func BenchmarkProcessBlockTxsTxIndex(b *testing.B) { benchProcessBlockTxs(b, true) }
+func BenchmarkProcessBlockTxsTxIndex(b *testing.B) { benchProcessBlockTxs(b, true, false) }
 
-func benchProcessBlockTxs(b *testing.B, txIndex bool) {
+// BenchmarkProcessBlockTxsUTXOIndex is BenchmarkProcessBlockTxs with the
+// UTXO index on: each block's 1,000 spends and 1,000 new outputs are
+// written to the index too.
+func BenchmarkProcessBlockTxsUTXOIndex(b *testing.B) { benchProcessBlockTxs(b, false, true) }
+
+func benchProcessBlockTxs(b *testing.B, txIndex, utxoIndex bool) {
 	params := RegressionNetParams()
 	c := newTestChain(b, params)
-	if txIndex {
-		c.cfg.TxIndex = true
+	if txIndex || utxoIndex {
+		c.cfg.TxIndex = txIndex
+		c.cfg.UTXOIndex = utxoIndex
 		c.reopen()
 	}
 	c.now = time.Unix(1<<40, 0)

@@ -40,7 +40,7 @@ func crashConfig(prune bool) (*Params, Config, int) {
 		return p, Config{Params: p, PruneBytes: MinPruneBytes(p)}, 10
 	}
 	p := testParams()
-	return p, Config{Params: p, TxIndex: true}, commitmentInterval
+	return p, Config{Params: p, TxIndex: true, UTXOIndex: true}, commitmentInterval
 }
 
 // writeBlocks stores blocks as length-prefixed encodings.
@@ -121,7 +121,15 @@ func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashDirEnv) != "" {
 		t.Skip("child process")
 	}
-	crashEpisodes(t, false, func(d *BlockDAG) error { return checkTxIndex(d) })
+	crashEpisodes(t, false, func(d *BlockDAG) error {
+		if err := checkTxIndex(d); err != nil {
+			return err
+		}
+		if err := checkUTXOIndex(d); err != nil {
+			return fmt.Errorf("UTXO index: %w", err)
+		}
+		return nil
+	})
 }
 
 // crashEpisodes runs the crash test: a random DAG fed to children killed

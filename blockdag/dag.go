@@ -52,6 +52,16 @@ type Config struct {
 	// turning it off leaves the records but marks the index incomplete.
 	TxIndex bool
 
+	// UTXOIndex keeps an index of the virtual's unspent outputs by the
+	// key they are locked to, for ForEachUTXOOfKey, written in the same
+	// batch as the UTXO set. Turning it on for a store built without it
+	// makes New build it from the UTXO set first.
+	UTXOIndex bool
+
+	// StageObserver, when set, is told each accepted block's processing
+	// time by stage (stages.go), for metrics.
+	StageObserver StageObserver
+
 	// PruneBytes, when not zero, prunes the store: block bodies and past
 	// diffs that consensus never reads again are deleted, oldest first,
 	// while the retained ones take more than PruneBytes (prune.go). It
@@ -180,6 +190,9 @@ type BlockDAG struct {
 	orphans    *orphanPool
 	invalid    *invalidSet
 	pool       *workerPool
+	stages     StageObserver
+	clock      stageClock
+	sigs       *sigVerifier
 
 	subsLock    sync.Mutex
 	subscribers []func(*Notification)
@@ -273,6 +286,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 
 		commitmentEvery: commitmentInterval,
 	}
+	d.utxo.addrIndex = c.UTXOIndex
 	d.gd = ghostdagState{
 		src:        d.nodes,
 		k:          c.Params.K,
@@ -320,7 +334,12 @@ func New(cfg *Config) (*BlockDAG, error) {
 	default:
 		return nil, fmt.Errorf("blockdag: read the network of the database: %w", err)
 	}
+	if err := d.prepareUTXOIndex(); err != nil {
+		return nil, fmt.Errorf("blockdag: UTXO index in %s: %w", d.db.Path(), err)
+	}
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
+	d.sigs = newSigVerifier()
+	d.stages = c.StageObserver
 	if d.pruner != nil {
 		d.pruner.start()
 		if d.sinceCommitment == 0 {

@@ -5,8 +5,10 @@
 // order, the virtual block with its UTXO set, per-block undo diffs for
 // moving the virtual's selected chain, the finality rule, an incremental
 // UTXO commitment, difficulty adjustment, a bounded orphan pool,
-// notifications to subscribers and an optional transaction index
-// (Config.TxIndex, FindTransaction). It also holds the network parameters.
+// notifications to subscribers, an optional transaction index
+// (Config.TxIndex, FindTransaction) and an optional index of the UTXO set by
+// key (Config.UTXOIndex, ForEachUTXOOfKey). It also holds the network
+// parameters, address prefixes included.
 //
 // A BlockDAG is built over an open database.DB by New and is safe for
 // concurrent use: ProcessBlock accepts blocks one at a time (callers may call

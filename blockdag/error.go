@@ -144,6 +144,10 @@ const (
 	// has deleted; the block is in the DAG, its body is not.
 	ErrBlockPruned = ErrorKind("ErrBlockPruned")
 
+	// ErrNoUTXOIndex: a lookup by address needs the UTXO index, which is
+	// off (Config.UTXOIndex).
+	ErrNoUTXOIndex = ErrorKind("ErrNoUTXOIndex")
+
 	// ErrCorruptState: the stored DAG state is inconsistent. This is our
 	// bug or a damaged disk, never a peer's doing.
 	ErrCorruptState = ErrorKind("ErrCorruptState")

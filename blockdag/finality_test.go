@@ -179,3 +179,68 @@ func TestPendingBelowFinality(t *testing.T) {
 		t.Fatalf("the two DAGs differ: %+v and %+v", a, b)
 	}
 }
+
+// TestDuplicateFromStore resubmits blocks that only the store knows (a
+// restart empties the node cache): each is a duplicate, found by the store
+// lookup that a block at or below the DAG's max height gets, and nothing
+// is written twice.
+func TestDuplicateFromStore(t *testing.T) {
+	c := newTestChain(t, testParams())
+	c.mineChain("A", "genesis", 60)
+	c.reopen()
+	// The start loads the virtual's mergeset and past median time window
+	// (27 blocks); these are below both.
+	for _, name := range []string{"A02", "A05", "A08"} {
+		h := c.hash(name)
+		if c.dag.nodes.cached(h) {
+			t.Fatalf("%s is in the node cache after a restart", name)
+		}
+		if _, err := c.process(name); !errors.Is(err, ErrDuplicateBlock) {
+			t.Fatalf("%s resubmitted: %v, want %v", name, err, ErrDuplicateBlock)
+		}
+	}
+	if got := c.dag.BlockCount(); got != 61 {
+		t.Fatalf("block count %d after resubmissions, want 61", got)
+	}
+	if err := checkStoredIndex(c.dag); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stageRecorder sums the stage times it is told of.
+type stageRecorder struct {
+	blocks int
+	total  StageTimes
+}
+
+func (r *stageRecorder) BlockStages(took *StageTimes) {
+	r.blocks++
+	for i, d := range took {
+		r.total[i] += d
+	}
+}
+
+// TestStageObserver checks that every block that joins the DAG, pending
+// ones included, is reported once with time in each stage it went
+// through, and that rejected blocks are not.
+func TestStageObserver(t *testing.T) {
+	params := testParams()
+	params.FinalityDepth = 20
+	params.MergeDepth = 10
+	c := newTestChain(t, params)
+	rec := &stageRecorder{}
+	c.cfg.StageObserver = rec
+	c.reopen()
+	c.mineChain("A", "genesis", 30)
+	c.mine("P", "A02") // below the finality point: pending
+	c.build("X", []string{"A30"}, blockOpts{coinbase: func(tx *wire.MsgTx) { tx.TxOut[0].Value++ }})
+	c.reject("X", ErrBadCoinbaseValue)
+	if rec.blocks != 31 {
+		t.Fatalf("%d blocks reported, want 31", rec.blocks)
+	}
+	for _, s := range Stages() {
+		if rec.total[s] <= 0 {
+			t.Errorf("stage %s: no time reported", s)
+		}
+	}
+}

@@ -162,6 +162,13 @@ func (s *nodeStore) node(h wire.Hash) (*blockNode, error) {
 // when full.
 const maxAbsentBlocks = 1 << 16
 
+// cached reports whether h is in the node cache, without a store lookup.
+func (s *nodeStore) cached(h wire.Hash) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cachedLocked(h) != nil
+}
+
 // has reports whether the index holds the block, without loading it.
 func (s *nodeStore) has(h wire.Hash) (bool, error) {
 	s.mu.Lock()

@@ -61,6 +61,11 @@ type VirtualChangedData struct {
 	VirtualParents   []wire.Hash
 	VirtualBlueScore uint64
 	VirtualBlueWork  *big.Int
+
+	// UTXOsAdded and UTXOsRemoved are the net change of the virtual's
+	// UTXO set, in no particular order; they are set only when the UTXO
+	// index is on (Config.UTXOIndex), for notifications by address.
+	UTXOsAdded, UTXOsRemoved []UTXOChange
 }
 
 // Subscribe registers callback for every notification. Callbacks run after

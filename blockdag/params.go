@@ -22,6 +22,12 @@ type Params struct {
 	// "simnet". It is also the data directory's subfolder.
 	Name string
 
+	// AddressPrefix is the bech32m prefix of the network's addresses
+	// (package address): "soter", "sotertest", "soterreg" or "sotersim".
+	// Distinct prefixes keep one network's address from being paid on
+	// another.
+	AddressPrefix string
+
 	// Net is the frame magic of the network.
 	Net wire.SoterNet
 
@@ -104,6 +110,12 @@ type Params struct {
 	// AllowLocalAddrs lets the address book keep and gossip private and
 	// loopback addresses, which only local test networks want.
 	AllowLocalAddrs bool
+
+	// DNSSeeds are host names whose A and AAAA records are nodes of the
+	// network listening on DefaultPort; a node with a short address book
+	// asks them. Empty until the network has seeders: a new node then
+	// needs --addpeer or --connect, and says so at start.
+	DNSSeeds []string
 }
 
 // Numbers shared by the networks.
@@ -182,6 +194,7 @@ func baseParams() Params {
 func MainNetParams() *Params {
 	p := baseParams()
 	p.Name = "mainnet"
+	p.AddressPrefix = "soter"
 	p.Net = wire.MainNet
 	p.DefaultPort = "18911"
 	p.RPCPort = "18912"
@@ -195,6 +208,7 @@ func MainNetParams() *Params {
 func TestNetParams() *Params {
 	p := baseParams()
 	p.Name = "testnet"
+	p.AddressPrefix = "sotertest"
 	p.Net = wire.TestNet
 	p.DefaultPort = "18921"
 	p.RPCPort = "18922"
@@ -212,11 +226,12 @@ var localPowLimit = wire.CompactToBig(0x207fffff)
 // localParams returns the parameters the local test networks share:
 // instant mining at a fixed difficulty, relay of non-standard transactions
 // and local addresses in the address book.
-func localParams(name string, net wire.SoterNet, port, rpcPort string,
+func localParams(name, prefix string, net wire.SoterNet, port, rpcPort string,
 	halving uint64, nonce uint64) *Params {
 
 	p := baseParams()
 	p.Name = name
+	p.AddressPrefix = prefix
 	p.Net = net
 	p.DefaultPort = port
 	p.RPCPort = rpcPort
@@ -234,13 +249,13 @@ func localParams(name string, net wire.SoterNet, port, rpcPort string,
 // RegressionNetParams returns the parameters of the regression test network:
 // instant mining, fixed difficulty, short halving interval.
 func RegressionNetParams() *Params {
-	return localParams("regtest", wire.RegTest, "18931", "18932", 150, regTestGenesisNonce)
+	return localParams("regtest", "soterreg", wire.RegTest, "18931", "18932", 150, regTestGenesisNonce)
 }
 
 // SimNetParams returns the parameters of the simulation network, for local
 // multi-node setups: instant mining, fixed difficulty.
 func SimNetParams() *Params {
-	return localParams("simnet", wire.SimNet, "18941", "18942", 210_000, simNetGenesisNonce)
+	return localParams("simnet", "sotersim", wire.SimNet, "18941", "18942", 210_000, simNetGenesisNonce)
 }
 
 // ParamsForNet returns the parameters of the network with that magic.

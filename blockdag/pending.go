@@ -162,13 +162,9 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	}
 	d.stateLock.Lock()
 	defer d.stateLock.Unlock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
-		log.Errorf("Writing the verdict on block %s: %v", x.hash, err)
+	if err := d.writeLocked(batch, "the verdict on block", x.hash); err != nil {
 		return err
 	}
-	d.nodes.clearDirty()
 	if pd != nil {
 		pd.stored = true
 	}
@@ -193,27 +189,12 @@ func invalidAncestorError(x *blockNode, cause error) error {
 func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	fp *blockNode) ([]*Notification, error) {
 
-	d.cacheBlockData(node, block, txids)
-	d.stateLock.Lock()
-	d.nodes.addFresh(node)
-	err := addReachability(d.nodes, node, &d.reachStats)
-	d.stateLock.Unlock()
-	if err != nil {
-		return nil, d.fail(err)
+	if err := d.insertNode(node, block, txids); err != nil {
+		return nil, err
 	}
+	d.clock.lap(StageGHOSTDAG)
 	hash := node.hash
-	batch := d.batch
-	batch.Reset()
-	// A block below the lowest retained height can never be validated
-	// (prune.go): its body is not kept.
-	stored := 0
-	if d.pruner == nil || node.height >= d.pruner.lowest.Load() {
-		body := block.Serialize()
-		batch.Put(blockKey(&hash), body)
-		stored = len(body)
-	}
-	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), d.heightValue(node, stored))
+	batch, stored := d.startBatch(node, block)
 	state := dagCounters{
 		blockCount:  d.blockCount + 1,
 		maxHeight:   max(d.maxHeight, node.height),
@@ -224,19 +205,19 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	batch.Put(virtualStateKey, encodeVirtualRecord(d.virtual.record(&state)))
 
 	d.stateLock.Lock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
+	if err := d.writeLocked(batch, "block", hash); err != nil {
 		d.stateLock.Unlock()
-		log.Errorf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
-	d.nodes.clearDirty()
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.stateLock.Unlock()
 	if d.pruner != nil {
 		d.pruner.noteStored(stored)
+	}
+	d.clock.lap(StageStore)
+	if d.clock.on {
+		d.stages.BlockStages(&d.clock.took)
 	}
 
 	log.Debugf("Kept block %s (height %d, blue score %d) below the finality point %s, "+

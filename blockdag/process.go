@@ -3,6 +3,7 @@ package blockdag
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -29,28 +30,32 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		return false, errors.New("blockdag: ProcessBlock called with a nil block")
 	}
 	hash := block.BlockHash()
-	if err := d.checkKnown(&hash); err != nil {
+	// Without the lock, only what memory answers: a block evicted from
+	// the node cache is found by the store lookup in processBlockLocked.
+	if err := d.checkKnown(&hash, false); err != nil {
 		return false, err
 	}
 	// The context-free checks need no lock, so concurrent callers run
 	// them in parallel.
+	sanityStart := time.Now()
 	txids, err := checkBlockSanity(block, &hash, d.params, flags, d.timeSource())
 	if err != nil {
 		d.markInvalid(hash, err)
 		return false, err
 	}
+	sanity := time.Since(sanityStart)
 
 	d.processLock.Lock()
 	if err := d.writable(); err != nil {
 		d.processLock.Unlock()
 		return false, err
 	}
-	if err := d.checkKnown(&hash); err != nil {
+	if err := d.checkKnown(&hash, false); err != nil {
 		d.processLock.Unlock()
 		return false, err
 	}
 	d.nodes.beginWrite()
-	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags)
+	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags, sanity)
 	if err == nil && !isOrphan {
 		notes = append(notes, d.processOrphans(hash)...)
 	}
@@ -74,9 +79,15 @@ func (d *BlockDAG) writable() error {
 }
 
 // checkKnown returns ErrDuplicateBlock or ErrKnownInvalid for blocks seen
-// before.
-func (d *BlockDAG) checkKnown(hash *wire.Hash) error {
-	if d.HaveBlock(hash) {
+// before. With store false it answers from memory only (the node cache,
+// the orphan pool, the invalid set) and misses blocks evicted from the
+// node cache.
+func (d *BlockDAG) checkKnown(hash *wire.Hash, store bool) error {
+	have := d.nodes.cached(*hash)
+	if !have && store {
+		have = d.HaveBlock(hash)
+	}
+	if have {
 		if d.storedInvalid(hash) {
 			return ruleError(ErrKnownInvalid, fmt.Sprintf("block %s is known to be invalid", hash))
 		}
@@ -123,12 +134,27 @@ func (d *BlockDAG) markInvalid(hash wire.Hash, err error) {
 // an orphan goes to the pool, otherwise the block is validated against the
 // DAG and accepted. It must be called with the process lock held.
 func (d *BlockDAG) processBlockLocked(block *wire.MsgBlock, hash wire.Hash, txids []wire.Hash,
-	flags BehaviorFlags) (bool, []*Notification, error) {
+	flags BehaviorFlags, sanity time.Duration) (bool, []*Notification, error) {
 
+	d.clock.start(d.stages != nil, sanity)
 	parents, missing, err := d.lookupParents(&block.Header)
 	if err != nil {
 		d.markInvalid(hash, err)
 		return false, nil, err
+	}
+	if !missing {
+		// A block is in the DAG only if its parents are, and stored
+		// blocks are at most maxHeight high: a block above it is new
+		// without a store lookup (every block of an initial download).
+		height := uint32(0)
+		for _, p := range parents {
+			height = max(height, p.height+1)
+		}
+		if height <= d.maxHeight {
+			if err := d.checkKnown(&hash, true); err != nil {
+				return false, nil, err
+			}
+		}
 	}
 	if missing {
 		size := block.SerializeSize()
@@ -189,13 +215,14 @@ func (d *BlockDAG) processOrphans(hash wire.Hash) []*Notification {
 			if d.HaveBlock(&o.hash) {
 				continue
 			}
+			sanityStart := time.Now()
 			txids, err := checkBlockSanity(o.block, &o.hash, d.params, BFNone, d.timeSource())
 			if err != nil {
 				d.markInvalid(o.hash, err)
 				log.Debugf("Rejected orphan block %s: %v", o.hash, err)
 				continue
 			}
-			isOrphan, ns, err := d.processBlockLocked(o.block, o.hash, txids, BFNone)
+			isOrphan, ns, err := d.processBlockLocked(o.block, o.hash, txids, BFNone, time.Since(sanityStart))
 			if err != nil {
 				if !isOrphan {
 					log.Debugf("Rejected orphan block %s: %v", o.hash, err)
@@ -279,6 +306,7 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 	if err != nil {
 		return nil, err
 	}
+	d.clock.lap(StageGHOSTDAG)
 	if err := checkBlockContext(d.nodes, block, gd, d.params); err != nil {
 		return nil, err
 	}
@@ -292,11 +320,13 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 	}
 	r := &contextResult{gd: gd, pending: below, finality: fp}
 	if below {
+		d.clock.lap(StageValidation)
 		return r, nil
 	}
 	if err := d.checkMergeDepth(gd); err != nil {
 		return nil, err
 	}
+	d.clock.lap(StageValidation)
 	if err := d.validateMergeSet(gd); err != nil {
 		return nil, err
 	}
@@ -310,6 +340,7 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 		return nil, err
 	}
 	r.pd, r.own = pd, own
+	d.clock.lap(StageUTXO)
 	return r, nil
 }
 

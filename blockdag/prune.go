@@ -77,7 +77,7 @@ const (
 // pruneKey is the record of the lowest retained height.
 var pruneKey = database.Key(database.BucketVirtual, []byte("pruned"))
 
-// BucketPrune: key bucket 0x0c | height uint32 big-endian | past key 32;
+// BucketPrune: key bucket 0x0d | height uint32 big-endian | past key 32;
 // value the stored past diff's length, uint32 little-endian. With pruning
 // on, the writer adds one for every past diff it stores, at the height of
 // the blocks with that parent set, and the heights index value of every

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/soterdag/soterd/internal/schnorrbatch"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -153,8 +153,10 @@ func CheckTransactionInputs(tx *wire.MsgTx, blueScore uint64, entries []*UTXOEnt
 }
 
 // VerifySignatures checks every input's BIP-340 signature against the key of
-// the output it spends. txID must be tx.TxID(); passing it saves recomputing
-// it when the caller already has it.
+// the output it spends, one at a time (blocks batch theirs: sigverify.go).
+// txID must be tx.TxID(); passing it saves recomputing it when the caller
+// already has it. The rules are BIP-340's exactly (schnorrbatch.Verify):
+// r below p, s below n, the key's x on the curve.
 func VerifySignatures(tx *wire.MsgTx, txID wire.Hash, entries []*UTXOEntry) error {
 	if len(entries) != len(tx.TxIn) {
 		return ruleError(ErrMissingTxOut, fmt.Sprintf(
@@ -166,20 +168,9 @@ func VerifySignatures(tx *wire.MsgTx, txID wire.Hash, entries []*UTXOEntry) erro
 	}
 	prevOutsHash := wire.PrevOutsHash(prevOuts)
 	for i := range tx.TxIn {
-		key, err := schnorr.ParsePubKey(entries[i].PubKey[:])
-		if err != nil {
-			return ruleError(ErrBadSignature, fmt.Sprintf(
-				"input %d spends an output locked to an invalid public key: %v", i, err))
-		}
-		sig, err := schnorr.ParseSignature(tx.TxIn[i].Signature[:])
-		if err != nil {
-			return ruleError(ErrBadSignature, fmt.Sprintf(
-				"input %d has a malformed signature: %v", i, err))
-		}
 		sighash := wire.SignatureHashFromParts(txID, uint32(i), prevOutsHash)
-		if !sig.Verify(sighash[:], key) {
-			return ruleError(ErrBadSignature, fmt.Sprintf(
-				"input %d signature does not verify", i))
+		if err := schnorrbatch.Verify(entries[i].PubKey, sighash, tx.TxIn[i].Signature); err != nil {
+			return ruleError(ErrBadSignature, fmt.Sprintf("input %d: %v", i, err))
 		}
 	}
 	return nil

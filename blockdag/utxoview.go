@@ -138,6 +138,10 @@ type utxoSet struct {
 	// updateCache keeps them in step with each committed change.
 	absent  map[wire.OutPoint]struct{}
 	fetched map[wire.OutPoint]*UTXOEntry
+
+	// addrIndex makes commit keep the UTXO index (utxoindex.go) in the
+	// same batch as the set.
+	addrIndex bool
 }
 
 // maxAbsent and maxFetched bound the writer's maps; each is emptied when
@@ -209,6 +213,9 @@ func (s *utxoSet) commit(d *utxoDiff, batch *database.Batch) {
 	var buf [utxoEntrySize]byte
 	for op, e := range d.added {
 		batch.Put(utxoKey(op), appendUTXOEntry(buf[:0], e))
+	}
+	if s.addrIndex {
+		indexUTXODiff(d, batch)
 	}
 }
 

@@ -232,13 +232,6 @@ func checkParentsIndependent(src nodeSource, parents []*blockNode) error {
 	return nil
 }
 
-// sigJob is one transaction whose signatures a worker checks.
-type sigJob struct {
-	tx      *wire.MsgTx
-	txid    wire.Hash
-	entries []*UTXOEntry
-}
-
 // checkBlockTxs checks the block's transactions, in order, against view,
 // the UTXO state of the block's past, and applies them to it: each input
 // must exist unspent (an earlier transaction of the same block counts), the
@@ -300,15 +293,5 @@ func (d *BlockDAG) checkBlockTxs(view *utxoView, block *wire.MsgBlock, txids []w
 		jobs[i] = sigJob{tx: tx, txid: txid, entries: entries}
 	}
 
-	return d.pool.run(len(jobs), func(i int) error {
-		j := &jobs[i]
-		if err := VerifySignatures(j.tx, j.txid, j.entries); err != nil {
-			var re RuleError
-			if asRuleError(err, &re) {
-				return ruleError(ErrBadSignature, fmt.Sprintf("transaction %s: %s", j.txid, re.Description))
-			}
-			return err
-		}
-		return nil
-	})
+	return d.verifyBlockSignatures(jobs)
 }

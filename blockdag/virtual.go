@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -85,23 +86,17 @@ func (d *BlockDAG) selectVirtualParents(tips []*blockNode, fp *blockNode) ([]*bl
 // connectBlock adds a validated block to the DAG and moves the virtual, in
 // one store batch: block body, node records (the new block's and those its
 // insertion changed), height key, past diffs, UTXO changes, the selected
-// chain, and the virtual and DAG state records (the latter with the tips). pd is the block's past diff and own the change
-// its own transactions make to the state of its past.
+// chain, and the virtual and DAG state records (the latter with the
+// tips). pd is the block's past diff and own the change its own
+// transactions make to the state of its past.
 func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []wire.Hash,
 	pd *pastDiff, own *utxoDiff) ([]*Notification, error) {
 
-	d.cacheBlockData(node, block, txids)
 	d.diffCache.put(pd.key, pd)
-
 	// The virtual's GHOSTDAG data needs the block in the reachability
-	// index. Readers query reachability, so take the lock for the
-	// insertion (a reindex rewrites intervals).
-	d.stateLock.Lock()
-	d.nodes.addFresh(node)
-	err := addReachability(d.nodes, node, &d.reachStats)
-	d.stateLock.Unlock()
-	if err != nil {
-		return nil, d.fail(err)
+	// index.
+	if err := d.insertNode(node, block, txids); err != nil {
+		return nil, err
 	}
 
 	// The new virtual.
@@ -141,6 +136,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}
 	vparents := hashesOf(vparentNodes)
 	vkey := pastKeyOf(vparents)
+	d.clock.lap(StageGHOSTDAG)
 
 	net := newUTXOView(d.utxo)
 	var removed, added []chainStep
@@ -150,6 +146,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		if err != nil {
 			return nil, d.fail(err)
 		}
+		d.clock.lap(StageGHOSTDAG)
 		vs = &virtualState{
 			parents:      vparents,
 			ghostdagData: *vgd,
@@ -226,17 +223,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		}
 	}
 
+	d.clock.lap(StageUTXO)
+
 	// The batch.
 	hash := node.hash
-	// One batch is reused, so its buffer stops growing after the first
-	// blocks.
-	batch := d.batch
-	batch.Reset()
-	body := block.Serialize()
-	batch.Put(blockKey(&hash), body)
-	stored := len(body)
-	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &hash), d.heightValue(node, len(body)))
+	batch, stored := d.startBatch(node, block)
 	var newDiffs []*pastDiff
 	putDiff := func(x *pastDiff, height uint32) {
 		enc := encodePastDiff(x)
@@ -281,14 +272,10 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}
 
 	d.stateLock.Lock()
-	if err := d.db.Write(batch); err != nil {
-		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
-		d.nodes.dropDirty()
+	if err := d.writeLocked(batch, "block", hash); err != nil {
 		d.stateLock.Unlock()
-		log.Errorf("Writing block %s: %v", hash, err)
 		return nil, err
 	}
-	d.nodes.clearDirty()
 	if writeCommitment {
 		d.sinceCommitment = 0
 	} else {
@@ -314,6 +301,11 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.updatePruneLimit()
 	}
 
+	d.clock.lap(StageStore)
+	if d.clock.on {
+		d.stages.BlockStages(&d.clock.took)
+	}
+
 	log.Debugf("Accepted block %s (height %d, blue score %d)", hash, node.height, node.blueScore)
 	notes := []*Notification{{
 		Type: NTBlockAccepted,
@@ -321,6 +313,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	}}
 	if vs != old {
 		data, err := d.virtualChanged(old, vs, removed, added)
+		if d.utxo.addrIndex {
+			data.UTXOsAdded, data.UTXOsRemoved = utxoChangesOf(net.diff)
+		}
 		if err != nil {
 			// The DAG is consistent; only the notification's
 			// transaction lists could not be built.
@@ -349,6 +344,58 @@ func (d *BlockDAG) chainUpdateFor(removed, added []chainStep) (*chainUpdate, err
 		u.added[i] = chainEntry{hash: s.node.hash, prefix: prefix, blueScore: s.node.blueScore}
 	}
 	return u, nil
+}
+
+// insertNode adds a new block's node to the node store and the
+// reachability index, and its body to the block cache. Readers query
+// reachability, so the insertion holds the state lock (a reindex rewrites
+// intervals).
+func (d *BlockDAG) insertNode(node *blockNode, block *wire.MsgBlock, txids []wire.Hash) error {
+	d.cacheBlockData(node, block, txids)
+	d.stateLock.Lock()
+	d.nodes.addFresh(node)
+	err := addReachability(d.nodes, node, &d.reachStats)
+	d.stateLock.Unlock()
+	if err != nil {
+		return d.fail(err)
+	}
+	return nil
+}
+
+// startBatch resets the DAG's batch (reused, so its buffer stops growing
+// after the first blocks) and puts what every new block writes: its body,
+// the dirty node records (its own and those its insertion changed) and its
+// height key. It returns the batch and the body bytes it stored: a pruned
+// node does not keep the body of a block below its lowest retained height,
+// which can never be validated (prune.go).
+func (d *BlockDAG) startBatch(node *blockNode, block *wire.MsgBlock) (*database.Batch, int) {
+	batch := d.batch
+	batch.Reset()
+	stored := 0
+	if d.pruner == nil || node.height >= d.pruner.lowest.Load() {
+		body := block.Serialize()
+		batch.Put(blockKey(&node.hash), body)
+		stored = len(body)
+	}
+	d.nodes.flushDirty(batch)
+	batch.Put(heightKey(node.height, &node.hash), d.heightValue(node, stored))
+	return batch, stored
+}
+
+// writeLocked writes a batch that the in-memory state is about to follow,
+// with the state lock held: on success the dirty nodes are clean, on
+// failure they are dropped (the memory no longer matches the store) and
+// writers stop. what and hash name the batch for the debug log; the
+// store's failure is its owner's to report, once (database.DB.Failed).
+func (d *BlockDAG) writeLocked(batch *database.Batch, what string, hash wire.Hash) error {
+	if err := d.db.Write(batch); err != nil {
+		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
+		d.nodes.dropDirty()
+		log.Debugf("Writing %s %s: %v", what, hash, err)
+		return err
+	}
+	d.nodes.clearDirty()
+	return nil
 }
 
 // fail records an internal failure after which the in-memory DAG may no

@@ -91,7 +91,7 @@ const (
 	// DefaultRPCMaxConcurrentReqs bound the RPC server's HTTP clients,
 	// websocket clients and requests served at once. RPCLimit bounds all
 	// three options.
-	DefaultRPCMaxClients        = 10
+	DefaultRPCMaxClients        = 500
 	DefaultRPCMaxWebsockets     = 25
 	DefaultRPCMaxConcurrentReqs = 20
 	RPCLimit                    = 10000
@@ -132,6 +132,13 @@ const (
 	MinDBCacheMiB     = 32
 	MaxDBCacheMiB     = 65536
 
+	// DefaultMinFreeDiskMiB is the free space on the data directory's
+	// disk below which the node stops, and refuses to start, rather than
+	// fail in the middle of a write (--minfreedisk). It covers a few
+	// LevelDB compactions, which write new tables before deleting old ones.
+	DefaultMinFreeDiskMiB = 64
+	MaxMinFreeDiskMiB     = 1 << 20
+
 	// MaxPruneMiB bounds --prune (a petabyte): a larger target is an
 	// archive node in all but name.
 	MaxPruneMiB = 1 << 30
@@ -141,8 +148,13 @@ const (
 	// they are not served beyond the host unless asked for.
 	DefaultProfileHost = "127.0.0.1"
 
-	// MinProfilePort is the lowest port --profile accepts, keeping the
-	// profiler off the privileged ports.
+	// DefaultMetricsHost is where --metrics listens when given only a
+	// port: metrics tell an observer the node's peers and traffic, so
+	// they stay on the host unless the operator names an address.
+	DefaultMetricsHost = "127.0.0.1"
+
+	// MinProfilePort is the lowest port --profile and --metrics accept,
+	// keeping them off the privileged ports.
 	MinProfilePort = 1024
 
 	// MaxUserAgentCommentsLen bounds the length of all --uacomment values
@@ -166,6 +178,7 @@ type Config struct {
 	LogFiles      int    `long:"logfiles" description:"Number of rotated log files to keep, compressed (0..100)"`
 	NoFileLogging bool   `long:"nofilelogging" description:"Log to standard output only, not to a file"`
 	Profile       string `long:"profile" description:"Serve Go profiling data over HTTP at this port (1024..65535) on 127.0.0.1, or at host:port"`
+	Metrics       string `long:"metrics" description:"Serve Prometheus metrics at http://host:port/metrics: a port (1024..65535) on 127.0.0.1, or host:port; off by default"`
 
 	// Network.
 	TestNet bool `long:"testnet" description:"Use the test network"`
@@ -186,6 +199,7 @@ type Config struct {
 	DisableBanning    bool          `long:"nobanning" description:"Disconnect misbehaving peers but do not ban them"`
 	Whitelists        []string      `long:"whitelist" description:"Never ban peers from this IP address or network, such as 192.168.0.0/16; may be repeated"`
 	UserAgentComments []string      `long:"uacomment" description:"Comment to add to the user agent sent to peers; may be repeated"`
+	DisableDNSSeed    bool          `long:"nodnsseed" description:"Do not ask the network's DNS seeds for peer addresses when the address book is short"`
 
 	// RPC.
 	RPCUser              string   `short:"u" long:"rpcuser" description:"User name of the RPC administrator"`
@@ -200,10 +214,11 @@ type Config struct {
 	RPCMaxClients        int      `long:"rpcmaxclients" description:"Most simultaneous HTTP RPC clients (1..10000)"`
 	RPCMaxWebsockets     int      `long:"rpcmaxwebsockets" description:"Most simultaneous websocket RPC clients (0..10000)"`
 	RPCMaxConcurrentReqs int      `long:"rpcmaxconcurrentreqs" description:"Most RPC requests served at the same time (1..10000)"`
+	WebUI                bool     `long:"webui" description:"Serve the web view of the node at /webui/ on the RPC listeners, behind the RPC credentials"`
 
 	// Mining.
 	Generate      bool          `long:"generate" description:"Mine blocks with the CPU"`
-	MiningAddr    string        `long:"miningaddr" description:"x-only public key, 64 hex characters, that mined coins are paid to (default: a key kept in the data directory)"`
+	MiningAddr    string        `long:"miningaddr" description:"address (or x-only public key in hex) that mined coins are paid to (default: a key kept in the data directory)"`
 	MiningWorkers int           `long:"miningworkers" description:"Number of CPU mining goroutines; 0 means one per CPU core (0..256)"`
 	MinerPace     time.Duration `long:"minerpace" description:"Least time between two blocks this node mines, such as 1s (at most 1h); 0 picks the network's default (its block interval on regtest and simnet, no pacing elsewhere), a negative value such as -1s turns pacing off"`
 	BlockMaxSize  int           `long:"blockmaxsize" description:"Largest block to mine, in bytes (1000..the network's maximum block size; default that maximum)"`
@@ -213,7 +228,9 @@ type Config struct {
 	MaxOrphanTxs    int    `long:"maxorphantx" description:"Most orphan transactions kept in memory (0..100000)"`
 	MaxOrphanBlocks int    `long:"maxorphanblocks" description:"Most orphan blocks kept in memory (1..10000)"`
 	DBCache         int    `long:"dbcache" description:"Memory for the database and block index caches in MiB (32..65536)"`
+	MinFreeDisk     int    `long:"minfreedisk" description:"Free space in MiB on the data directory's disk below which the node stops and refuses to start (1..1048576)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
+	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
 	Prune           int    `long:"prune" description:"Delete old block bodies and past diffs once they take more than this many MiB, keeping at least the finality window (0, the default, keeps every block: an archive node; the least accepted is 31 on mainnet and testnet, 7 on regtest and simnet; not with --txindex)"`
 
 	// Params is the chosen network's parameters.
@@ -233,6 +250,11 @@ type Config struct {
 
 	// WhitelistNets are the networks --whitelist names.
 	WhitelistNets []*net.IPNet `no-flag:"true"`
+
+	// RPCOffForCredentials is set when the RPC server is off only because
+	// no credentials were given, not because --norpc asked for it: the
+	// daemon's first start then writes random ones.
+	RPCOffForCredentials bool `no-flag:"true"`
 
 	// Warnings are notes for the daemon to log once logging is set up,
 	// such as the RPC server being off for want of credentials.
@@ -276,6 +298,7 @@ func defaultConfig() Config {
 		MaxOrphanTxs:         DefaultMaxOrphanTxs,
 		MaxOrphanBlocks:      DefaultMaxOrphanBlocks,
 		DBCache:              DefaultDBCacheMiB,
+		MinFreeDisk:          DefaultMinFreeDiskMiB,
 	}
 }
 

@@ -69,7 +69,7 @@ func TestDefaults(t *testing.T) {
 		{"rpclisten", cfg.RPCListeners, []string{"127.0.0.1:" + mainnet.RPCPort, "[::1]:" + mainnet.RPCPort}},
 		{"norpc without credentials", cfg.DisableRPC, true},
 		{"warnings", len(cfg.Warnings), 1},
-		{"rpcmaxclients", cfg.RPCMaxClients, 10},
+		{"rpcmaxclients", cfg.RPCMaxClients, 500},
 		{"rpcmaxwebsockets", cfg.RPCMaxWebsockets, 25},
 		{"rpcmaxconcurrentreqs", cfg.RPCMaxConcurrentReqs, 20},
 		{"miningpubkey", cfg.MiningPubKey == nil, true},
@@ -80,8 +80,11 @@ func TestDefaults(t *testing.T) {
 		{"maxorphantx", cfg.MaxOrphanTxs, 100},
 		{"maxorphanblocks", cfg.MaxOrphanBlocks, DefaultMaxOrphanBlocks},
 		{"dbcache", cfg.DBCache, DefaultDBCacheMiB},
+		{"minfreedisk", cfg.MinFreeDisk, DefaultMinFreeDiskMiB},
 		{"txindex", cfg.TxIndex, false},
+		{"utxoindex", cfg.UTXOIndex, false},
 		{"profile", cfg.Profile, ""},
+		{"metrics", cfg.Metrics, ""},
 	}
 	for _, test := range tests {
 		if !reflect.DeepEqual(test.got, test.want) {
@@ -180,6 +183,8 @@ func TestPrecedence(t *testing.T) {
 			func(c *Config) any { return c.TxIndex }, true},
 		{"txindex flag", "", []string{"--txindex"},
 			func(c *Config) any { return c.TxIndex }, true},
+		{"utxoindex flag", "", []string{"--utxoindex"},
+			func(c *Config) any { return c.UTXOIndex }, true},
 		{"path file", "datadir=/srv/a\n", nil,
 			func(c *Config) any { return c.DataDir }, filepath.Join("/srv/a", "mainnet")},
 		{"path flag over file", "datadir=/srv/a\n", []string{"-b", "/srv/b"},
@@ -259,7 +264,7 @@ func TestNormalization(t *testing.T) {
 		"--debuglevel=warn,sync=debug,PEER=trace",
 		"--miningaddr="+strings.ToUpper(key), "--miningworkers=3",
 		"--minerpace=250ms", "--blockmaxsize=2000",
-		"--profile=6061", "--minrelaytxfee=1.5",
+		"--profile=6061", "--minrelaytxfee=1.5", "--metrics=9101", "--nodnsseed",
 	)
 	tests := []struct {
 		name string
@@ -280,6 +285,8 @@ func TestNormalization(t *testing.T) {
 		{"minerpace", cfg.MinerPace, 250 * time.Millisecond},
 		{"blockmaxsize", cfg.BlockMaxSize, 2000},
 		{"profile", cfg.Profile, "127.0.0.1:6061"},
+		{"metrics", cfg.Metrics, "127.0.0.1:9101"},
+		{"nodnsseed", cfg.DisableDNSSeed, true},
 		{"fee", cfg.MinRelayTxFeeUnits, uint64(150_000_000)},
 		{"warnings", len(cfg.Warnings), 0},
 	}
@@ -326,6 +333,14 @@ func TestValidationErrors(t *testing.T) {
 			ErrInvalidOption, "logfiles: 101 is not in 0..100"},
 		{"profile low port", "", []string{"--profile=80"},
 			ErrInvalidOption, "profile: \"80\" is not a port in 1024..65535 or a host:port with such a port"},
+		{"webui without rpc", "", []string{"--webui", "--norpc"},
+			ErrConflictingOptions, "~webui: cannot be used with norpc"},
+		{"webui without credentials", "", []string{"--webui"},
+			ErrConflictingOptions, "~webui: needs the RPC server"},
+		{"metrics low port", "", []string{"--metrics=80"},
+			ErrInvalidOption, "~metrics: \"80\" is not a port in 1024..65535"},
+		{"metrics junk", "", []string{"--metrics=0.0.0.0:x"},
+			ErrInvalidOption, "~metrics: \"0.0.0.0:x\" is not a port"},
 		{"profile junk", "", []string{"--profile=abc"},
 			ErrInvalidOption, "~profile: \"abc\" is not a port"},
 		{"listen with nolisten", "", []string{"--nolisten", "--listen=:1"},
@@ -385,11 +400,11 @@ func TestValidationErrors(t *testing.T) {
 		{"notls on a host name", "", append(creds, "--notls", "--rpclisten=node.example.org"),
 			ErrConflictingOptions, "~notls: rpclisten node.example.org:18912"},
 		{"miningaddr short", "", []string{"--miningaddr=abcd"},
-			ErrInvalidOption, "miningaddr: \"abcd\" is 4 characters, want 64 hex characters (an x-only public key)"},
+			ErrInvalidOption, "miningaddr: \"abcd\" is not an address: bech32m string has no prefix and '1' separator"},
 		{"miningaddr not hex", "", []string{"--miningaddr=" + strings.Repeat("zz", 32)},
 			ErrInvalidOption, "~miningaddr: \"zzzz"},
 		{"miningaddr off curve", "", []string{"--miningaddr=" + strings.Repeat("ff", 32)},
-			ErrInvalidOption, "miningaddr: " + strings.Repeat("ff", 32) + " is not an x-only public key on secp256k1"},
+			ErrInvalidOption, "miningaddr: " + strings.Repeat("ff", 32) + " is not a valid public key: invalid public key: x >= field prime"},
 		{"miningworkers", "", []string{"--miningworkers=257"},
 			ErrInvalidOption, "miningworkers: 257 is not in 0..256"},
 		{"minerpace", "", []string{"--minerpace=2h"},
@@ -420,6 +435,8 @@ func TestValidationErrors(t *testing.T) {
 			ErrInvalidOption, "prune: 6 is not 0 (keep every block) or in 7..1073741824: regtest needs 7 MiB for the finality window"},
 		{"prune with txindex", "", []string{"--prune=100", "--txindex"},
 			ErrInvalidOption, "txindex: cannot be used with --prune: the index would name blocks whose bodies are deleted; use --prune=0 to keep the index"},
+		{"minfreedisk zero", "", []string{"--minfreedisk=0"},
+			ErrInvalidOption, "minfreedisk: 0 is not in 1..1048576"},
 
 		// Values that do not convert to the option's type, on the
 		// command line and in the file.

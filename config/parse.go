@@ -1,7 +1,6 @@
 package config
 
 import (
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"math"
@@ -9,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btclog"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/wire"
 )
@@ -21,6 +20,7 @@ var subsystems = []string{
 	"DAG",  // consensus (blockdag)
 	"DB",   // storage (database)
 	"MINR", // miner (mining)
+	"MTRC", // Prometheus metrics server (metrics)
 	"PEER", // single peers (peer)
 	"RPCS", // RPC server (rpcserver)
 	"SOTD", // the daemon itself (cmd/soterd)
@@ -155,24 +155,11 @@ func isDigits(s string) bool {
 	return true
 }
 
-// ParseMiningAddr parses an x-only BIP-340 public key written as 64 hex
-// characters, and checks that it is a point on secp256k1, so that coins are
-// never mined to a key nobody can sign for.
-func ParseMiningAddr(s string) ([wire.PubKeySize]byte, error) {
-	var key [wire.PubKeySize]byte
-	s = strings.TrimSpace(s)
-	if len(s) != 2*wire.PubKeySize {
-		return key, fmt.Errorf("%q is %d characters, want %d hex "+
-			"characters (an x-only public key)", s, len(s), 2*wire.PubKeySize)
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return key, fmt.Errorf("%q is not hex", s)
-	}
-	if _, err := schnorr.ParsePubKey(b); err != nil {
-		return key, fmt.Errorf("%s is not an x-only public key on "+
-			"secp256k1", s)
-	}
-	copy(key[:], b)
-	return key, nil
+// ParseMiningAddr parses the address coins are mined to: an address of
+// the network with the given prefix (blockdag.Params.AddressPrefix) or, as
+// before addresses, an x-only public key written as 64 hex characters. The
+// key is checked to be a point on secp256k1, so that coins are never mined
+// to a key nobody can sign for.
+func ParseMiningAddr(prefix, s string) ([wire.PubKeySize]byte, error) {
+	return address.Parse(prefix, s)
 }

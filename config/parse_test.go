@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btclog"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 )
 
@@ -163,6 +164,11 @@ func TestParseMiningAddr(t *testing.T) {
 		t.Fatal("no small x off the curve")
 	}
 
+	addr := address.Encode("soter", [32]byte(valid))
+	addrTypo := addr[:12] + "q" + addr[13:]
+	if addrTypo == addr {
+		addrTypo = addr[:12] + "p" + addr[13:]
+	}
 	tests := []struct {
 		name string
 		in   string
@@ -171,16 +177,19 @@ func TestParseMiningAddr(t *testing.T) {
 		{"valid", validHex, ""},
 		{"valid upper case", strings.ToUpper(validHex), ""},
 		{"valid with spaces", " " + validHex + "\n", ""},
-		{"empty", "", "is 0 characters"},
-		{"short", validHex[:62], "is 62 characters"},
-		{"long", validHex + "00", "is 66 characters"},
-		{"compressed key", "02" + validHex, "is 66 characters"},
-		{"not hex", "g" + validHex[1:], "is not hex"},
-		{"above the field prime", strings.Repeat("ff", 32), "is not an x-only public key on secp256k1"},
-		{"off the curve", offCurve, "is not an x-only public key on secp256k1"},
+		{"valid address", addr, ""},
+		{"address typo", addrTypo, "has a typo"},
+		{"address of another network", address.Encode("sotertest", [32]byte(valid)), "another network"},
+		{"empty", "", "is not an address"},
+		{"short", validHex[:62], "is not an address"},
+		{"long", validHex + "00", "is not an address"},
+		{"compressed key", "02" + validHex, "is not an address"},
+		{"not hex", "g" + validHex[1:], "is not an address"},
+		{"above the field prime", strings.Repeat("ff", 32), "is not a valid public key"},
+		{"off the curve", offCurve, "is not a valid public key"},
 	}
 	for _, test := range tests {
-		key, err := ParseMiningAddr(test.in)
+		key, err := ParseMiningAddr("soter", test.in)
 		if test.err != "" {
 			if err == nil || !strings.Contains(err.Error(), test.err) {
 				t.Errorf("%s: got %v, want error %q", test.name, err, test.err)

@@ -102,6 +102,7 @@ var sampleCompanions = map[string]string{
 	"rpcpass":      "rpcuser=u\n",
 	"rpclimituser": "rpclimitpass=p\n",
 	"rpclimitpass": "rpclimituser=r\n",
+	"webui":        "rpcuser=u\nrpcpass=p\n",
 }
 
 // TestSampleExamples uncomments each example line of the sample file on its

@@ -112,7 +112,29 @@ func (c *Config) normalizeGeneral() error {
 		}
 		c.Profile = profile
 	}
+	if c.Metrics != "" {
+		addr, err := normalizeMetrics(c.Metrics)
+		if err != nil {
+			return err
+		}
+		c.Metrics = addr
+	}
 	return nil
+}
+
+// normalizeMetrics turns a --metrics port or host:port into host:port. A
+// bare port listens on DefaultMetricsHost; port 0 picks a free one.
+func normalizeMetrics(s string) (string, error) {
+	host, port := DefaultMetricsHost, strings.TrimSpace(s)
+	if h, p, err := net.SplitHostPort(port); err == nil {
+		host, port = h, p
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || (n != 0 && n < MinProfilePort) || n > 65535 {
+		return "", invalid("metrics", "%q is not a port in %d..65535 (or 0 for any) "+
+			"or a host:port with such a port", s, MinProfilePort)
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // pathOr returns path expanded, or the named file in the home directory
@@ -273,11 +295,19 @@ func (c *Config) normalizeRPC() error {
 	}
 	if !c.DisableRPC && c.RPCUser == "" && c.RPCLimitUser == "" {
 		c.DisableRPC = true
+		c.RPCOffForCredentials = true
 		c.Warnings = append(c.Warnings, "RPC server disabled: set "+
 			"rpcuser and rpcpass (or rpclimituser and rpclimitpass) "+
 			"to enable it")
 	}
 
+	if c.WebUI && c.DisableRPC {
+		if c.RPCOffForCredentials {
+			return conflict("webui", "needs the RPC server, which is off for want of "+
+				"rpcuser and rpcpass (or rpclimituser and rpclimitpass)")
+		}
+		return conflict("webui", "cannot be used with norpc: the web view is served by the RPC server")
+	}
 	if err := checkRange("rpcmaxclients", c.RPCMaxClients, 1, RPCLimit); err != nil {
 		return err
 	}
@@ -333,7 +363,7 @@ func isLoopback(addr string) bool {
 func (c *Config) normalizeMining() error {
 	c.MiningPubKey = nil
 	if c.MiningAddr != "" {
-		key, err := ParseMiningAddr(c.MiningAddr)
+		key, err := ParseMiningAddr(c.Params.AddressPrefix, c.MiningAddr)
 		if err != nil {
 			return invalid("miningaddr", "%v", err)
 		}
@@ -368,6 +398,9 @@ func (c *Config) normalizeMempool() error {
 		return err
 	}
 	if err := checkRange("maxorphanblocks", c.MaxOrphanBlocks, 1, MaxOrphanBlocksLimit); err != nil {
+		return err
+	}
+	if err := checkRange("minfreedisk", c.MinFreeDisk, 1, MaxMinFreeDiskMiB); err != nil {
 		return err
 	}
 	if err := checkRange("dbcache", c.DBCache, MinDBCacheMiB, MaxDBCacheMiB); err != nil {

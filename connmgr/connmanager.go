@@ -45,6 +45,14 @@ const (
 	// (a failed handshake, a full peer, ourselves) is then redialled
 	// ever more slowly instead of every RetryDuration.
 	stableConnDuration = time.Minute
+
+	// quickRetryWindow is how long after a working connection drops its
+	// request is redialled every RetryDuration, without backoff. A peer
+	// that restarts (an upgrade, a crash and systemd's restart) is back
+	// within seconds, and a node whose only peer it is should not wait
+	// minutes to find out; a peer still gone after the window is backed
+	// off as one that does not answer.
+	quickRetryWindow = time.Minute
 )
 
 // ConnState is the state of a connection request.
@@ -105,6 +113,12 @@ type ConnReq struct {
 	conn        net.Conn
 	connectedAt time.Time
 	retries     uint32
+
+	// handshaked is set by HandshakeDone for the current connection;
+	// quickUntil ends the quick redials after a working connection
+	// dropped (quickRetryWindow).
+	handshaked bool
+	quickUntil time.Time
 }
 
 // ID returns the request's ID, assigned by Connect; zero before.
@@ -143,7 +157,10 @@ type Config struct {
 
 	// RetryDuration is the first redial delay of a persistent request,
 	// doubled with each failed dial or short-lived connection up to
-	// MaxRetryDuration. A connection that lasts a minute resets it.
+	// MaxRetryDuration. A connection that completed its handshake
+	// (HandshakeDone) or lasted a minute resets it, and for a minute
+	// after such a connection drops the request is redialled every
+	// RetryDuration.
 	RetryDuration time.Duration
 
 	// MaxRetryDuration caps the redial delay.
@@ -165,6 +182,10 @@ type Config struct {
 	// GetNewAddress returns an address for an automatic outbound
 	// connection. Nil, or TargetOutbound zero, makes none.
 	GetNewAddress func() (string, error)
+
+	// OnDialFailure, when set, is told of each failed dial, from the
+	// dialling goroutine; it must not block.
+	OnDialFailure func(req *ConnReq, err error)
 }
 
 // ConnManager keeps the node's connections: outbound ones to a target
@@ -356,6 +377,9 @@ func (cm *ConnManager) dial(req *ConnReq, delay time.Duration) {
 	}
 	conn, err := cm.cfg.Dial("tcp", req.Addr)
 	if err != nil {
+		if cm.cfg.OnDialFailure != nil {
+			cm.cfg.OnDialFailure(req, err)
+		}
 		cm.dialFailed(req, err)
 		return
 	}
@@ -387,8 +411,11 @@ func (cm *ConnManager) scheduleRetryLocked(req *ConnReq) {
 		delete(cm.reqs, req.ID())
 		return
 	}
-	req.retries++
-	d := cm.backoff(req.retries)
+	d := cm.cfg.RetryDuration
+	if !time.Now().Before(req.quickUntil) {
+		req.retries++
+		d = cm.backoff(req.retries)
+	}
 	log.Debugf("Redialling %s in %v", req, d)
 	cm.wg.Add(1)
 	go cm.dial(req, d)
@@ -445,9 +472,12 @@ func (cm *ConnManager) outboundClosed(req *ConnReq, tc *trackedConn) {
 	current := cm.reqs[req.ID()] == req
 	if current {
 		req.state = ConnDisconnected
-		if time.Since(req.connectedAt) >= stableConnDuration {
+		if req.handshaked || time.Since(req.connectedAt) >= stableConnDuration {
+			// The peer worked: it is probably restarting.
 			req.retries = 0
+			req.quickUntil = time.Now().Add(quickRetryWindow)
 		}
+		req.handshaked = false
 		cm.scheduleRetryLocked(req)
 	}
 	cm.mtx.Unlock()
@@ -457,6 +487,19 @@ func (cm *ConnManager) outboundClosed(req *ConnReq, tc *trackedConn) {
 		cm.cfg.OnDisconnection(req)
 	}
 	cm.signalFill()
+}
+
+// HandshakeDone records that the connection of request id completed the
+// protocol handshake: the peer works, so its backoff is reset, and when the
+// connection drops it is redialled every RetryDuration for a while (see
+// Config.RetryDuration). Unknown ids are ignored.
+func (cm *ConnManager) HandshakeDone(id uint64) {
+	cm.mtx.Lock()
+	defer cm.mtx.Unlock()
+	if req, ok := cm.reqs[id]; ok && req.state == ConnEstablished {
+		req.retries = 0
+		req.handshaked = true
+	}
 }
 
 // Disconnect closes the connection of request id, if it has one. A

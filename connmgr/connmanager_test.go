@@ -518,7 +518,118 @@ func TestStableConnectionResetsBackoff(t *testing.T) {
 	waitFor(t, "redial", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 2 })
 	cm.mtx.Lock()
 	defer cm.mtx.Unlock()
-	if req.retries != 1 {
-		t.Errorf("retries after a stable connection: got %d, want 1", req.retries)
+	// The redial after a working connection is in the quick window,
+	// which does not count failures.
+	if req.retries != 0 || !time.Now().Before(req.quickUntil) {
+		t.Errorf("after a stable connection: retries %d, quick until %v, want 0 and a window",
+			req.retries, req.quickUntil)
+	}
+}
+
+// TestHandshakeQuickRedial checks that a connection that completed its
+// handshake resets the backoff, and that while its peer is down for a short
+// while the request is redialled every RetryDuration instead of ever more
+// slowly.
+func TestHandshakeQuickRedial(t *testing.T) {
+	srv := newTestServer(t)
+	var mtx sync.Mutex
+	var attempts []time.Time
+	down := false
+	dial := func(network, addr string) (net.Conn, error) {
+		mtx.Lock()
+		attempts = append(attempts, time.Now())
+		isDown := down
+		mtx.Unlock()
+		if isDown {
+			return nil, errors.New("connection refused")
+		}
+		return net.Dial(network, addr)
+	}
+	const base = 40 * time.Millisecond
+	cm, rec := newTestManager(t, Config{Dial: dial, RetryDuration: base, MaxRetryDuration: 100 * base})
+	req := &ConnReq{Addr: srv.addr(), Permanent: true}
+	cm.Connect(req)
+	waitFor(t, "connection", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 1 })
+	cm.mtx.Lock()
+	req.retries = 5 // earlier failures
+	cm.mtx.Unlock()
+	cm.HandshakeDone(req.ID())
+	cm.mtx.Lock()
+	if req.retries != 0 {
+		t.Errorf("retries after the handshake: got %d, want 0", req.retries)
+	}
+	cm.mtx.Unlock()
+
+	// The peer goes down: six dials fail.
+	mtx.Lock()
+	down = true
+	start := len(attempts)
+	mtx.Unlock()
+	rec.conn(0).Close()
+	waitFor(t, "six failed redials", 10*time.Second, func() bool {
+		mtx.Lock()
+		defer mtx.Unlock()
+		return len(attempts)-start >= 6
+	})
+	mtx.Lock()
+	down = false
+	gaps := make([]time.Duration, 0, 5)
+	for i := start + 1; i < start+6; i++ {
+		gaps = append(gaps, attempts[i].Sub(attempts[i-1]))
+	}
+	mtx.Unlock()
+	for i, gap := range gaps {
+		// Timers never fire early; a loaded machine may fire them late.
+		if gap < base || gap > base+400*time.Millisecond {
+			t.Errorf("gap %d: got %v, want %v (no backoff in the quick window)", i+1, gap, base)
+		}
+	}
+	// The peer is back: reconnected within a retry.
+	waitFor(t, "reconnection", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 2 })
+
+	// A connection closed without a handshake does not reset the
+	// backoff: after the quick window, failures double it again.
+	cm.mtx.Lock()
+	req.quickUntil = time.Time{}
+	req.retries = 3
+	cm.mtx.Unlock()
+	rec.conn(1).Close()
+	waitFor(t, "redial", 5*time.Second, func() bool { c, _, _ := rec.counts(); return c == 3 })
+	cm.mtx.Lock()
+	defer cm.mtx.Unlock()
+	if req.retries != 4 {
+		t.Errorf("retries after a connection without handshake: got %d, want 4", req.retries)
+	}
+}
+
+// TestOnDialFailure checks that every failed dial is reported with its
+// request and error.
+func TestOnDialFailure(t *testing.T) {
+	var failures atomic.Int32
+	dialErr := errors.New("connection refused")
+	var mtx sync.Mutex
+	var gotAddr string
+	var gotErr error
+	cm, rec := newTestManager(t, Config{
+		Dial:          func(string, string) (net.Conn, error) { return nil, dialErr },
+		RetryDuration: 20 * time.Millisecond,
+		OnDialFailure: func(req *ConnReq, err error) {
+			mtx.Lock()
+			gotAddr, gotErr = req.Addr, err
+			mtx.Unlock()
+			failures.Add(1)
+		},
+	})
+	req := &ConnReq{Addr: "192.0.2.7:18555", Permanent: true}
+	cm.Connect(req)
+	waitFor(t, "two failures", 10*time.Second, func() bool { return failures.Load() >= 2 })
+	cm.Remove(req.ID())
+	mtx.Lock()
+	defer mtx.Unlock()
+	if gotAddr != req.Addr || !errors.Is(gotErr, dialErr) {
+		t.Errorf("reported %q, %v; want %q, %v", gotAddr, gotErr, req.Addr, dialErr)
+	}
+	if connected, _, _ := rec.counts(); connected != 0 {
+		t.Errorf("%d connections, want none", connected)
 	}
 }

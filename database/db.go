@@ -33,7 +33,8 @@ const (
 	BucketOrder        Bucket = 0x09 // selected chain position -> chain block, order position, blue score
 	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
 	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
-	BucketPrune        Bucket = 0x0c // height|past key -> nothing: the virtual past diffs a pruned node deletes by height
+	BucketUTXOIndex    Bucket = 0x0c // pubkey|outpoint -> amount, blue score, flags: the optional UTXO index
+	BucketPrune        Bucket = 0x0d // height|past key -> diff length: the past diffs a pruned node deletes by height
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The
@@ -121,6 +122,9 @@ type DB struct {
 	// that none of them reads from a closed LevelDB.
 	itersMu sync.Mutex
 	iters   map[*Iterator]struct{}
+
+	// health is the store's failure state.
+	health *health
 }
 
 // syncWrite makes a write flush to the disk before it returns.
@@ -174,6 +178,16 @@ func describeCorruption(err error) string {
 	}
 	missing, ok := cerr.Err.(*lerrors.ErrMissingFiles)
 	if !ok {
+		// Name the damaged file by what it holds, so that the
+		// message says "journal" or "manifest" in plain words.
+		switch cerr.Fd.Type {
+		case storage.TypeJournal:
+			return fmt.Sprintf("journal %s damaged: %v", cerr.Fd, cerr.Err)
+		case storage.TypeManifest:
+			return fmt.Sprintf("manifest %s damaged: %v", cerr.Fd, cerr.Err)
+		case storage.TypeTable:
+			return fmt.Sprintf("table %s damaged: %v", cerr.Fd, cerr.Err)
+		}
 		return err.Error()
 	}
 	if len(missing.Fds) == 0 {
@@ -192,6 +206,11 @@ func describeCorruption(err error) string {
 		strings.Join(names, ", "))
 }
 
+// ioAdvice is what an operator does when the store cannot write or read:
+// the usual causes are a full disk and a failing one. Every write that
+// returned is in the journal, so a restart loses nothing.
+const ioAdvice = "check that the disk has free space and no errors, then restart"
+
 // corruptAdvice is what an operator does with a damaged store.
 func corruptAdvice(path string) string {
 	return fmt.Sprintf("remove %s and restart to resync from peers", path)
@@ -200,6 +219,13 @@ func corruptAdvice(path string) string {
 // Open opens the store in the directory path, creating the directory (mode
 // 0700) and an empty store if they do not exist, unless opts.ReadOnly is set.
 // A nil opts means the defaults.
+//
+// LevelDB runs with all its strict checks: a damaged record in the journal or
+// the manifest, or a damaged table met by a read or a compaction, is reported
+// instead of dropped. The one exception is a journal that ends with a torn
+// record, the trace of a write cut short by a full disk, a crash or a power
+// loss: the torn tail is cut off (with a warning) and the store reopens with
+// every write that completed, as LevelDB itself would do.
 //
 // It fails with ErrInUse when another process or DB holds the directory,
 // ErrCorrupt when the store is damaged, ErrSchemaVersion when the store was
@@ -217,6 +243,9 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 	}
 
+	if err := checkDamaged(path); err != nil {
+		return nil, err
+	}
 	fstor, err := storage.OpenFile(path, o.ReadOnly)
 	if err != nil {
 		if isLockHeld(err) {
@@ -227,7 +256,8 @@ func Open(path string, opts *Options) (*DB, error) {
 		str := fmt.Sprintf("cannot open data directory %s: %v", path, err)
 		return nil, dbError(ErrIO, str)
 	}
-	stor := newSyncStorage(fstor)
+	h := newHealth(path, o.ReadOnly)
+	stor := newSyncStorage(fstor, &logWatch{path: path, health: h})
 
 	lo := &opt.Options{
 		// The records are hashes, keys and signatures, which do not
@@ -246,8 +276,22 @@ func Open(path string, opts *Options) (*DB, error) {
 		Filter:              filter.NewBloomFilter(bloomBitsPerKey),
 		ReadOnly:            o.ReadOnly,
 		ErrorIfMissing:      o.ReadOnly,
+		// Without strict checks LevelDB skips a damaged journal or
+		// manifest record and goes on, keeping later writes without
+		// earlier ones, and rewrites the store so that the loss is
+		// permanent (docs/deploy.md).
+		Strict: opt.StrictAll,
 	}
 	ldb, err := leveldb.Open(stor, lo)
+	if err != nil && !o.ReadOnly && lerrors.IsCorrupted(err) {
+		cut, cerr := cutTornJournal(path, err)
+		if cerr != nil {
+			log.Warnf("Checking the journal in %s: %v", path, cerr)
+		}
+		if cut {
+			ldb, err = leveldb.Open(stor, lo)
+		}
+	}
 	if err != nil {
 		stor.Close()
 		if lerrors.IsCorrupted(err) {
@@ -266,11 +310,13 @@ func Open(path string, opts *Options) (*DB, error) {
 		stor:     stor,
 		wo:       &opt.WriteOptions{Sync: !o.NoSync},
 		iters:    make(map[*Iterator]struct{}),
+		health:   h,
 	}
 	if err := db.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
 	}
+
 	log.Debugf("Opened database in %s (cache %d MiB, write buffer %d MiB, "+
 		"sync %v, read-only %v)", path, o.CacheSizeMB, o.WriteBufferMB,
 		!o.NoSync, o.ReadOnly)
@@ -320,8 +366,16 @@ func (db *DB) closedError(op string) error {
 }
 
 // convertErr maps an error from LevelDB to an Error of the matching kind,
-// naming the operation that failed.
+// naming the operation that failed. An error of kind ErrIO or ErrCorrupt is
+// also recorded as the store's failure (see Failed).
 func (db *DB) convertErr(op string, err error) error {
+	kindErr := db.kindErr(op, err)
+	db.noteFailure(kindErr)
+	return kindErr
+}
+
+// kindErr maps an error from LevelDB to an Error of the matching kind.
+func (db *DB) kindErr(op string, err error) error {
 	switch {
 	case errors.Is(err, leveldb.ErrNotFound):
 		return dbError(ErrNotFound, op+": key not found")
@@ -335,7 +389,8 @@ func (db *DB) convertErr(op string, err error) error {
 			db.path, describeCorruption(err), corruptAdvice(db.path))
 		return dbError(ErrCorrupt, str)
 	}
-	str := fmt.Sprintf("%s: database in %s: %v", op, db.path, err)
+	str := fmt.Sprintf("%s: database in %s failed (%v): %s", op, db.path,
+		err, ioAdvice)
 	return dbError(ErrIO, str)
 }
 
@@ -377,6 +432,9 @@ func (db *DB) Put(key, value []byte) error {
 	if db.closed {
 		return db.closedError("put")
 	}
+	if err := db.errFailed("put"); err != nil {
+		return err
+	}
 	if err := db.ldb.Put(key, value, db.wo); err != nil {
 		return db.convertErr("put", err)
 	}
@@ -389,6 +447,9 @@ func (db *DB) Delete(key []byte) error {
 	defer db.mu.RUnlock()
 	if db.closed {
 		return db.closedError("delete")
+	}
+	if err := db.errFailed("delete"); err != nil {
+		return err
 	}
 	if err := db.ldb.Delete(key, db.wo); err != nil {
 		return db.convertErr("delete", err)
@@ -413,6 +474,9 @@ func (db *DB) Write(b *Batch) error {
 		// LevelDB would report it too, but only once the batch is
 		// non-empty; saying so here keeps the message uniform.
 		return db.convertErr("write", leveldb.ErrReadOnly)
+	}
+	if err := db.errFailed("write"); err != nil {
+		return err
 	}
 	if err := db.ldb.Write(&b.b, db.wo); err != nil {
 		return db.convertErr("write", err)

@@ -19,7 +19,19 @@
 // ErrCorrupt and advice to remove the directory and resync from peers: the
 // store is not repaired automatically, because LevelDB's recovery drops
 // whatever tables it cannot read, and a store that silently lost part of its
-// block index or UTXO set is worse than an empty one.
+// block index or UTXO set is worse than an empty one. For the same reason
+// LevelDB runs with all its strict checks, so that a damaged journal or
+// manifest record is refused rather than skipped. The one repair Open makes
+// is to cut a torn record off the end of the newest journal: that is the
+// trace of a write that never completed (a full disk, a crash, a power
+// loss), and dropping it leaves exactly the writes that returned.
+//
+// A DB watches itself: the first write, flush or read that fails (kind ErrIO
+// or ErrCorrupt), or a damaged table or failed write met by LevelDB's
+// background compaction (read from LevelDB's log), closes the channel
+// Failed returns, and later writes are refused with the same error (Err).
+// The store is then no longer trusted to hold what its user wrote; the user
+// is expected to stop and reopen it. FreeSpace measures the disk under it.
 //
 // Package database does not know what the records mean: key and value
 // encodings belong to the packages that own the records (blockdag and later

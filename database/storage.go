@@ -16,6 +16,8 @@ import (
 //     survive while earlier ones vanished.
 //   - DB.Sync can flush the current journal, which LevelDB offers no call
 //     for.
+//   - The lines LevelDB logs pass by the log watch, which learns of failed
+//     background compactions from them (logWatch).
 //
 // Everything else is passed through to the wrapped storage.
 type syncStorage struct {
@@ -25,11 +27,22 @@ type syncStorage struct {
 	// it from being closed while syncJournal flushes it.
 	mu      sync.Mutex
 	journal *journalWriter
+
+	// watch learns of background failures from LevelDB's log.
+	watch *logWatch
 }
 
-// newSyncStorage wraps stor.
-func newSyncStorage(stor storage.Storage) *syncStorage {
-	return &syncStorage{Storage: stor}
+// newSyncStorage wraps stor; watch, if not nil, reads LevelDB's log.
+func newSyncStorage(stor storage.Storage, watch *logWatch) *syncStorage {
+	return &syncStorage{Storage: stor, watch: watch}
+}
+
+// Log writes a line to LevelDB's log file and shows it to the log watch.
+func (s *syncStorage) Log(str string) {
+	s.Storage.Log(str)
+	if s.watch != nil {
+		s.watch.line(str)
+	}
 }
 
 // Create creates a file through the wrapped storage and, for a journal,

@@ -3,9 +3,10 @@
 // encodings, a one-line key file for the node's mining key, and signing a
 // transaction's inputs with the signature hash of package wire.
 //
-// Keys are raw: there is no address format, no checksum, no derivation and
-// no encryption at rest. A key file holds a private key in plain hex,
+// Keys are raw here: their text form for people, the address with its
+// checksum, is package address; there is no derivation and no encryption
+// at rest. A key file holds a private key in plain hex,
 // protected only by its 0600 mode, so keep it on the machine that uses it.
-// The package is not a wallet: it does not track outputs or balances, pick
-// coins or compute fees.
+// The package is not a wallet (cmd/sotertx is): it does not track outputs
+// or balances, pick coins or compute fees.
 package keys

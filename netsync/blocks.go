@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -253,6 +254,13 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
 	switch {
 	case err != nil:
+		if errors.Is(err, blockdag.ErrTimeTooNew) {
+			height := ps.height
+			if req != nil {
+				height = req.height
+			}
+			sm.noteFutureBlock(ps, block, hash, height)
+		}
 		sm.handleBlockError(ps, hash, err)
 	case isOrphan:
 		height := ps.height
@@ -284,6 +292,12 @@ func (sm *SyncManager) handleBlockError(ps *peerState, hash wire.Hash, err error
 		return
 	}
 	var ruleErr blockdag.RuleError
+	if errors.Is(err, database.ErrIO) || errors.Is(err, database.ErrCorrupt) {
+		// The store failed: the node stops and says why once, rather
+		// than once per block until it does.
+		log.Debugf("Block %s from %s not stored: %v", hash, ps.peer.Addr(), err)
+		return
+	}
 	if !errors.As(err, &ruleErr) {
 		log.Errorf("Failed to process block %s from %s: %v", hash, ps.peer.Addr(), err)
 		return

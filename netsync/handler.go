@@ -206,6 +206,7 @@ func (sm *SyncManager) handleTick() {
 	sm.expireRequests(now)
 	sm.checkSyncStall(now)
 	sm.retryOrphans(now)
+	sm.refetchFutureBlocks(now)
 	if sm.syncPeer == nil {
 		sm.startSync()
 	}

@@ -123,6 +123,16 @@ type Config struct {
 
 	// TimeSource returns the current time; nil means time.Now.
 	TimeSource func() time.Time
+
+	// MaxTimeOffset is how far ahead of our clock a block's timestamp
+	// may be (blockdag.Params.MaxTimeOffset): a block refused as too far
+	// in the future is fetched again once this much before its timestamp.
+	MaxTimeOffset time.Duration
+
+	// OnFutureBlock, when set, is told how far ahead of our clock the
+	// timestamp of each block refused as too far in the future is, so
+	// that the node can tell a lagging clock from one peer's (future.go).
+	OnFutureBlock func(p Peer, ahead time.Duration)
 }
 
 // SyncState is a snapshot of the manager's state, for RPC.
@@ -195,6 +205,7 @@ type SyncManager struct {
 
 	// The fields below belong to the manager goroutine.
 	peers    map[Peer]*peerState
+	future   map[wire.Hash]*futureBlock // lazily made; see future.go
 	syncPeer *peerState
 	// onlyPruned: peers are ahead, but all of them pruned what we need.
 	onlyPruned      bool

@@ -439,10 +439,12 @@ func (sm *SyncManager) checkSyncDone() {
 }
 
 // checkSyncStall replaces a sync peer that delivered nothing for
-// StallTimeout.
+// StallTimeout. Ticks come every tickInterval, so a peer is replaced at the
+// first tick after it has been idle for StallTimeout less one tick: by the
+// timeout at the latest, never later.
 func (sm *SyncManager) checkSyncStall(now time.Time) {
 	ps := sm.syncPeer
-	if ps == nil || ps.progress.idle(now) <= sm.cfg.StallTimeout {
+	if ps == nil || ps.progress.idle(now)+sm.tickInterval() <= sm.cfg.StallTimeout {
 		return
 	}
 	log.Infof("Sync peer %s delivered no block that connects for %v: disconnecting it and choosing another",

@@ -24,7 +24,15 @@ type progressStats struct {
 	syncStart       time.Time
 	syncStartHeight uint32
 	syncBlocks      uint64
+
+	// syncLogged is set once the episode's first progress line is out.
+	syncLogged bool
 }
+
+// firstSyncLineAfter is when the first progress line of a sync episode is
+// written, however long ProgressInterval is: an operator who just started
+// a node wants to see at once that it downloads, how fast and for how long.
+const firstSyncLineAfter = 2 * time.Second
 
 // reset starts counting at now.
 func (p *progressStats) reset(now time.Time, height uint32) {
@@ -45,6 +53,9 @@ func (p *progressStats) syncStarted(now time.Time, height uint32) {
 		p.syncStart = now
 		p.syncStartHeight = height
 		p.syncBlocks = 0
+		p.syncLogged = false
+		p.intervalStart = now
+		p.intervalBlocks = 0
 	}
 }
 
@@ -63,7 +74,11 @@ func (p *progressStats) syncEnded(now time.Time) (uint64, time.Duration) {
 func (sm *SyncManager) logProgress(now time.Time) {
 	p := &sm.progress
 	elapsed := now.Sub(p.intervalStart)
-	if elapsed < sm.cfg.ProgressInterval {
+	due := sm.cfg.ProgressInterval
+	if sm.syncPeer != nil && !p.syncLogged {
+		due = min(due, firstSyncLineAfter)
+	}
+	if elapsed < due {
 		return
 	}
 	p.rate = float64(p.intervalBlocks) / elapsed.Seconds()
@@ -72,8 +87,9 @@ func (sm *SyncManager) logProgress(now time.Time) {
 		ourMax := sm.cfg.DAG.MaxHeight()
 		target := sm.targetHeight(ourMax)
 		log.Infof("Processed %d blocks in the last %.1fs (%.0f blocks/s), max height %d, "+
-			"sync peer height %d (%.1f%% done)", p.intervalBlocks, elapsed.Seconds(), p.rate,
-			ourMax, target, percentDone(ourMax, target))
+			"sync peer height %d (%.1f%% done, %s)", p.intervalBlocks, elapsed.Seconds(), p.rate,
+			ourMax, target, percentDone(ourMax, target), p.eta(now, ourMax, target))
+		p.syncLogged = true
 	case p.intervalBlocks > 0:
 		// Out of sync mode there is no download to measure against:
 		// just say the DAG is growing.
@@ -82,6 +98,22 @@ func (sm *SyncManager) logProgress(now time.Time) {
 	}
 	p.intervalStart = now
 	p.intervalBlocks = 0
+}
+
+// eta describes the time left to reach target from ourMax at the episode's
+// mean rate in heights per second: blocks per second would overstate it
+// on a DAG several blocks wide.
+func (p *progressStats) eta(now time.Time, ourMax, target uint32) string {
+	if ourMax >= target {
+		return "ETA now"
+	}
+	took := now.Sub(p.syncStart)
+	if p.syncStart.IsZero() || took <= 0 || ourMax <= p.syncStartHeight {
+		return "ETA unknown"
+	}
+	perSecond := float64(ourMax-p.syncStartHeight) / took.Seconds()
+	left := time.Duration(float64(target-ourMax) / perSecond * float64(time.Second))
+	return "ETA " + left.Round(time.Second).String()
 }
 
 // targetHeight returns the height we are syncing to: the sync peer's, or

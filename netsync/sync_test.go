@@ -494,10 +494,66 @@ func TestProgressLog(t *testing.T) {
 	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
 	waitFor(t, 5*time.Second, "progress line", func() bool {
 		return strings.Contains(out.String(), "blocks/s), max height") &&
-			strings.Contains(out.String(), "% done)")
+			strings.Contains(out.String(), "% done, ETA ")
 	})
 	if !strings.Contains(out.String(), "Left sync mode: 3000 blocks") {
 		t.Errorf("no sync summary in the log:\n%s", out.String())
+	}
+}
+
+// TestProgressETA checks the time left the progress line shows.
+func TestProgressETA(t *testing.T) {
+	start := time.Unix(1000, 0)
+	tests := []struct {
+		name           string
+		after          time.Duration
+		ourMax, target uint32
+		want           string
+	}{
+		{"half way in 10s", 10 * time.Second, 600, 1100, "ETA 10s"},
+		{"done", 10 * time.Second, 1100, 1100, "ETA now"},
+		{"no progress yet", 10 * time.Second, 100, 1100, "ETA unknown"},
+		{"slow", time.Minute, 101, 3701, "ETA 60h0m0s"},
+	}
+	for _, test := range tests {
+		p := progressStats{syncStart: start, syncStartHeight: 100}
+		if got := p.eta(start.Add(test.after), test.ourMax, test.target); got != test.want {
+			t.Errorf("%s: got %q, want %q", test.name, got, test.want)
+		}
+	}
+}
+
+// TestFirstProgressLineEarly checks that a download's first progress line
+// comes about 2 s after the sync starts even with a long interval.
+func TestFirstProgressLineEarly(t *testing.T) {
+	var out syncBuffer
+	logger := btclog.NewBackend(&out).Logger("SYNC")
+	logger.SetLevel(btclog.LevelInfo)
+	UseLogger(logger)
+	t.Cleanup(func() { UseLogger(btclog.Disabled) })
+
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 200)
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, func(c *Config) {
+		c.ProgressInterval = time.Hour
+		c.StallTimeout = time.Minute
+		c.RequestTimeout = time.Minute
+	})
+	p := newSimPeer(sm, remote)
+	t.Cleanup(p.stop)
+	// A silent peer stays the sync peer until the stall timeout, long
+	// after the line is due.
+	p.silent.Store(true)
+	p.height.Store(5000)
+	n.peers = append(n.peers, p)
+	begin := time.Now()
+	sm.NewPeer(p)
+	waitFor(t, 5*time.Second, "first progress line", func() bool {
+		return strings.Contains(out.String(), "% done, ETA")
+	})
+	if took := time.Since(begin); took > 3500*time.Millisecond {
+		t.Errorf("first progress line after %v, want about 2s", took)
 	}
 }
 

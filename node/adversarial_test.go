@@ -96,10 +96,16 @@ func TestLyingSyncPeer(t *testing.T) {
 			honest := newTestNode(t, nodeOptions{})
 			honest.connectTo(n)
 			ip := attackerIP(i)
+			// getblocks goes to the sync peer only. A notfound liar is
+			// chosen and dropped within milliseconds, faster than a
+			// poll of the sync state may see, so the first getblocks
+			// it gets is what says it was chosen.
+			var chosenOnce atomic.Bool
 			liar := dialFakePeerWith(t, n, fakePeerOptions{height: 5000, localIP: ip,
 				handle: func(fp *fakePeer, msg wire.Message) bool {
 					switch m := msg.(type) {
 					case *wire.MsgGetBlocks:
+						chosenOnce.Store(true)
 						fp.send(fakePage(m))
 						return true
 					case *wire.MsgGetData:
@@ -110,7 +116,9 @@ func TestLyingSyncPeer(t *testing.T) {
 					}
 					return false
 				}})
-			waitFor(t, 5*time.Second, "the liar as sync peer", func() bool { return syncingWith(n, ip) })
+			waitFor(t, 5*time.Second, "the liar as sync peer", func() bool {
+				return chosenOnce.Load() || syncingWith(n, ip)
+			})
 			chosen := time.Now()
 
 			mineAndExpect(t, n, honest, 5*time.Second, "own block at the honest peer")

@@ -3,12 +3,15 @@ package node
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcserver"
 	"github.com/soterdag/soterd/wire"
@@ -52,6 +55,9 @@ type RPCConfig struct {
 	MaxWebsockets        int
 	MaxConcurrentReqs    int
 	Version              int32
+
+	// WebUI serves the web view at /webui/ on the RPC listeners.
+	WebUI bool
 }
 
 // NodeConfig is the whole configuration of a full node.
@@ -59,6 +65,13 @@ type NodeConfig struct {
 	Server Config
 	Mining MiningConfig
 	RPC    *RPCConfig
+
+	// MetricsListen, when set, serves Prometheus metrics at
+	// http://MetricsListen/metrics (host:port).
+	MetricsListen string
+
+	// Health sets the store watch (health.go).
+	Health HealthConfig
 }
 
 // Node is a full node: the P2P core (Server) plus the block template
@@ -70,6 +83,8 @@ type Node struct {
 	generator *mining.Generator
 	miner     *mining.CPUMiner
 	rpc       *rpcserver.Server
+	metrics   *metrics.Metrics
+	metricsSv *metrics.Server
 	payTo     [wire.PubKeySize]byte
 	started   time.Time
 
@@ -77,6 +92,13 @@ type Node struct {
 	stopOnce     sync.Once
 	shutdownOnce sync.Once
 	shutdown     chan struct{}
+
+	// health watches the store; failed is closed, once, with failErr
+	// set, when the node cannot go on (health.go).
+	health   *health
+	failOnce sync.Once
+	failed   chan struct{}
+	failErr  error
 }
 
 // NewNode builds a full node from cfg. Nothing runs until Start.
@@ -84,20 +106,40 @@ func NewNode(cfg *NodeConfig) (*Node, error) {
 	if cfg == nil {
 		return nil, ruleError(ErrInvalidConfig, "node: nil config")
 	}
-	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now()}
+	n := &Node{cfg: *cfg, shutdown: make(chan struct{}), started: time.Now(),
+		failed: make(chan struct{})}
+	if n.cfg.MetricsListen != "" {
+		// The sources read n.server, set below, before anything
+		// can scrape.
+		n.metrics = metrics.New(n.metricsSources())
+		n.cfg.Server.Metrics = n.metrics
+	}
 	server, err := New(&n.cfg.Server)
 	if err != nil {
 		return nil, err
 	}
 	n.server = server
+	if n.metrics != nil {
+		n.metricsSv, err = metrics.NewServer(n.cfg.MetricsListen, n.metrics)
+		if err != nil {
+			server.Stop()
+			return nil, fmt.Errorf("node: %w", err)
+		}
+	}
 
 	if err := n.setupMining(); err != nil {
 		server.Stop()
+		if n.metricsSv != nil {
+			n.metricsSv.Stop()
+		}
 		return nil, err
 	}
 	if n.cfg.RPC != nil {
 		if err := n.setupRPC(); err != nil {
 			server.Stop()
+			if n.metricsSv != nil {
+				n.metricsSv.Stop()
+			}
 			return nil, err
 		}
 	}
@@ -117,11 +159,12 @@ func (n *Node) setupMining() error {
 			return fmt.Errorf("node: mining key %s: %w", path, err)
 		}
 		n.payTo = keys.PubKey(priv)
+		addr := address.Encode(n.cfg.Server.Params.AddressPrefix, n.payTo)
 		if created {
-			log.Infof("Created the mining key %s (public key %x); mined coins are paid to it",
-				path, n.payTo)
+			log.Infof("Created the mining key %s (address %s); mined coins are paid to it",
+				path, addr)
 		} else {
-			log.Infof("Mining pays to the key in %s (public key %x)", path, n.payTo)
+			log.Infof("Mining pays to the key in %s (address %s)", path, addr)
 		}
 	}
 
@@ -189,6 +232,9 @@ func (n *Node) submitMinedBlock(block *wire.MsgBlock) (bool, error) {
 // configured. Calls after the first do nothing.
 func (n *Node) Start() {
 	n.startOnce.Do(func() {
+		n.health = &health{cfg: n.cfg.Health.withDefaults(), node: n,
+			quit: make(chan struct{}), done: make(chan struct{})}
+		go n.health.run()
 		n.server.Start()
 		if n.rpc != nil {
 			n.rpc.Start()
@@ -202,6 +248,9 @@ func (n *Node) Start() {
 		}
 		if n.cfg.Mining.Generate {
 			n.miner.Start()
+		}
+		if n.metricsSv != nil {
+			n.metricsSv.Start()
 		}
 	})
 }
@@ -224,6 +273,13 @@ func (n *Node) RequestedShutdown() <-chan struct{} {
 // after the first do nothing.
 func (n *Node) Stop() {
 	n.stopOnce.Do(func() {
+		if n.health != nil {
+			close(n.health.quit)
+			<-n.health.done
+		}
+		if n.metricsSv != nil {
+			n.metricsSv.Stop()
+		}
 		n.miner.Stop()
 		if n.rpc != nil {
 			n.rpc.Stop()
@@ -239,6 +295,15 @@ func (n *Node) Server() *Server { return n.server }
 
 // Miner returns the CPU miner.
 func (n *Node) Miner() *mining.CPUMiner { return n.miner }
+
+// MetricsAddr returns the address metrics are served on, nil when they
+// are off.
+func (n *Node) MetricsAddr() net.Addr {
+	if n.metricsSv == nil {
+		return nil
+	}
+	return n.metricsSv.Addr()
+}
 
 // RPCServer returns the RPC server, nil when RPC is off.
 func (n *Node) RPCServer() *rpcserver.Server { return n.rpc }

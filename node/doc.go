@@ -38,6 +38,32 @@
 // AddVirtualChangedHook and AddTxAcceptedHook. docs/sync.md describes the
 // download and relay protocol.
 //
+// # Finding peers
+//
+// A goroutine started by Start asks the network's DNS seeds
+// (Params.DNSSeeds) for addresses when the address book holds fewer than
+// 32, at most every 10 minutes, unless NoDNSSeed or ConnectPeers; it warns,
+// saying what to check, when a node that wants peers has had none for a
+// minute, and sums up failed dials in one line a minute.
+//
+// # Metrics
+//
+// With Config.Metrics (NodeConfig.MetricsListen) the sync manager gets the
+// DAG and the mempool wrapped so that every block and refused transaction
+// is counted and timed (metrics.go); the rest is read at scrape time.
+// Without it nothing is wrapped.
+//
+// # Health
+//
+// A Node watches its store (database.DB.Failed), the DAG's fatal error and
+// the free space under the data directory (health.go). When one says the
+// node cannot go on (a failed write, damage, less than HealthConfig's
+// DiskMinFree free) it logs one error line that says what failed, where and
+// what to do, and closes the channel Failed returns; cmd/soterd then stops
+// the node and exits non-zero so that the service manager restarts it. The
+// server also warns once when peers' version timestamps and refused future
+// blocks agree that our clock is off (clock.go).
+//
 // # What this package does not do
 //
 // It does not validate (package blockdag), choose what to download (package

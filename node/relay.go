@@ -102,6 +102,7 @@ func (s *Server) handleDAGNotification(n *blockdag.Notification) {
 // manager (which knows the source) and those from RPC by
 // RelayTransactions.
 func (s *Server) txAccepted(tx *wire.MsgTx, txID wire.Hash, fee uint64) {
+	s.cfg.Metrics.TxAccepted()
 	s.hooksMtx.RLock()
 	hooks := s.txAcceptedHooks
 	s.hooksMtx.RUnlock()

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcserver"
+	"github.com/soterdag/soterd/webui"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -26,6 +28,11 @@ func (n *Node) setupRPC() error {
 	var txLocator rpcserver.TxLocator
 	if n.cfg.Server.TxIndex {
 		txLocator = s.DAG()
+	}
+	// Likewise the UTXO index methods say to turn the index on.
+	var utxoIndex rpcserver.UTXOIndex
+	if n.cfg.Server.UTXOIndex {
+		utxoIndex = s.DAG()
 	}
 	rpc, err := rpcserver.New(&rpcserver.Config{
 		ListenAddrs:       rc.ListenAddrs,
@@ -50,9 +57,12 @@ func (n *Node) setupRPC() error {
 		Mempool:           rpcMempool{s},
 		Miner:             rpcMiner{n.miner},
 		TxLocator:         txLocator,
+		UTXOIndex:         utxoIndex,
 		Templater:         rpcTemplater{gen: n.generator, payTo: n.payTo},
 		MiningAddr:        &n.payTo,
 		TimeSource:        n.cfg.Server.TimeSource,
+		Observer:          n.rpcObserver(),
+		WebUI:             webUIHandler(rc.WebUI),
 	})
 	if err != nil {
 		return fmt.Errorf("node: RPC server: %w", err)
@@ -64,6 +74,7 @@ func (n *Node) setupRPC() error {
 	s.AddVirtualChangedHook(func(d *blockdag.VirtualChangedData) {
 		rpc.NotifyVirtualChanged(d.AddedChainBlocks, d.RemovedChainBlocks,
 			d.VirtualParents, d.VirtualBlueScore)
+		rpc.NotifyUTXOsChanged(d.UTXOsAdded, d.UTXOsRemoved, d.VirtualBlueScore)
 	})
 	s.AddTxAcceptedHook(func(tx *wire.MsgTx, txID wire.Hash, _ uint64) {
 		rpc.NotifyTxAccepted(tx, txID)
@@ -121,6 +132,7 @@ func (r rpcConns) Peers() []rpcserver.PeerInfo {
 		out = append(out, rpcserver.PeerInfo{
 			ID:              p.ID,
 			Addr:            p.Addr,
+			AddrLocal:       p.AddrLocal,
 			Services:        p.Services,
 			RelayTxes:       true,
 			LastSend:        p.LastSend,
@@ -214,6 +226,10 @@ func (r rpcMempool) ProcessTransaction(tx *wire.MsgTx) error {
 	return nil
 }
 
+func (r rpcMempool) SpentBy(op wire.OutPoint) (wire.Hash, bool) {
+	return r.s.TxPool().SpentBy(op)
+}
+
 func (r rpcMempool) Count() int    { return r.s.TxPool().Count() }
 func (r rpcMempool) Bytes() uint64 { return uint64(r.s.TxPool().Bytes()) }
 
@@ -272,4 +288,22 @@ func (r rpcTemplater) NewBlockTemplate() (*rpcserver.BlockTemplate, error) {
 
 func (r rpcTemplater) NewCoinbase(blueScore uint64, payTo [wire.PubKeySize]byte) *wire.MsgTx {
 	return r.gen.NewCoinbase(blueScore, payTo)
+}
+
+// rpcObserver returns the metrics as the RPC server's observer, or a nil
+// interface when metrics are off (a nil *metrics.Metrics in the interface
+// would cost every request a call).
+func (n *Node) rpcObserver() rpcserver.RequestObserver {
+	if n.metrics == nil {
+		return nil
+	}
+	return n.metrics
+}
+
+// webUIHandler returns the web view's files when on, else nil.
+func webUIHandler(on bool) http.Handler {
+	if !on {
+		return nil
+	}
+	return webui.Handler()
 }

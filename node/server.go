@@ -12,6 +12,7 @@ import (
 	"github.com/soterdag/soterd/connmgr"
 	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/peer"
 	"github.com/soterdag/soterd/wire"
@@ -140,6 +141,10 @@ type Config struct {
 	// server's getrawtransaction finds any transaction in a stored block.
 	TxIndex bool
 
+	// UTXOIndex keeps the DAG's UTXO index by key, through which the RPC
+	// server answers getbalance, listunspent and notifyutxos.
+	UTXOIndex bool
+
 	// PruneBytes prunes the DAG's store to about this many bytes of
 	// block bodies and past diffs (blockdag.Config.PruneBytes); zero
 	// keeps every block.
@@ -172,6 +177,25 @@ type Config struct {
 	// RetryDuration is the first redial delay of a persistent peer
 	// (package connmgr's default).
 	RetryDuration time.Duration
+
+	// NoDNSSeed never asks Params.DNSSeeds for addresses.
+	NoDNSSeed bool
+
+	// Metrics, when set, counts blocks and transactions processed, bans
+	// and the messages of peers gone; nil counts nothing and costs
+	// nothing.
+	Metrics *metrics.Metrics
+
+	// Resolver looks the DNS seeds up; nil means net.DefaultResolver.
+	Resolver HostResolver
+
+	// DiscoveryInterval is how often the node checks its address book and
+	// its peers (defaultDiscoveryInterval when zero).
+	DiscoveryInterval time.Duration
+
+	// NoPeersWarning is how long the node may have no peers before it
+	// warns (defaultNoPeersWarning when zero).
+	NoPeersWarning time.Duration
 }
 
 // NetTotals are the bytes read from and written to every peer since Start.
@@ -198,6 +222,9 @@ type PeerInfo struct {
 	// StartingHeight is the max height the peer announced in its version
 	// message.
 	StartingHeight uint32
+
+	// AddrLocal is our end of the connection, host:port.
+	AddrLocal string
 }
 
 // Server is the P2P core of a node: it owns the DAG, the mempool, the sync
@@ -217,6 +244,7 @@ type Server struct {
 	addrManager *connmgr.AddrManager
 	listeners   []net.Listener
 	nonces      *peer.NonceSet
+	clock       *clockCheck
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -224,14 +252,20 @@ type Server struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 
-	// peersMtx guards peers (the active peers, handshake done) and
-	// allPeers (every peer with a connection, for Stop).
-	peersMtx sync.RWMutex
-	peers    map[int32]*serverPeer
-	allPeers map[*serverPeer]struct{}
+	// peersMtx guards peers (the active peers, handshake done),
+	// allPeers (every peer with a connection, for Stop) and, with
+	// metrics on, the messages by command of the active peers gone.
+	peersMtx     sync.RWMutex
+	peers        map[int32]*serverPeer
+	allPeers     map[*serverPeer]struct{}
+	goneMsgsRecv map[string]uint64
+	goneMsgsSent map[string]uint64
 
 	bytesRecv atomic.Uint64
 	bytesSent atomic.Uint64
+
+	// dialFailures logs failed outbound dials, rate-limited.
+	dialFailures *dialFailures
 
 	hooksMtx            sync.RWMutex
 	blockAcceptedHooks  []func(*blockdag.BlockAcceptedData)
@@ -267,14 +301,23 @@ func New(cfg *Config) (*Server, error) {
 		userAgentVersion: userAgentVersionWith(c.UserAgentComments),
 		timeSource:       c.TimeSource,
 		nonces:           peer.NewNonceSet(),
+		clock:            newClockCheck(c.Params.MaxTimeOffset),
 		quit:             make(chan struct{}),
 		peers:            make(map[int32]*serverPeer),
 		allPeers:         make(map[*serverPeer]struct{}),
+		goneMsgsRecv:     make(map[string]uint64),
+		goneMsgsSent:     make(map[string]uint64),
+		dialFailures: &dialFailures{interval: dialLogInterval,
+			logf: func(f string, a ...interface{}) { log.Infof(f, a...) }},
 	}
 
-	dag, err := blockdag.New(&blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes,
-		PruneBytes: c.PruneBytes})
+	dagCfg := &blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
+		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes,
+		PruneBytes: c.PruneBytes}
+	if c.Metrics != nil {
+		dagCfg.StageObserver = newStageMetrics(c.Metrics)
+	}
+	dag, err := blockdag.New(dagCfg)
 	if err != nil {
 		return nil, fmt.Errorf("node: load the DAG: %w", err)
 	}
@@ -285,6 +328,7 @@ func New(cfg *Config) (*Server, error) {
 		FetchUTXO:        dag.FetchUTXO,
 		VirtualBlueScore: dag.VirtualBlueScore,
 		MinRelayTxFee:    c.MinRelayTxFee,
+		DustLimit:        mempool.DefaultDustLimit,
 		MaxOrphanTxs:     c.MaxOrphanTxs,
 		OnTxAccepted:     s.txAccepted,
 		TimeSource:       c.TimeSource,
@@ -294,14 +338,24 @@ func New(cfg *Config) (*Server, error) {
 		return nil, fmt.Errorf("node: build the mempool: %w", err)
 	}
 
+	var syncDAG netsync.DAG = dag
+	var syncPool netsync.TxPool = s.txPool
+	if c.Metrics != nil {
+		syncDAG = meteredDAG{BlockDAG: dag, m: c.Metrics}
+		syncPool = meteredTxPool{TxPool: s.txPool, m: c.Metrics}
+	}
 	s.syncManager, err = netsync.New(&netsync.Config{
-		DAG:            dag,
-		TxPool:         s.txPool,
+		DAG:            syncDAG,
+		TxPool:         syncPool,
 		PeerNotifier:   s,
 		OnMisbehavior:  s.syncMisbehavior,
 		StallTimeout:   c.SyncStallTimeout,
 		RequestTimeout: c.SyncRequestTimeout,
 		TimeSource:     c.TimeSource,
+		MaxTimeOffset:  c.Params.MaxTimeOffset,
+		OnFutureBlock: func(p netsync.Peer, ahead time.Duration) {
+			s.clock.add(p.Addr(), ahead)
+		},
 	})
 	if err != nil {
 		dag.Close()
@@ -352,6 +406,8 @@ func (s *Server) Start() {
 			s.connManager.Connect(&connmgr.ConnReq{Addr: addr, Permanent: true})
 		}
 		log.Infof("Node started on %s with max height %d", s.params.Name, s.dag.MaxHeight())
+		s.wg.Add(1)
+		go s.discoveryHandler()
 	})
 }
 
@@ -386,7 +442,12 @@ func (s *Server) Stop() {
 		s.syncManager.Stop()
 		s.saveConnManagers()
 		if err := s.dag.Close(); err != nil {
-			log.Errorf("Closing the DAG: %v", err)
+			if s.cfg.DB.Err() != nil {
+				// The store failed and said so once already.
+				log.Debugf("Closing the DAG: %v", err)
+			} else {
+				log.Errorf("Closing the DAG: %v", err)
+			}
 		}
 		log.Infof("Node stopped")
 	})
@@ -435,6 +496,15 @@ func (s *Server) peerDoneHandler(sp *serverPeer) {
 	wasActive := s.peers[sp.ID()] == sp
 	if wasActive {
 		delete(s.peers, sp.ID())
+		if s.cfg.Metrics != nil {
+			snap := sp.StatsSnapshot()
+			for cmd, v := range snap.MsgsRecv {
+				s.goneMsgsRecv[cmd] += v
+			}
+			for cmd, v := range snap.MsgsSent {
+				s.goneMsgsSent[cmd] += v
+			}
+		}
 	}
 	s.peersMtx.Unlock()
 
@@ -442,8 +512,13 @@ func (s *Server) peerDoneHandler(sp *serverPeer) {
 		s.syncManager.DonePeer(sp)
 	}
 	// Closing the connection (package peer did) told the connection
-	// manager, which redials a persistent peer.
-	log.Debugf("Peer %s disconnected: %v", sp, sp.DisconnectReason())
+	// manager, which redials a persistent peer. A peer that never
+	// finished the handshake was never announced as connected.
+	if wasActive {
+		log.Infof("Peer %s disconnected: %v", sp, sp.DisconnectReason())
+	} else {
+		log.Debugf("Peer %s disconnected before the handshake completed: %v", sp, sp.DisconnectReason())
+	}
 }
 
 // addActivePeer adds a peer whose handshake completed to the relay set. It
@@ -462,7 +537,17 @@ func (s *Server) addActivePeer(sp *serverPeer) bool {
 	}
 	s.peers[sp.ID()] = sp
 	sp.active.Store(true)
+	log.Infof("Peer %s connected (%s, %s, max height %d); %d peers",
+		sp, direction(sp.Inbound()), sp.UserAgent(), sp.startingHeight.Load(), len(s.peers))
 	return true
+}
+
+// direction names a peer's direction in the log.
+func direction(inbound bool) string {
+	if inbound {
+		return "inbound"
+	}
+	return "outbound"
 }
 
 // P2PListenAddrs returns the addresses the server accepts peers on.
@@ -551,6 +636,7 @@ func (s *Server) Peers() []PeerInfo {
 			Persistent:     sp.connReq != nil && sp.connReq.Permanent,
 			Whitelisted:    sp.whitelisted,
 			StartingHeight: sp.startingHeight.Load(),
+			AddrLocal:      sp.localAddr,
 		})
 	}
 	return infos
@@ -617,6 +703,9 @@ func (s *Server) newConnManagers() error {
 		OnConnection:   func(req *connmgr.ConnReq, conn net.Conn) { s.handleConnection(conn, req) },
 		OnAccept:       s.acceptConnection,
 		GetNewAddress:  getNewAddress,
+		OnDialFailure: func(req *connmgr.ConnReq, err error) {
+			s.dialFailures.record(req.Addr, err, time.Now())
+		},
 	})
 	if err != nil {
 		for _, l := range listeners {

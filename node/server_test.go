@@ -275,6 +275,15 @@ func TestPeersAndTotals(t *testing.T) {
 	if peers[0].Inbound || peers[0].UserAgent == "" {
 		t.Errorf("peer info: %+v", peers[0])
 	}
+	// Our end of b's outbound connection is a loopback address with an
+	// ephemeral port, never a's listening port.
+	if host, port, err := net.SplitHostPort(peers[0].AddrLocal); err != nil ||
+		host != "127.0.0.1" || port == "0" || peers[0].AddrLocal == a.addr() {
+		t.Errorf("addrlocal %q, want 127.0.0.1 and b's own port", peers[0].AddrLocal)
+	}
+	if inbound := a.Peers(); len(inbound) != 1 || inbound[0].AddrLocal != a.addr() {
+		t.Errorf("a's addrlocal for its inbound peer: %+v, want %s", inbound, a.addr())
+	}
 	if tot := b.NetTotals(); tot.BytesRecv == 0 || tot.BytesSent == 0 {
 		t.Errorf("net totals: %+v", tot)
 	}

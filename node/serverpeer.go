@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/connmgr"
@@ -41,6 +42,10 @@ type serverPeer struct {
 
 	whitelisted bool
 
+	// localAddr is our end of the connection, for getpeerinfo's
+	// addrlocal.
+	localAddr string
+
 	// active is set once the handshake completed and the peer was handed
 	// to the sync manager.
 	active atomic.Bool
@@ -57,6 +62,9 @@ type serverPeer struct {
 // newServerPeer builds the peer for a connection, inbound when req is nil.
 func (s *Server) newServerPeer(conn net.Conn, req *connmgr.ConnReq) (*serverPeer, error) {
 	sp := &serverPeer{server: s, connReq: req}
+	if la := conn.LocalAddr(); la != nil {
+		sp.localAddr = la.String()
+	}
 	host, _, err := net.SplitHostPort(conn.RemoteAddr().String())
 	if err != nil {
 		host = conn.RemoteAddr().String()
@@ -91,6 +99,11 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		IdleTimeout:      s.cfg.PeerIdleTimeout,
 		StallTimeout:     s.cfg.PeerStallTimeout,
 		TrickleInterval:  s.cfg.TrickleInterval,
+		// A peer that never reads costs at most a queue of one block of
+		// the consensus size and half a MiB, and a block frame of that
+		// size being read (docs/peer.md, "What one peer can cost").
+		MaxBlockPayload: uint32(s.params.MaxBlockSize),
+		MaxQueuedBytes:  s.params.MaxBlockSize + 512*1024,
 		Listeners: peer.MessageListeners{
 			OnVersion:     sp.onVersion,
 			OnVerAck:      sp.onVerAck,
@@ -151,6 +164,10 @@ func (sp *serverPeer) onVerAck(p *peer.Peer, _ *wire.MsgVerAck) {
 		p.Disconnect()
 		return
 	}
+	if sp.connReq != nil {
+		s.connManager.HandshakeDone(sp.connReq.ID())
+	}
+	s.clock.add(p.Addr(), time.Duration(p.TimeOffset())*time.Second)
 	if !p.Inbound() {
 		s.addrManager.Good(p.Addr())
 		p.QueueMessage(&wire.MsgGetAddr{}, nil)
@@ -238,7 +255,7 @@ func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 				case errors.Is(err, blockdag.ErrBlockPruned):
 					log.Debugf("Peer %s asked for block %s: %v", p, iv.Hash, err)
 				case !errors.Is(err, blockdag.ErrBlockNotFound):
-					log.Errorf("Reading block %s for peer %s: %v", iv.Hash, p, err)
+					storeLogf(err)("Reading block %s for peer %s: %v", iv.Hash, p, err)
 				}
 				notFound = append(notFound, *iv)
 				continue
@@ -279,7 +296,7 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 	list, err := sp.server.dag.LocateBlocks(msg.StartHeight, &msg.EndHash, wire.MaxBlocksPerInv)
 	if err != nil {
 		if !errors.Is(err, blockdag.ErrBlockNotFound) {
-			log.Errorf("Locating blocks for peer %s: %v", p, err)
+			storeLogf(err)("Locating blocks for peer %s: %v", p, err)
 		}
 		list = nil
 	}
@@ -355,6 +372,7 @@ func (s *Server) addBanScore(sp *serverPeer, score uint32, reason string) {
 	if !s.banManager.AddScore(sp.host, persistent, transient, reason) {
 		return
 	}
+	s.cfg.Metrics.PeerBanned()
 	if s.cfg.NoBanning {
 		s.banManager.Unban(sp.host)
 		log.Infof("Disconnecting misbehaving peer %s (banning is off): %s", sp, reason)

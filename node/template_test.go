@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/rpcmodel"
@@ -145,7 +146,7 @@ func TestRPCBlockTemplate(t *testing.T) {
 	// The template pays the node's key by default, and builds on the tips.
 	var r rpcmodel.GetBlockTemplateResult
 	c.call(t, &r, "getblocktemplate")
-	if r.MiningAddr != hex.EncodeToString(nodeKey[:]) {
+	if r.MiningAddr != address.Encode(testParams().AddressPrefix, nodeKey) {
 		t.Errorf("miningaddr %s, want the node's key", r.MiningAddr)
 	}
 	tips := n.Server().DAG().Tips()

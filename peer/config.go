@@ -196,6 +196,12 @@ type Config struct {
 	// the peer is disconnected, except that a message always fits an
 	// empty queue. QueueMessageWait waits for room instead.
 	MaxQueuedBytes int
+
+	// MaxBlockPayload, when not zero, is the largest block frame read
+	// from the peer (the network's consensus block size); a longer one is
+	// refused before its payload is read, as an oversized frame. Zero
+	// leaves the wire's limit (wire.MaxBlockPayload).
+	MaxBlockPayload uint32
 }
 
 // withDefaults returns a copy of cfg with zero values replaced by defaults.

@@ -10,7 +10,7 @@ import (
 // readMessage reads one frame and updates the receive counters and the
 // OnRead listener.
 func (p *Peer) readMessage(pver uint32) (wire.Message, []byte, error) {
-	n, msg, buf, err := wire.ReadMessage(p.conn, pver, p.cfg.Net)
+	n, msg, buf, err := wire.ReadMessageMax(p.conn, pver, p.cfg.Net, p.frameLimit)
 	if n > 0 {
 		p.bytesRecv.Add(uint64(n))
 		p.lastRecv.Store(time.Now().UnixNano())
@@ -24,6 +24,14 @@ func (p *Peer) readMessage(pver uint32) (wire.Message, []byte, error) {
 		f(p, n, msg, err)
 	}
 	return msg, buf, err
+}
+
+// frameLimit is the peer's own payload limit per command (wire.ReadMessageMax).
+func (p *Peer) frameLimit(command string) uint32 {
+	if command == wire.CmdBlock {
+		return p.cfg.MaxBlockPayload
+	}
+	return 0
 }
 
 // isQuitting reports whether the peer is disconnecting.

@@ -111,6 +111,13 @@ func TestBadFrames(t *testing.T) {
 		wantKind:  ErrProtocolViolation,
 		wantScore: ScoreOversizedFrame,
 	}, {
+		// The peer's own block limit (the consensus size), below the
+		// wire's: refused before the payload is read.
+		name:      "over the peer's block limit",
+		bytes:     frame(wire.SimNet, wire.CmdBlock, 1001, [4]byte{}, nil),
+		wantKind:  ErrProtocolViolation,
+		wantScore: ScoreOversizedFrame,
+	}, {
 		name:      "bad magic",
 		bytes:     frame(wire.MainNet, wire.CmdPing, 8, wire.Checksum(make([]byte, 8)), make([]byte, 8)),
 		wantKind:  ErrProtocolViolation,
@@ -131,6 +138,7 @@ func TestBadFrames(t *testing.T) {
 			var mis misbehaviorLog
 			cfg := testConfig()
 			cfg.Listeners.OnMisbehavior = mis.listener
+			cfg.MaxBlockPayload = 1000
 			p, client := rawInbound(t, cfg)
 			defer client.Close()
 			defer p.Disconnect()

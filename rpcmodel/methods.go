@@ -59,6 +59,11 @@ const (
 	// and the current template has been served long enough. Params: one
 	// BlockTemplateChangedNtfn object.
 	NtfnBlockTemplateChanged = "blocktemplatechanged"
+
+	// NtfnUTXOsChanged is sent to clients that called notifyutxos when
+	// the virtual's UTXO set gains or loses outputs of their addresses.
+	// Params: one UTXOsChangedNtfn object.
+	NtfnUTXOsChanged = "utxoschanged"
 )
 
 // Bounds on request sizes that a client controls. Each keeps one request's
@@ -78,6 +83,15 @@ const (
 
 	// MaxMiningWorkers bounds setgenerate's genproclimit.
 	MaxMiningWorkers = 256
+
+	// MaxListUnspent bounds listunspent's result, about 250 bytes of
+	// JSON per output, so a reply stays near 25 MB.
+	MaxListUnspent = 100_000
+
+	// MaxWatchedAddresses bounds the addresses one websocket client
+	// watches with notifyutxos, so a client cannot make every virtual
+	// change cost the node unbounded work.
+	MaxWatchedAddresses = 10_000
 )
 
 // APIVersion is the semantic version of this JSON-RPC API, reported by the
@@ -127,6 +141,14 @@ func (m *Method) Usage() string {
 		name := p.Name
 		if p.Type == TypeString {
 			name = `"` + name + `"`
+		}
+		if p.Variadic {
+			if p.Optional {
+				fmt.Fprintf(&b, "(%s ...)", name)
+			} else {
+				b.WriteString(name + " ...")
+			}
+			continue
 		}
 		if !p.Optional {
 			b.WriteString(name)
@@ -225,6 +247,10 @@ func init() {
 
 // Parameter helpers keep the table readable.
 
+// addressesParam is the address list of the UTXO index methods.
+var addressesParam = Param{Name: "address", Type: TypeString, Variadic: true,
+	Help: "One or more addresses of the node's network (or x-only public keys in hex)."}
+
 func reqString(name, help string) Param {
 	return Param{Name: name, Type: TypeString, Help: help}
 }
@@ -249,7 +275,7 @@ const (
   "size": n,               (numeric) serialized size in bytes
   "locktime": n,           (numeric) blue score before which it is not final (0: none)
   "vin": [ { "txid": "...", "vout": n, "signature": "hex" } ],
-  "vout": [ { "value": x.xxx, "n": n, "pubkey": "hex" } ],
+  "vout": [ { "value": x.xxx, "n": n, "address": "...", "pubkey": "hex" } ],
   "payload": "hex",        (string) coinbase payload (blue score, extra nonce, tag)
   "coinbase": bool,        (boolean) whether it is a coinbase
   "blockhash": "...",      (string) containing block, when known
@@ -394,6 +420,20 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
 		Result: `"digraph ..." (string) the DOT source`,
 	},
 	{
+		Name: "getdagview", Category: CategoryDAG, Limited: true,
+		Params: []Param{{Name: "count", Type: TypeInt, Optional: true, Default: int64(100),
+			HasRange: true, Min: 1, Max: MaxRenderDAGBlocks,
+			Help: "How many of the highest blocks to return."}},
+		Description: "Returns the highest blocks of the DAG, oldest first, with their parents, " +
+			"color and whether they are on the virtual's selected chain, for drawing the DAG " +
+			"(the web view uses it). Color is blue or red as renderdag fills it, unmerged " +
+			"for a red block no chain block has merged yet.",
+		Result: `{ "maxheight": n, "blocks": n, "tips": ["hash", ...],
+  "view": [ { "hash": "...", "height": n, "bluescore": n, "timestamp": n (unix ms),
+    "parents": ["hash", ...], "selectedparent": "...", "color": "blue"|"red"|"unmerged",
+    "chain": bool }, ... ] }`,
+	},
+	{
 		Name: "getsyncinfo", Category: CategoryDAG, Limited: false,
 		Description: "Returns the sync manager's state: sync peer, whether the node is " +
 			"current, heights, requested and orphan blocks.",
@@ -438,7 +478,8 @@ verbose 1: ` + txRawShape,
 		Name: "sendrawtransaction", Category: CategoryTx, Limited: true,
 		Params: []Param{
 			reqString("hextx", "The serialized, signed transaction in hex."),
-			optBool("allowhighfees", false, "Accepted for btcd compatibility; fees are burned, never capped."),
+			optBool("allowhighfees", false, "Send even when the fee is high: over 0.01 coins and over "+
+				"100 times the default relay fee rate, as a forgotten change output makes it. Fees are burned."),
 		},
 		Description: "Submits a transaction to the mempool, which relays it to peers.",
 		Result:      `"txid" (string); error -22 when it does not decode, -25 when it is rejected`,
@@ -453,14 +494,30 @@ verbose 1: ` + txRawShape,
 		Description: "Returns an unspent output of the virtual block's UTXO set, or of a " +
 			"mempool transaction; null when it does not exist or is spent.",
 		Result: `null, or { "bestblock": "...", "confirmations": n, "value": x.xxx,
-  "pubkey": "hex", "coinbase": bool, "bluescore": n }`,
+  "address": "...", "pubkey": "hex", "coinbase": bool, "bluescore": n }`,
+	},
+	{
+		Name: "getbalance", Category: CategoryTx, Limited: true,
+		Params:      []Param{addressesParam},
+		Description: "Returns the coins of the virtual block's UTXO set locked to the addresses. Needs --utxoindex.",
+		Result: `{ "balance": x.xxx (all unspent outputs), "spendable": x.xxx (mature and not spent by a mempool
+  transaction), "immature": x.xxx (coinbase outputs still maturing), "pending": x.xxx (spent by a
+  mempool transaction), "outputs": n, "bluescore": n (the virtual's) }`,
+	},
+	{
+		Name: "listunspent", Category: CategoryTx, Limited: true,
+		Params: []Param{addressesParam},
+		Description: "Lists the unspent outputs of the virtual block's UTXO set locked to the addresses, " +
+			"leaving out those a mempool transaction spends; at most 100000. Needs --utxoindex.",
+		Result: `[{ "txid": "hex", "vout": n, "address": "...", "pubkey": "hex", "amount": x.xxx,
+  "confirmations": n, "bluescore": n, "coinbase": bool, "spendable": bool }, ...]`,
 	},
 	{
 		Name: "createrawtransaction", Category: CategoryTx, Limited: true,
 		Params: []Param{
 			{Name: "inputs", Type: TypeArray, Help: `[{"txid": "...", "vout": n}, ...]`},
 			{Name: "outputs", Type: TypeObject,
-				Help: `{"pubkeyhex": amount, ...}: x-only BIP-340 public keys (64 hex) and coins, in order.`},
+				Help: `{"address": amount, ...}: addresses (or x-only public keys in hex) and coins, in order.`},
 			{Name: "locktime", Type: TypeInt, Optional: true, Default: int64(0), HasRange: true,
 				Min: 0, Max: maxIndex, Help: "Blue score before which it is not final (0: none)."},
 		},
@@ -568,7 +625,7 @@ verbose 1: ` + txRawShape,
 		Name: "getblocktemplate", Category: CategoryMining, Limited: true,
 		Params: []Param{{Name: "request", Type: TypeObject, Optional: true,
 			Help: `{"mode": "template" (default) or "proposal", "longpollid": "id" ` +
-				`(wait until the template changes), "miningaddr": "x-only public key hex" ` +
+				`(wait until the template changes), "miningaddr": "address" ` +
 				`(coinbase key), "data": "hex block" (proposal), "capabilities": [...] (ignored)}`}},
 		Description: "Returns a block template for an external miner (BIP 22 and 23, adapted " +
 			"to the DAG): the parents it merges, its transactions with fees and " +
@@ -586,7 +643,7 @@ verbose 1: ` + txRawShape,
   "coinbasetxn": { "data": "hex", "txid": "...", "hash": "...", "depends": [], "fee": 0 },
   "coinbasevalue": n (base units), "coinbasepayload": { "prefix": "hex",
   "maxlength": n, "extranonceoffset": n, "extranoncelength": n },
-  "miningaddr": "hex", "longpollid": "id", "submitold": true,
+  "miningaddr": "address", "longpollid": "id", "submitold": true,
   "mutable": ["time", "transactions", "coinbase", "coinbase/append"],
   "capabilities": ["proposal", "longpoll", "coinbasetxn"]
 }
@@ -654,6 +711,21 @@ mode proposal: null when the block is valid, else a reject reason such as
 		Params: []Param{optBool("verbose", false,
 			"false: txaccepted with txid and amount; true: txacceptedverbose with the decoded transaction.")},
 		Description: "Sends a notification for every transaction entering the mempool.",
+		Result:      "null",
+	},
+	{
+		Name: "notifyutxos", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Params: []Param{addressesParam},
+		Description: "Adds the addresses to those watched (at most 10000 per client) and sends " +
+			"utxoschanged whenever the virtual block's UTXO set gains or loses outputs of a " +
+			"watched address. Needs --utxoindex.",
+		Result: "null",
+	},
+	{
+		Name: "stopnotifyutxos", Category: CategoryWebsocket, Limited: true, WebsocketOnly: true,
+		Params: []Param{{Name: "address", Type: TypeString, Variadic: true, Optional: true,
+			Help: "Addresses to stop watching; none stops them all."}},
+		Description: "Stops watching the addresses, or all of them.",
 		Result:      "null",
 	},
 	{

@@ -70,6 +70,31 @@ type Param struct {
 
 	// Help describes the parameter.
 	Help string
+
+	// Variadic marks the last parameter as taking one or more values,
+	// at most MaxVariadic, all of its Type; Args.Strings returns them.
+	// Only TypeString parameters may be variadic.
+	Variadic bool
+}
+
+// MaxVariadic bounds the values of a variadic parameter, so one request's
+// work stays bounded (getbalance and listunspent take addresses).
+const MaxVariadic = 1000
+
+// variadic reports whether the method's last parameter is variadic.
+func (m *Method) variadic() bool {
+	return len(m.Params) > 0 && m.Params[len(m.Params)-1].Variadic
+}
+
+// countOK reports whether n parameters fit the method's list.
+func (m *Method) countOK(n int) bool {
+	if n < m.requiredCount() {
+		return false
+	}
+	if m.variadic() {
+		return n <= len(m.Params)-1+MaxVariadic
+	}
+	return n <= len(m.Params)
 }
 
 // Args holds a request's parameters parsed against the method table, one
@@ -122,6 +147,16 @@ func (a Args) Float(i int) float64 {
 	return 0
 }
 
+// Strings returns the values of variadic parameter i, or nil if absent.
+func (a Args) Strings(i int) []string {
+	if i < len(a) {
+		if v, ok := a[i].([]string); ok {
+			return v
+		}
+	}
+	return nil
+}
+
 // Raw returns parameter i as raw JSON, or nil if it is absent.
 func (a Args) Raw(i int) json.RawMessage {
 	if i < len(a) {
@@ -146,6 +181,11 @@ func (m *Method) requiredCount() int {
 // countError returns the ErrParamCount error for n received parameters.
 func (m *Method) countError(n int) error {
 	req, max := m.requiredCount(), len(m.Params)
+	if m.variadic() {
+		return paramError(ErrParamCount, "wrong number of params for %s "+
+			"(expected %d to %d, received %d); usage: %s", m.Name, req,
+			max-1+MaxVariadic, n, m.Usage())
+	}
 	if req == max {
 		return paramError(ErrParamCount, "wrong number of params for %s "+
 			"(expected %d, received %d); usage: %s", m.Name, max, n, m.Usage())
@@ -170,12 +210,26 @@ func (m *Method) ParseParams(raw json.RawMessage) (Args, error) {
 				"params for %s are not a valid JSON array: %v", m.Name, err)
 		}
 	}
-	if len(list) < m.requiredCount() || len(list) > len(m.Params) {
+	if !m.countOK(len(list)) {
 		return nil, m.countError(len(list))
 	}
 	args := make(Args, len(m.Params))
 	for i := range m.Params {
 		p := &m.Params[i]
+		if p.Variadic && i < len(list) {
+			vals := make([]string, 0, len(list)-i)
+			for j := i; j < len(list); j++ {
+				v, err := p.parseJSON(list[j])
+				if err != nil {
+					return nil, paramError(err.(ErrorKind), "parameter #%d '%s' of %s %s",
+						j+1, p.Name, m.Name, p.describeError(err.(ErrorKind), list[j]))
+				}
+				s, _ := v.(string)
+				vals = append(vals, s)
+			}
+			args[i] = vals
+			break
+		}
 		if i >= len(list) || (p.Optional && IsNull(list[i])) {
 			args[i] = p.Default
 			continue
@@ -331,12 +385,12 @@ func (p *Param) checkRange(n int64) (interface{}, error) {
 // must be valid JSON. Ranges are left to the server so its message is the
 // one the user sees.
 func (m *Method) ParamsFromStrings(args []string) ([]json.RawMessage, error) {
-	if len(args) < m.requiredCount() || len(args) > len(m.Params) {
+	if !m.countOK(len(args)) {
 		return nil, m.countError(len(args))
 	}
 	out := make([]json.RawMessage, len(args))
 	for i, s := range args {
-		p := &m.Params[i]
+		p := &m.Params[min(i, len(m.Params)-1)]
 		raw, err := p.fromString(s)
 		if err != nil {
 			return nil, paramError(ErrParamType, "parameter #%d '%s' of %s "+

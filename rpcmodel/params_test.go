@@ -300,3 +300,51 @@ func FuzzParseParams(f *testing.F) {
 		}
 	})
 }
+
+// TestVariadic checks a variadic parameter: one or more values, at most
+// MaxVariadic, each of its type, from JSON and from command-line strings.
+func TestVariadic(t *testing.T) {
+	m, ok := LookupMethod("listunspent")
+	if !ok {
+		t.Fatal("no listunspent")
+	}
+	if got, want := m.Usage(), `listunspent "address" ...`; got != want {
+		t.Errorf("usage: got %q, want %q", got, want)
+	}
+	many := make([]string, MaxVariadic+1)
+	for i := range many {
+		many[i] = `"a"`
+	}
+	tests := []struct {
+		name string
+		raw  string
+		want []string
+		kind ErrorKind
+	}{
+		{"one", `["a"]`, []string{"a"}, ""},
+		{"three", `["a","b","c"]`, []string{"a", "b", "c"}, ""},
+		{"none", `[]`, nil, ErrParamCount},
+		{"wrong type", `["a",1]`, nil, ErrParamType},
+		{"too many", "[" + strings.Join(many, ",") + "]", nil, ErrParamCount},
+	}
+	for _, test := range tests {
+		args, err := m.ParseParams(json.RawMessage(test.raw))
+		if test.kind != "" {
+			if !errors.Is(err, test.kind) {
+				t.Errorf("%s: got %v, want %v", test.name, err, test.kind)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(args.Strings(0), test.want) {
+			t.Errorf("%s: got %v, %v; want %v", test.name, args.Strings(0), err, test.want)
+		}
+	}
+	raws, err := m.ParamsFromStrings([]string{"x", "y"})
+	if err != nil || len(raws) != 2 || string(raws[1]) != `"y"` {
+		t.Errorf("from strings: got %s, %v", raws, err)
+	}
+	stop, _ := LookupMethod("stopnotifyutxos")
+	if args, err := stop.ParseParams(nil); err != nil || args.Strings(0) != nil {
+		t.Errorf("optional variadic with nothing: got %v, %v", args, err)
+	}
+}

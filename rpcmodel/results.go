@@ -65,9 +65,12 @@ type Vin struct {
 
 // Vout is one output of a decoded transaction.
 type Vout struct {
-	Value  float64 `json:"value"`
-	N      uint32  `json:"n"`
-	PubKey string  `json:"pubkey"`
+	Value float64 `json:"value"`
+	N     uint32  `json:"n"`
+	// Address is the output's key as an address of the node's network;
+	// PubKey is the same key as 64 hex characters.
+	Address string `json:"address"`
+	PubKey  string `json:"pubkey"`
 }
 
 // TxRawResult is a decoded transaction: decoderawtransaction's result,
@@ -130,11 +133,33 @@ type ColoredBlock struct {
 	AcceptingBlock string `json:"acceptingblock,omitempty"`
 }
 
-// Block colors in getdagcoloring.
+// Block colors in getdagcoloring and getdagview; ColorUnmerged only in
+// getdagview.
 const (
-	ColorBlue = "blue"
-	ColorRed  = "red"
+	ColorBlue     = "blue"
+	ColorRed      = "red"
+	ColorUnmerged = "unmerged"
 )
+
+// GetDAGViewResult is getdagview's result.
+type GetDAGViewResult struct {
+	MaxHeight uint32         `json:"maxheight"`
+	Blocks    uint64         `json:"blocks"`
+	Tips      []string       `json:"tips"`
+	View      []DAGViewBlock `json:"view"`
+}
+
+// DAGViewBlock is one block of getdagview.
+type DAGViewBlock struct {
+	Hash           string   `json:"hash"`
+	Height         uint32   `json:"height"`
+	BlueScore      uint64   `json:"bluescore"`
+	Timestamp      int64    `json:"timestamp"`
+	Parents        []string `json:"parents"`
+	SelectedParent string   `json:"selectedparent,omitempty"`
+	Color          string   `json:"color"`
+	Chain          bool     `json:"chain"`
+}
 
 // GetSyncInfoResult is getsyncinfo's result.
 type GetSyncInfoResult struct {
@@ -225,11 +250,61 @@ type GetMempoolInfoResult struct {
 	Bytes uint64 `json:"bytes"`
 }
 
+// UnspentOutput is one entry of listunspent's result (btcd's shape, with
+// the output's key in place of scriptPubKey) and of utxoschanged's added
+// outputs.
+type UnspentOutput struct {
+	TxID    string  `json:"txid"`
+	Vout    uint32  `json:"vout"`
+	Address string  `json:"address"`
+	PubKey  string  `json:"pubkey"`
+	Amount  float64 `json:"amount"`
+	// Confirmations is the virtual's blue score minus BlueScore, the
+	// blue score of the output's block, as gettxout counts them.
+	Confirmations uint64 `json:"confirmations"`
+	BlueScore     uint64 `json:"bluescore"`
+	Coinbase      bool   `json:"coinbase"`
+	// Spendable is false for a coinbase output that has not matured.
+	Spendable bool `json:"spendable"`
+}
+
+// GetBalanceResult is getbalance's result: sums over the addresses asked
+// for, in coins.
+type GetBalanceResult struct {
+	// Balance is the value of every unspent output of the virtual
+	// locked to the addresses; Spendable the part that a transaction
+	// can spend now, Immature the coinbase outputs still maturing, and
+	// Pending the outputs a mempool transaction already spends.
+	Balance   float64 `json:"balance"`
+	Spendable float64 `json:"spendable"`
+	Immature  float64 `json:"immature"`
+	Pending   float64 `json:"pending"`
+	// Outputs counts the unspent outputs.
+	Outputs   int    `json:"outputs"`
+	BlueScore uint64 `json:"bluescore"`
+}
+
+// SpentOutput is one of utxoschanged's removed outputs.
+type SpentOutput struct {
+	TxID    string `json:"txid"`
+	Vout    uint32 `json:"vout"`
+	Address string `json:"address"`
+}
+
+// UTXOsChangedNtfn is utxoschanged's parameter: the outputs of watched
+// addresses that entered and left the virtual's UTXO set.
+type UTXOsChangedNtfn struct {
+	VirtualBlueScore uint64          `json:"virtualbluescore"`
+	Added            []UnspentOutput `json:"added"`
+	Removed          []SpentOutput   `json:"removed"`
+}
+
 // GetTxOutResult is gettxout's result when the output exists.
 type GetTxOutResult struct {
 	BestBlock     string  `json:"bestblock"`
 	Confirmations uint64  `json:"confirmations"`
 	Value         float64 `json:"value"`
+	Address       string  `json:"address"`
 	PubKey        string  `json:"pubkey"`
 	Coinbase      bool    `json:"coinbase"`
 	BlueScore     uint64  `json:"bluescore"`

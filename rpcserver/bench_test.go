@@ -5,8 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/rpcmodel"
+	"github.com/soterdag/soterd/wire"
 )
 
 // benchServer returns a server for calling processBody directly, without
@@ -136,4 +140,61 @@ func BenchmarkTemplateAfterBlock(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkListUnspent10k measures listunspent for an address with 10,000
+// unspent outputs, through the real UTXO index: the index range read, the
+// mempool check of each output and the JSON reply. The target is under
+// 50 ms.
+func BenchmarkListUnspent10k(b *testing.B) {
+	const outputs = 10_000
+	params, dag, miner := newRealDAGWith(b, func(c *blockdag.Config) { c.UTXOIndex = true })
+	ts := newTestServer(b, func(c *Config, _ *fakes) {
+		c.Params = params
+		c.DAG = dag
+		c.Miner = miner
+		c.UTXOIndex = dag
+	})
+	hashes, err := miner.Generate(uint32(params.CoinbaseMaturity) + 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, err := dag.BlockByHash(&hashes[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb := first.Transactions[0]
+	_, target := testKey(77)
+	tx := &wire.MsgTx{Version: wire.TxVersion,
+		TxIn: []wire.TxIn{{PreviousOutPoint: wire.OutPoint{TxID: cb.TxID()}}}}
+	each := cb.TxOut[0].Value / (outputs + 1)
+	for i := 0; i < outputs; i++ {
+		tx.TxOut = append(tx.TxOut, wire.TxOut{Value: each, PubKey: target})
+	}
+	priv, _ := testKey(9)
+	if err := keys.SignTx(tx, []wire.TxOut{cb.TxOut[0]}, []*btcec.PrivateKey{priv}); err != nil {
+		b.Fatal(err)
+	}
+	miner.pending = []*wire.MsgTx{tx}
+	if _, err := miner.Generate(1); err != nil {
+		b.Fatal(err)
+	}
+	body := benchBody(b, "listunspent", address.Encode(params.AddressPrefix, target))
+	cl := &clientInfo{isAdmin: true}
+	var check struct {
+		Result []rpcmodel.UnspentOutput `json:"result"`
+	}
+	if err := json.Unmarshal(ts.processBody(body, cl), &check); err != nil || len(check.Result) != outputs {
+		b.Fatalf("listunspent returned %d outputs (%v), want %d", len(check.Result), err, outputs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for i := 0; i < b.N; i++ {
+		ts.processBody(body, cl)
+	}
+	b.StopTimer()
+	if used := processCPU() - cpu; used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 }

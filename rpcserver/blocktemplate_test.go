@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
@@ -102,7 +103,7 @@ func TestGetBlockTemplateShape(t *testing.T) {
 	// advertised prefix, and the extra nonce is where the rules say.
 	cb := decodeTemplateTx(t, r.CoinbaseTxn)
 	if len(cb.TxOut) != 1 || cb.TxOut[0].PubKey != f.payTo || cb.TxOut[0].Value != r.CoinbaseValue ||
-		r.MiningAddr != hex.EncodeToString(f.payTo[:]) || len(r.CoinbaseTxn.Depends) != 0 {
+		r.MiningAddr != address.Encode(ts.cfg.Params.AddressPrefix, f.payTo) || len(r.CoinbaseTxn.Depends) != 0 {
 		t.Errorf("coinbase %+v, miningaddr %s", cb.TxOut, r.MiningAddr)
 	}
 	prefix := make([]byte, 8)
@@ -117,9 +118,10 @@ func TestGetBlockTemplateShape(t *testing.T) {
 	// A second caller gets the same template with a coinbase of its own;
 	// the generator ran once.
 	_, other := testKey(8)
-	r2 := ts.getTemplate(t, &rpcmodel.TemplateRequest{MiningAddr: hex.EncodeToString(other[:])})
+	otherAddr := address.Encode(ts.cfg.Params.AddressPrefix, other)
+	r2 := ts.getTemplate(t, &rpcmodel.TemplateRequest{MiningAddr: otherAddr})
 	cb2 := decodeTemplateTx(t, r2.CoinbaseTxn)
-	if cb2.TxOut[0].PubKey != other || r2.MiningAddr != hex.EncodeToString(other[:]) {
+	if cb2.TxOut[0].PubKey != other || r2.MiningAddr != otherAddr {
 		t.Errorf("request's miningaddr not paid: %+v", cb2.TxOut)
 	}
 	r3 := ts.getTemplate(t, &rpcmodel.TemplateRequest{Mode: "template"})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
@@ -87,7 +88,7 @@ func blueWorkHex(w *big.Int) string {
 
 // txRawResult decodes a transaction for JSON. blockHash and t are the
 // containing block and a time (unix seconds), both optional.
-func txRawResult(tx *wire.MsgTx, withHex bool, blockHash *wire.Hash, t int64) rpcmodel.TxRawResult {
+func txRawResult(prefix string, tx *wire.MsgTx, withHex bool, blockHash *wire.Hash, t int64) rpcmodel.TxRawResult {
 	r := rpcmodel.TxRawResult{
 		TxID:     tx.TxID().String(),
 		Version:  tx.Version,
@@ -115,9 +116,10 @@ func txRawResult(tx *wire.MsgTx, withHex bool, blockHash *wire.Hash, t int64) rp
 	for i := range tx.TxOut {
 		out := &tx.TxOut[i]
 		r.Vout[i] = rpcmodel.Vout{
-			Value:  coins(out.Value),
-			N:      uint32(i),
-			PubKey: hex.EncodeToString(out.PubKey[:]),
+			Value:   coins(out.Value),
+			N:       uint32(i),
+			Address: address.Encode(prefix, out.PubKey),
+			PubKey:  hex.EncodeToString(out.PubKey[:]),
 		}
 	}
 	if blockHash != nil && !blockHash.IsZero() {

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"time"
 
+	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/rpcmodel"
 )
 
@@ -26,6 +29,10 @@ type clientInfo struct {
 	// slot is the handler slot of the request being handled. Requests of
 	// one client are handled one after the other, so one field serves.
 	slot *requestSlot
+	// stopRequested is set by stop: the shutdown is requested once the
+	// reply is on its way, or the listeners could close under it and the
+	// client would see the connection drop instead of the answer.
+	stopRequested bool
 }
 
 // requestSlot is a request's hold on one of the MaxConcurrentReqs handler
@@ -92,6 +99,7 @@ func init() {
 		"getblockhashes":   handleGetBlockHashes,
 		"getdagcoloring":   handleGetDAGColoring,
 		"renderdag":        handleRenderDAG,
+		"getdagview":       handleGetDAGView,
 		"getsyncinfo":      handleGetSyncInfo,
 
 		// Transactions and mempool.
@@ -102,6 +110,8 @@ func init() {
 		"gettxout":             handleGetTxOut,
 		"createrawtransaction": handleCreateRawTransaction,
 		"decoderawtransaction": handleDecodeRawTransaction,
+		"getbalance":           handleGetBalance,
+		"listunspent":          handleListUnspent,
 
 		// Network.
 		"getpeerinfo":        handleGetPeerInfo,
@@ -135,6 +145,8 @@ func init() {
 		"stopnotifynewtransactions": handleStopNotifyNewTransactions,
 		"notifyblocktemplate":       handleNotifyBlockTemplate,
 		"stopnotifyblocktemplate":   handleStopNotifyBlockTemplate,
+		"notifyutxos":               handleNotifyUTXOs,
+		"stopnotifyutxos":           handleStopNotifyUTXOs,
 	}
 }
 
@@ -186,8 +198,25 @@ func (s *Server) processOne(raw []byte, cl *clientInfo) []byte {
 		return marshalResponse(nil, nil, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidRequest,
 			"request must be a JSON object with method, params and id"))
 	}
+	start := time.Now()
 	result, rpcErr := s.handleRequest(&req, cl)
+	if s.cfg.Observer != nil {
+		s.observe(req.Method, rpcErr, time.Since(start))
+	}
 	return marshalResponse(req.ID, result, rpcErr)
+}
+
+// observe reports a request to the observer, naming unknown methods
+// UnknownMethodLabel.
+func (s *Server) observe(method string, rpcErr *rpcmodel.RPCError, took time.Duration) {
+	if _, ok := handlers[method]; !ok {
+		method = UnknownMethodLabel
+	}
+	result := "ok"
+	if rpcErr != nil {
+		result = strconv.Itoa(int(rpcErr.Code))
+	}
+	s.cfg.Observer.RPCRequest(method, result, took)
 }
 
 // handleRequest checks a request's method, the caller's rights and the
@@ -249,7 +278,13 @@ func (s *Server) callHandler(name string, h handler, args rpcmodel.Args,
 	if errors.As(err, &re) {
 		return nil, re
 	}
-	log.Errorf("RPC handler %s: %v", name, err)
+	if errors.Is(err, database.ErrIO) || errors.Is(err, database.ErrCorrupt) {
+		// Not our bug but the store's failure, which stops the node
+		// and is reported once, with what to do, by the node.
+		log.Debugf("RPC handler %s: %v", name, err)
+	} else {
+		log.Errorf("RPC handler %s: %v", name, err)
+	}
 	return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInternal, "internal error in %s: %v", name, err)
 }
 
@@ -271,14 +306,29 @@ func marshalResponse(id json.RawMessage, result interface{}, rpcErr *rpcmodel.RP
 	if resp.Result == nil {
 		resp.Result = json.RawMessage("null")
 	}
-	out, err := json.Marshal(&resp)
-	if err != nil {
-		// Only a malformed id can get here, and json.Unmarshal checked it.
-		log.Errorf("marshal RPC response: %v", err)
-		return []byte(fmt.Sprintf(`{"result":null,"error":{"code":%d,"message":"internal error"},"id":null}`,
-			rpcmodel.ErrRPCInternal))
+	// The envelope is written by hand around the result: marshalling the
+	// Response would copy and re-validate a result of megabytes (a
+	// listunspent of 10,000 outputs) that json.Marshal just produced.
+	// The members are those of rpcmodel.Response, in its order.
+	errJSON, err := json.Marshal(resp.Error)
+	var idJSON []byte
+	if err == nil {
+		idJSON, err = json.Marshal(resp.ID)
 	}
-	return out
+	if err == nil {
+		out := make([]byte, 0, len(resp.Result)+len(errJSON)+len(idJSON)+32)
+		out = append(out, `{"result":`...)
+		out = append(out, resp.Result...)
+		out = append(out, `,"error":`...)
+		out = append(out, errJSON...)
+		out = append(out, `,"id":`...)
+		out = append(out, idJSON...)
+		return append(out, '}')
+	}
+	// Only a malformed id can get here, and json.Unmarshal checked it.
+	log.Errorf("marshal RPC response: %v", err)
+	return []byte(fmt.Sprintf(`{"result":null,"error":{"code":%d,"message":"internal error"},"id":null}`,
+		rpcmodel.ErrRPCInternal))
 }
 
 // clip shortens a client-supplied string for an error message, so a huge

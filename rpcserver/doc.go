@@ -27,7 +27,13 @@
 // websocket message (a larger body gets 413). A batch holds at most 500
 // requests. Each websocket client has a bounded send queue: a client that
 // falls behind by a full queue is disconnected, so notifications never block
-// the node.
+// the node. Refused requests are logged once and then summed up every 10 s.
+//
+// With Config.WebUI the server also serves the web view's files under
+// /webui/ and the same JSON-RPC at /webui/rpc and /webui/ws; /webui/ws also
+// takes the signed session cookie the files set, since browsers send no
+// basic auth with a websocket handshake. Config.Observer, when set, is told
+// of every request (the node's Prometheus metrics).
 //
 // # Node integration
 //
@@ -35,12 +41,14 @@
 // the node starts), Start serves them and Stop closes them and every
 // connection, websockets included, and returns after every goroutine
 // exited. The node reads RequestedProcessShutdown to learn that a client
-// called stop, and calls NotifyBlockAccepted, NotifyVirtualChanged (from the
-// DAG's Subscribe callback) and NotifyTxAccepted (from the mempool's
-// acceptance hook) to feed websocket notifications. State comes from small
-// interfaces declared here (DAG, SyncManager, ConnManager, TxMempool, Miner,
-// TxLocator, BlockTemplater); only DAG is required, and a method whose
-// source is missing answers -1 "this node has no ...".
+// called stop, and calls NotifyBlockAccepted, NotifyVirtualChanged and
+// NotifyUTXOsChanged (from the DAG's Subscribe callback) and
+// NotifyTxAccepted (from the mempool's acceptance hook) to feed websocket
+// notifications. State comes from small interfaces declared here (DAG,
+// SyncManager, ConnManager, TxMempool, Miner, TxLocator, UTXOIndex,
+// BlockTemplater); only DAG is required, and a method whose source is
+// missing answers -1 "this node has no ..." (the UTXO index methods say to
+// start soterd with --utxoindex).
 //
 // # Block templates
 //

@@ -350,6 +350,19 @@ func (f *fakeMempool) ProcessTransaction(tx *wire.MsgTx) error {
 	return nil
 }
 
+func (f *fakeMempool) SpentBy(op wire.OutPoint) (wire.Hash, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.entries {
+		for _, in := range e.Tx.TxIn {
+			if in.PreviousOutPoint == op {
+				return e.TxID, true
+			}
+		}
+	}
+	return wire.Hash{}, false
+}
+
 func (f *fakeMempool) Count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -84,7 +84,7 @@ func FuzzParseTemplateRequest(f *testing.F) {
 		if !json.Valid(raw) {
 			return
 		}
-		req, err := parseTemplateRequest(raw)
+		req, err := parseTemplateRequest(raw, "soterreg")
 		if err != nil {
 			var re *rpcmodel.RPCError
 			if !errors.As(err, &re) {
@@ -96,7 +96,7 @@ func FuzzParseTemplateRequest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%+v does not encode: %v", req, err)
 		}
-		again, err := parseTemplateRequest(enc)
+		again, err := parseTemplateRequest(enc, "soterreg")
 		if err != nil {
 			t.Fatalf("%s: re-decode failed: %v", enc, err)
 		}

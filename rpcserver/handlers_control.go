@@ -41,7 +41,7 @@ func handleHelp(_ *Server, args rpcmodel.Args, cl *clientInfo) (interface{}, err
 // handleStop: stop.
 func handleStop(s *Server, _ rpcmodel.Args, cl *clientInfo) (interface{}, error) {
 	log.Infof("Shutdown requested over RPC by %s", cl.addr)
-	s.requestShutdown()
+	cl.stopRequested = true
 	return "soterd stopping.", nil
 }
 

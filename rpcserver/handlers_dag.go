@@ -95,7 +95,7 @@ func handleGetBlock(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, 
 	} else {
 		r.RawTx = make([]rpcmodel.TxRawResult, len(block.Transactions))
 		for i, tx := range block.Transactions {
-			r.RawTx[i] = txRawResult(tx, true, hash, r.Time)
+			r.RawTx[i] = txRawResult(s.cfg.Params.AddressPrefix, tx, true, hash, r.Time)
 		}
 	}
 	return r, nil
@@ -166,13 +166,24 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 		PastMedianTime:        vi.PastMedianTime,
 		UTXOCount:             vi.UTXOCount,
 		UTXOCommitment:        vi.UTXOCommitment.String(),
-		IsCurrent:             dag.IsCurrent(),
+		IsCurrent:             s.isCurrent(),
 		FinalityPoint:         vi.FinalityPoint.String(),
 		FinalityBlueScore:     vi.FinalityBlueScore,
 		Pruned:                pi.Pruned,
 		PruneTargetMiB:        pi.TargetBytes >> 20,
 		LowestRetainedHeight:  pi.LowestHeight,
 	}, nil
+}
+
+// isCurrent is the one answer to "is the node caught up" that every method
+// gives: the sync manager's, which adds "not downloading blocks" to the
+// DAG's "newest block is recent"; the DAG's alone only without a sync
+// manager.
+func (s *Server) isCurrent() bool {
+	if s.cfg.SyncMgr != nil {
+		return s.cfg.SyncMgr.IsCurrent()
+	}
+	return s.cfg.DAG.IsCurrent()
 }
 
 // handleGetUTXOStats: getutxostats. The three figures come from one read
@@ -230,6 +241,11 @@ func handleGetDAGColoring(s *Server, args rpcmodel.Args, _ *clientInfo) (interfa
 // handleRenderDAG: renderdag (count=50).
 func handleRenderDAG(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
 	return renderDAG(s.cfg.DAG, int(args.Int(0)))
+}
+
+// handleGetDAGView: getdagview (count=100).
+func handleGetDAGView(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
+	return dagView(s.cfg.DAG, int(args.Int(0)))
 }
 
 // unixOrZero returns t in unix seconds, 0 for the zero time.

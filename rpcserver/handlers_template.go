@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
-	"github.com/soterdag/soterd/keys"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
@@ -32,7 +32,7 @@ const fullNonceRange = "0000000000000000ffffffffffffffff"
 // parseTemplateRequest decodes and checks getblocktemplate's request
 // object; raw nil means the defaults. Members it does not know are
 // ignored, as BIP 22 asks. Errors are RPC errors for the client.
-func parseTemplateRequest(raw json.RawMessage) (*rpcmodel.TemplateRequest, error) {
+func parseTemplateRequest(raw json.RawMessage, prefix string) (*rpcmodel.TemplateRequest, error) {
 	req := &rpcmodel.TemplateRequest{}
 	if raw == nil {
 		return req, nil
@@ -49,7 +49,7 @@ func parseTemplateRequest(raw json.RawMessage) (*rpcmodel.TemplateRequest, error
 			rpcmodel.TemplateModeTemplate, rpcmodel.TemplateModeProposal, clip(req.Mode))
 	}
 	if req.MiningAddr != "" {
-		if _, err := keys.ParsePubKeyHex(req.MiningAddr); err != nil {
+		if _, err := address.Parse(prefix, req.MiningAddr); err != nil {
 			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidAddressOrKey,
 				"getblocktemplate request: miningaddr: %v", err)
 		}
@@ -65,7 +65,7 @@ func parseTemplateRequest(raw json.RawMessage) (*rpcmodel.TemplateRequest, error
 
 // handleGetBlockTemplate: getblocktemplate (request).
 func handleGetBlockTemplate(s *Server, args rpcmodel.Args, cl *clientInfo) (interface{}, error) {
-	req, err := parseTemplateRequest(args.Raw(0))
+	req, err := parseTemplateRequest(args.Raw(0), s.cfg.Params.AddressPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func handleGetBlockTemplate(s *Server, args rpcmodel.Args, cl *clientInfo) (inte
 func (s *Server) templatePayTo(req *rpcmodel.TemplateRequest) ([wire.PubKeySize]byte, error) {
 	if req.MiningAddr != "" {
 		// parseTemplateRequest checked it.
-		return keys.ParsePubKeyHex(req.MiningAddr)
+		return address.Parse(s.cfg.Params.AddressPrefix, req.MiningAddr)
 	}
 	if s.cfg.MiningAddr == nil {
 		return [wire.PubKeySize]byte{}, rpcmodel.NewRPCError(rpcmodel.ErrRPCInvalidParameter,
@@ -168,7 +168,7 @@ func (s *Server) templateResult(st *servedTemplate, payTo [wire.PubKeySize]byte)
 			ExtraNonceOffset: tmpl.ExtraNonceOffset,
 			ExtraNonceLength: tmpl.ExtraNonceLen,
 		},
-		MiningAddr:   hex.EncodeToString(payTo[:]),
+		MiningAddr:   address.Encode(s.cfg.Params.AddressPrefix, payTo),
 		LongPollID:   st.id.String(),
 		SubmitOld:    true,
 		Mutable:      templateMutable,

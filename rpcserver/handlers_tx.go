@@ -9,8 +9,9 @@ import (
 	"math"
 	"sort"
 
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/mempool"
 	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
@@ -118,6 +119,14 @@ func handleGetRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (inte
 		}
 	}
 	if tx == nil {
+		if !args.Has(2) && s.cfg.TxLocator == nil {
+			// Without the index only the mempool is searched: say
+			// how to find a confirmed transaction.
+			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCNoTxInfo,
+				"no information available about transaction %s: it is not in the mempool, "+
+					"and without the transaction index only the mempool is searched; "+
+					"restart soterd with --txindex or pass the hash of the block that holds it", txID)
+		}
 		return nil, noTxInfo(txID)
 	}
 	if args.Int(1) == 0 {
@@ -129,7 +138,7 @@ func handleGetRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (inte
 			t = header.Timestamp / 1000
 		}
 	}
-	return txRawResult(tx, true, blockHash, t), nil
+	return txRawResult(s.cfg.Params.AddressPrefix, tx, true, blockHash, t), nil
 }
 
 // decodeTx parses a hex transaction parameter: bad hex or bytes are -22.
@@ -155,11 +164,45 @@ func handleSendRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (int
 		return nil, err
 	}
 	txID := tx.TxID()
+	if !args.Bool(1) {
+		if fee, ok := s.knownFee(tx); ok && mempool.IsHighFee(fee, tx.SerializeSize()) {
+			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCVerify,
+				"TX rejected: its fee of %v coins is more than such a transaction needs "+
+					"(a forgotten change output?); fees are burned. Pass allowhighfees true to send it anyway",
+				coins(fee))
+		}
+	}
 	if err := s.cfg.Mempool.ProcessTransaction(tx); err != nil {
 		log.Debugf("Rejected transaction %s from RPC: %v", txID, err)
 		return nil, rpcmodel.Errorf(rpcmodel.ErrRPCVerify, "TX rejected: %v", err)
 	}
 	return txID.String(), nil
+}
+
+// knownFee returns the fee of tx when every output it spends is known, in
+// the virtual's UTXO set or among the mempool's transactions.
+func (s *Server) knownFee(tx *wire.MsgTx) (uint64, bool) {
+	var in uint64
+	for i := range tx.TxIn {
+		op := tx.TxIn[i].PreviousOutPoint
+		if e, ok := s.cfg.DAG.FetchUTXO(op); ok && e != nil {
+			in += e.Amount
+			continue
+		}
+		parent, ok := s.cfg.Mempool.FetchTransaction(&op.TxID)
+		if !ok || int(op.Index) >= len(parent.TxOut) {
+			return 0, false
+		}
+		in += parent.TxOut[op.Index].Value
+	}
+	var out uint64
+	for i := range tx.TxOut {
+		out += tx.TxOut[i].Value
+	}
+	if in < out || in > blockdag.MaxSupply {
+		return 0, false // the mempool refuses it with the reason
+	}
+	return in - out, true
 }
 
 // handleGetTxOut: gettxout txid vout (includemempool=true).
@@ -181,6 +224,7 @@ func handleGetTxOut(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, 
 			return &rpcmodel.GetTxOutResult{
 				BestBlock: vi.SelectedParent.String(),
 				Value:     coins(out.Value),
+				Address:   address.Encode(s.cfg.Params.AddressPrefix, out.PubKey),
 				PubKey:    hex.EncodeToString(out.PubKey[:]),
 			}, nil
 		}
@@ -193,6 +237,7 @@ func handleGetTxOut(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, 
 		BestBlock:     vi.SelectedParent.String(),
 		Confirmations: confirmationsOf(vi.BlueScore, entry.BlueScore),
 		Value:         coins(entry.Amount),
+		Address:       address.Encode(s.cfg.Params.AddressPrefix, entry.PubKey),
 		PubKey:        hex.EncodeToString(entry.PubKey[:]),
 		Coinbase:      entry.IsCoinbase,
 		BlueScore:     entry.BlueScore,
@@ -236,7 +281,7 @@ func handleCreateRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (i
 			PreviousOutPoint: wire.OutPoint{TxID: *txID, Index: uint32(*in.Vout)},
 		})
 	}
-	outputs, err := parseOutputs(args.Raw(1))
+	outputs, err := parseOutputs(args.Raw(1), s.cfg.Params.AddressPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +291,7 @@ func handleCreateRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (i
 
 // parseOutputs reads createrawtransaction's outputs object, keeping the
 // client's order (a Go map would shuffle the outputs).
-func parseOutputs(raw json.RawMessage) ([]wire.TxOut, error) {
+func parseOutputs(raw json.RawMessage, prefix string) ([]wire.TxOut, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if _, err := dec.Token(); err != nil { // the opening brace, checked by ParseParams
@@ -263,23 +308,17 @@ func parseOutputs(raw json.RawMessage) ([]wire.TxOut, error) {
 		if err != nil {
 			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidParams, "outputs: %v", err)
 		}
+		// The key of an output is an address, or its key in hex.
 		keyHex, _ := tok.(string)
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
 			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidParams, "outputs: %v", err)
 		}
-		keyBytes, err := hex.DecodeString(keyHex)
-		if err != nil || len(keyBytes) != wire.PubKeySize {
+		key, err := address.Parse(prefix, keyHex)
+		if err != nil {
 			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidAddressOrKey,
-				"invalid public key %s: want %d bytes of hex (x-only BIP-340)",
-				clip(keyHex), wire.PubKeySize)
+				"invalid address %s: %v", clip(keyHex), err)
 		}
-		if _, err := schnorr.ParsePubKey(keyBytes); err != nil {
-			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidAddressOrKey,
-				"invalid public key %s: %v", clip(keyHex), err)
-		}
-		var key [wire.PubKeySize]byte
-		copy(key[:], keyBytes)
 		if _, dup := seen[key]; dup {
 			return nil, rpcmodel.Errorf(rpcmodel.ErrRPCInvalidParameter,
 				"invalid parameter, duplicated public key: %s", keyHex)
@@ -316,10 +355,10 @@ func parseAmount(raw json.RawMessage) (uint64, error) {
 }
 
 // handleDecodeRawTransaction: decoderawtransaction hextx.
-func handleDecodeRawTransaction(_ *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
+func handleDecodeRawTransaction(s *Server, args rpcmodel.Args, _ *clientInfo) (interface{}, error) {
 	tx, err := decodeTx(args.String(0))
 	if err != nil {
 		return nil, err
 	}
-	return txRawResult(tx, false, nil, 0), nil
+	return txRawResult(s.cfg.Params.AddressPrefix, tx, false, nil, 0), nil
 }

@@ -147,6 +147,8 @@ type TxMempool interface {
 	// it to the pool and relays it. A rejection error is shown to the
 	// client (sendrawtransaction answers -25 with it).
 	ProcessTransaction(tx *wire.MsgTx) error
+	// SpentBy returns the mempool transaction that spends op, if any.
+	SpentBy(op wire.OutPoint) (wire.Hash, bool)
 	Count() int
 	Bytes() uint64
 }
@@ -221,5 +223,31 @@ type TxLocator interface {
 	FindTransaction(txID *wire.Hash) (tx *wire.MsgTx, block wire.Hash, ok bool)
 }
 
+// UTXOIndex lists the virtual's unspent outputs by key. It is optional:
+// without it getbalance, listunspent and notifyutxos say to turn on
+// --utxoindex.
+type UTXOIndex interface {
+	// ForEachUTXOOfKey calls fn with each unspent output locked to pub,
+	// and the blue score of the virtual state it reads, until fn
+	// returns false; it returns that blue score.
+	ForEachUTXOOfKey(pub [wire.PubKeySize]byte,
+		fn func(virtualBlueScore uint64, op wire.OutPoint, e *blockdag.UTXOEntry) bool) (uint64, error)
+}
+
 // *blockdag.BlockDAG is the DAG the node passes.
 var _ DAG = (*blockdag.BlockDAG)(nil)
+
+// RequestObserver is told of every JSON-RPC request answered, over HTTP or
+// a websocket; the node's metrics satisfy it. RPCRequest must not block.
+type RequestObserver interface {
+	// RPCRequest reports one request: method is a known method's name or
+	// UnknownMethodLabel, result "ok" or the error code in decimal.
+	RPCRequest(method, result string, took time.Duration)
+}
+
+// UnknownMethodLabel stands for every method name that does not exist, so
+// that a client cannot make the observer track names it invents.
+const UnknownMethodLabel = "unknown"
+
+// *blockdag.BlockDAG is the UTXO index the node passes.
+var _ UTXOIndex = (*blockdag.BlockDAG)(nil)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/rpcmodel"
@@ -258,6 +260,36 @@ func TestMethods(t *testing.T) {
 				t.Errorf("one block expected:\n%s", s)
 			}
 		}},
+		{name: "getdagview", method: "getdagview", params: []interface{}{10}, check: func(t *testing.T, raw json.RawMessage) {
+			var r rpcmodel.GetDAGViewResult
+			decode(t, raw, &r)
+			if r.MaxHeight != 2 || r.Blocks != 4 || len(r.Tips) != 1 || r.Tips[0] != c || len(r.View) == 0 {
+				t.Fatalf("unexpected %+v", r)
+			}
+			last := r.View[len(r.View)-1]
+			if last.Hash != c || last.SelectedParent != a || len(last.Parents) != 2 || !last.Chain ||
+				last.Color != rpcmodel.ColorBlue {
+				t.Errorf("newest block %+v, want c on the chain, blue, with parents a and b", last)
+			}
+			colors := map[string]int{}
+			for i, blk := range r.View {
+				colors[blk.Color]++
+				if i > 0 && blk.Height < r.View[i-1].Height {
+					t.Errorf("view not oldest first: %+v", r.View)
+				}
+			}
+			if colors[rpcmodel.ColorRed] == 0 || colors[rpcmodel.ColorBlue] == 0 {
+				t.Errorf("colors %v, want blue and red blocks", colors)
+			}
+		}},
+		{name: "getdagview 1", method: "getdagview", params: []interface{}{1}, check: func(t *testing.T, raw json.RawMessage) {
+			var r rpcmodel.GetDAGViewResult
+			decode(t, raw, &r)
+			if len(r.View) != 1 || r.View[0].Hash != c {
+				t.Errorf("got %+v, want the tip alone", r.View)
+			}
+		}},
+		{name: "getdagview 1001", method: "getdagview", params: []interface{}{1001}, code: rpcmodel.ErrRPCInvalidParameter},
 		{name: "renderdag 0", method: "renderdag", params: []interface{}{0}, code: rpcmodel.ErrRPCInvalidParameter},
 		{name: "renderdag 1001", method: "renderdag", params: []interface{}{1001}, code: rpcmodel.ErrRPCInvalidParameter},
 
@@ -423,7 +455,7 @@ func TestMethods(t *testing.T) {
 		}},
 		{name: "createrawtransaction bad pubkey", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"abcd": 1}`)},
-			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "public key"},
+			code: rpcmodel.ErrRPCInvalidAddressOrKey, msg: "is not an address"},
 		{name: "createrawtransaction not on curve", method: "createrawtransaction", params: []interface{}{
 			json.RawMessage(`[]`), json.RawMessage(`{"` + strings.Repeat("ff", 32) + `": 1}`)},
 			code: rpcmodel.ErrRPCInvalidAddressOrKey},
@@ -791,5 +823,100 @@ func TestMissingSources(t *testing.T) {
 	// getrawtransaction without mempool and locator knows nothing.
 	if r := ts.call(t, "getrawtransaction", cb); r.Error == nil || r.Error.Code != rpcmodel.ErrRPCNoTxInfo {
 		t.Errorf("getrawtransaction: %v", r.Error)
+	}
+}
+
+// TestIsCurrentAgrees checks that getdaginfo and getsyncinfo give the same
+// iscurrent when the DAG's newest block is recent but the node is still
+// downloading, and when it is not.
+func TestIsCurrentAgrees(t *testing.T) {
+	tests := []struct {
+		name       string
+		dagCurrent bool
+		syncSays   bool
+	}{
+		{"downloading with a recent tip", true, false},
+		{"caught up", true, true},
+		{"old tip", false, false},
+	}
+	for _, test := range tests {
+		ts := newTestServer(t, func(_ *Config, f *fakes) {
+			f.dag.current = test.dagCurrent
+			f.sync.status.IsCurrent = test.syncSays
+		})
+		var dagInfo rpcmodel.GetDAGInfoResult
+		var syncInfo rpcmodel.GetSyncInfoResult
+		ts.result(t, &dagInfo, "getdaginfo")
+		ts.result(t, &syncInfo, "getsyncinfo")
+		if dagInfo.IsCurrent != syncInfo.IsCurrent || dagInfo.IsCurrent != test.syncSays {
+			t.Errorf("%s: getdaginfo %v, getsyncinfo %v, want both %v", test.name,
+				dagInfo.IsCurrent, syncInfo.IsCurrent, test.syncSays)
+		}
+	}
+}
+
+// recordingObserver keeps the requests it is told of.
+type recordingObserver struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (o *recordingObserver) RPCRequest(method, result string, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen = append(o.seen, method+" "+result)
+}
+
+// TestObserver checks that every request, batch items included, reaches
+// the observer with its method and result, and that made-up method names
+// are reported as unknown.
+func TestObserver(t *testing.T) {
+	obs := &recordingObserver{}
+	ts := newTestServer(t, func(c *Config, _ *fakes) { c.Observer = obs })
+	ts.call(t, "getblockcount")
+	ts.call(t, "nosuchmethod")
+	ts.call(t, "getblockhash", "x")
+	ts.post(t, adminUser, adminPass, `[{"jsonrpc":"1.0","id":1,"method":"getdifficulty","params":[]},`+
+		`{"jsonrpc":"1.0","id":2,"method":"made-up","params":[]}]`)
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	want := []string{"getblockcount ok", "unknown -32601", "getblockhash -32602", "getdifficulty ok", "unknown -32601"}
+	if strings.Join(obs.seen, ",") != strings.Join(want, ",") {
+		t.Errorf("observed %q, want %q", obs.seen, want)
+	}
+}
+
+// TestSendRawTransactionHighFee checks that a transaction whose fee is
+// high, as a forgotten change output makes it, is refused unless the
+// client passes allowhighfees.
+func TestSendRawTransactionHighFee(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var op wire.OutPoint
+	for k := range ts.f.dag.utxos {
+		op = k
+	}
+	_, pub := testKey(5)
+	mk := func(out uint64) string {
+		tx := &wire.MsgTx{Version: wire.TxVersion,
+			TxIn:  []wire.TxIn{{PreviousOutPoint: op}},
+			TxOut: []wire.TxOut{{Value: out, PubKey: pub}}}
+		return hex.EncodeToString(tx.Serialize())
+	}
+	tests := []struct {
+		name  string
+		out   uint64
+		allow bool
+		ok    bool
+	}{
+		{"40-coin fee", 10 * blockdag.BaseUnitsPerCoin, false, false},
+		{"40-coin fee allowed", 10 * blockdag.BaseUnitsPerCoin, true, true},
+		{"small fee", 50*blockdag.BaseUnitsPerCoin - 1000, false, true},
+	}
+	for _, test := range tests {
+		r := ts.call(t, "sendrawtransaction", mk(test.out), test.allow)
+		if test.ok != (r.Error == nil) ||
+			!test.ok && (r.Error.Code != rpcmodel.ErrRPCVerify || !strings.Contains(r.Error.Message, "allowhighfees")) {
+			t.Errorf("%s: got %v, want ok %v", test.name, r.Error, test.ok)
+		}
 	}
 }

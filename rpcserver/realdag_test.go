@@ -26,6 +26,8 @@ type realMiner struct {
 	pub   [32]byte
 	extra uint64
 	mu    sync.Mutex
+	// pending are transactions the next block built includes.
+	pending []*wire.MsgTx
 }
 
 // testClock is the DAG's time source: fixed after genesis so block
@@ -52,6 +54,8 @@ func (m *realMiner) build(t testing.TB, parents []wire.Hash) *wire.MsgBlock {
 	m.mu.Lock()
 	m.extra++
 	extra := m.extra
+	txs := m.pending
+	m.pending = nil
 	m.mu.Unlock()
 	ti := m.dag.TemplateInfo()
 	blueScore := ti.BlueScore
@@ -79,7 +83,7 @@ func (m *realMiner) build(t testing.TB, parents []wire.Hash) *wire.MsgBlock {
 	block := &wire.MsgBlock{
 		Header: wire.BlockHeader{Version: blockdag.BlockVersion, Parents: parents,
 			Timestamp: ts, Bits: ti.Bits},
-		Transactions: []*wire.MsgTx{cb},
+		Transactions: append([]*wire.MsgTx{cb}, txs...),
 	}
 	block.Header.MerkleRoot = wire.BlockMerkleRoot(block.Transactions)
 	target := wire.CompactToBig(ti.Bits)
@@ -111,6 +115,12 @@ func (m *realMiner) Generate(n uint32) ([]wire.Hash, error) {
 // closed when the test ends.
 func newRealDAG(t testing.TB, txIndex bool) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
 	t.Helper()
+	return newRealDAGWith(t, func(c *blockdag.Config) { c.TxIndex = txIndex })
+}
+
+// newRealDAGWith is newRealDAG with the DAG's config changed by mutate.
+func newRealDAGWith(t testing.TB, mutate func(*blockdag.Config)) (*blockdag.Params, *blockdag.BlockDAG, *realMiner) {
+	t.Helper()
 	params := blockdag.RegressionNetParams()
 	db, err := database.Open(filepath.Join(t.TempDir(), "db"), &database.Options{NoSync: true})
 	if err != nil {
@@ -118,8 +128,9 @@ func newRealDAG(t testing.TB, txIndex bool) (*blockdag.Params, *blockdag.BlockDA
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := &testClock{now: params.GenesisBlock.Header.Time().Add(time.Hour)}
-	dag, err := blockdag.New(&blockdag.Config{DB: db, Params: params, TimeSource: clock.Now,
-		SigVerifyWorkers: 1, TxIndex: txIndex})
+	cfg := &blockdag.Config{DB: db, Params: params, TimeSource: clock.Now, SigVerifyWorkers: 1}
+	mutate(cfg)
+	dag, err := blockdag.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

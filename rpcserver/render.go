@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -24,14 +25,7 @@ const shortHashLen = 8
 // color, blocks no chain block has merged yet in gray, and blocks on the
 // virtual's selected chain get a double border.
 func renderDAG(dag DAG, count int) (string, error) {
-	var hashes []wire.Hash
-	for h := int64(dag.MaxHeight()); h >= 0 && len(hashes) < count; h-- {
-		at := dag.BlockHashesAtHeight(uint32(h))
-		if room := count - len(hashes); len(at) > room {
-			at = at[:room]
-		}
-		hashes = append(hashes, at...)
-	}
+	hashes := highestBlocks(dag, count)
 	drawn := make(map[wire.Hash]struct{}, len(hashes))
 	for _, h := range hashes {
 		drawn[h] = struct{}{}
@@ -79,4 +73,54 @@ func renderDAG(dag DAG, count int) (string, error) {
 	b.WriteString(edges.String())
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// highestBlocks returns the count highest blocks, newest first: by height,
+// then in the DAG's order of a height's blocks.
+func highestBlocks(dag DAG, count int) []wire.Hash {
+	var hashes []wire.Hash
+	for h := int64(dag.MaxHeight()); h >= 0 && len(hashes) < count; h-- {
+		at := dag.BlockHashesAtHeight(uint32(h))
+		if room := count - len(hashes); len(at) > room {
+			at = at[:room]
+		}
+		hashes = append(hashes, at...)
+	}
+	return hashes
+}
+
+// dagView returns the count highest blocks, oldest first, for drawing.
+func dagView(dag DAG, count int) (*rpcmodel.GetDAGViewResult, error) {
+	hashes := highestBlocks(dag, count)
+	res := &rpcmodel.GetDAGViewResult{
+		MaxHeight: dag.MaxHeight(),
+		Blocks:    dag.BlockCount(),
+		Tips:      hashStrings(dag.Tips()),
+		View:      make([]rpcmodel.DAGViewBlock, 0, len(hashes)),
+	}
+	for i := len(hashes) - 1; i >= 0; i-- {
+		hash := hashes[i]
+		info, err := dag.BlockInfo(&hash)
+		if err != nil {
+			return nil, blockLookupError(&hash, err)
+		}
+		color := rpcmodel.ColorUnmerged
+		switch {
+		case info.IsBlue:
+			color = rpcmodel.ColorBlue
+		case !info.AcceptingBlock.IsZero():
+			color = rpcmodel.ColorRed
+		}
+		res.View = append(res.View, rpcmodel.DAGViewBlock{
+			Hash:           hash.String(),
+			Height:         info.Height,
+			BlueScore:      info.BlueScore,
+			Timestamp:      info.Header.Timestamp,
+			Parents:        hashStrings(info.Header.Parents),
+			SelectedParent: hashOrEmpty(info.SelectedParent),
+			Color:          color,
+			Chain:          info.IsChainBlock,
+		})
+	}
+	return res, nil
 }

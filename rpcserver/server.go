@@ -51,6 +51,15 @@ type Server struct {
 	ntfn      *notifier
 	templates *templateKeeper
 
+	// webUIKey signs the web view's session cookies; nil without a
+	// web view.
+	webUIKey []byte
+
+	// refusals sums up requests refused for the client limits or size,
+	// authFailures those with wrong credentials, so a flood of them
+	// takes a line per interval instead of a line each.
+	refusals, authFailures *refusalLog
+
 	// mu guards stopping and handler registration in wg, so Stop's Wait
 	// never races with an Add.
 	mu       sync.Mutex
@@ -85,6 +94,13 @@ func New(cfg *Config) (*Server, error) {
 		s.limitAuth = authDigest(cfg.RPCLimitUser, cfg.RPCLimitPass)
 		s.hasLimit = true
 	}
+	if cfg.WebUI != nil {
+		if s.webUIKey, err = newWebUIKey(); err != nil {
+			return nil, err
+		}
+	}
+	s.refusals = newRefusalLog(refusalSummaryInterval, func(f string, a ...interface{}) { log.Infof(f, a...) })
+	s.authFailures = newRefusalLog(refusalSummaryInterval, func(f string, a ...interface{}) { log.Warnf(f, a...) })
 	s.ntfn = newNotifier(s)
 	s.templates = newTemplateKeeper(s)
 
@@ -191,6 +207,9 @@ func (s *Server) Start() {
 		mux := http.NewServeMux()
 		mux.HandleFunc("/", s.handleHTTP)
 		mux.HandleFunc("/ws", s.handleWebsocket)
+		if s.cfg.WebUI != nil {
+			s.mountWebUI(mux)
+		}
 		for _, l := range s.listeners {
 			srv := &http.Server{
 				Handler:           mux,
@@ -232,6 +251,8 @@ func (s *Server) Stop() {
 		}
 		s.ntfn.closeAll()
 		s.wg.Wait()
+		s.refusals.stop()
+		s.authFailures.stop()
 		log.Infof("RPC server stopped")
 	})
 }
@@ -274,7 +295,8 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if n := s.httpClients.Add(1); n > int32(s.cfg.MaxClients) {
 		s.httpClients.Add(-1)
-		log.Infof("RPC client limit of %d reached; refusing %s", s.cfg.MaxClients, r.RemoteAddr)
+		s.refusals.refuse(refusedClientLimit, r.RemoteAddr,
+			fmt.Sprintf(" (rpcmaxclients=%d)", s.cfg.MaxClients))
 		http.Error(w, "503 Too busy. Try again later.", http.StatusServiceUnavailable)
 		return
 	}
@@ -282,11 +304,11 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 
 	ok, isAdmin := s.checkAuthHeader(r.Header.Get("Authorization"))
 	if !ok {
-		log.Warnf("RPC authentication failure from %s", r.RemoteAddr)
+		s.authFailures.refuse(refusedAuth, r.RemoteAddr, "")
 		unauthorized(w)
 		return
 	}
-	if r.URL.Path != "/" {
+	if r.URL.Path != "/" && r.URL.Path != webUIRPCPath {
 		http.NotFound(w, r)
 		return
 	}
@@ -300,7 +322,8 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			log.Infof("RPC request from %s over %d bytes", r.RemoteAddr, s.cfg.MaxRequestBytes)
+			s.refusals.refuse(refusedTooLarge, r.RemoteAddr,
+				fmt.Sprintf(" (over %d bytes)", s.cfg.MaxRequestBytes))
 			http.Error(w, fmt.Sprintf("413 Request body over %d bytes.", s.cfg.MaxRequestBytes),
 				http.StatusRequestEntityTooLarge)
 			return
@@ -315,6 +338,12 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if _, err := w.Write(reply); err != nil {
 		log.Debugf("RPC write to %s: %v", r.RemoteAddr, err)
+	}
+	if cl.stopRequested {
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		s.requestShutdown()
 	}
 }
 

@@ -2,6 +2,7 @@ package rpcserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,11 @@ type wsClient struct {
 	notifyTxs      atomic.Bool
 	notifyTxsVerb  atomic.Bool
 	notifyTemplate atomic.Bool
+
+	// watched holds the keys of the addresses given to notifyutxos.
+	watchMu sync.Mutex
+	watched map[[wire.PubKeySize]byte]struct{}
+	watches atomic.Bool // len(watched) > 0, read without the lock
 }
 
 // close ends the connection once; both goroutines then exit.
@@ -131,6 +137,9 @@ func (c *wsClient) reader() {
 		if !c.queue(c.s.processBody(msg, cl)) {
 			return
 		}
+		if cl.stopRequested {
+			c.s.requestShutdown()
+		}
 	}
 }
 
@@ -145,12 +154,12 @@ func (c *wsClient) authenticate(msg []byte) bool {
 	}
 	var creds []string
 	if err := json.Unmarshal(req.Params, &creds); err != nil || len(creds) != 2 {
-		log.Warnf("Websocket authentication failure from %s", c.addr)
+		c.s.authFailures.refuse(refusedAuth, c.addr, " (websocket)")
 		return false
 	}
 	ok, isAdmin := c.s.checkUserPass(creds[0], creds[1])
 	if !ok {
-		log.Warnf("Websocket authentication failure from %s", c.addr)
+		c.s.authFailures.refuse(refusedAuth, c.addr, " (websocket)")
 		return false
 	}
 	c.authenticated, c.isAdmin = true, isAdmin
@@ -160,6 +169,14 @@ func (c *wsClient) authenticate(msg []byte) bool {
 // handleWebsocket upgrades an authenticated (or not yet authenticated)
 // request on /ws to a websocket client.
 func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	s.serveWebsocket(w, r, false)
+}
+
+// serveWebsocket upgrades a request to a websocket client. With webUI, a
+// request without an Authorization header must carry the web view's
+// session cookie instead: browsers do not send basic-auth credentials with
+// a websocket handshake.
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request, webUI bool) {
 	if !s.track() {
 		http.Error(w, "503 Server shutting down.", http.StatusServiceUnavailable)
 		return
@@ -170,15 +187,22 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	if header := r.Header.Get("Authorization"); header != "" {
 		ok, admin := s.checkAuthHeader(header)
 		if !ok {
-			log.Warnf("Websocket authentication failure from %s", r.RemoteAddr)
+			s.authFailures.refuse(refusedAuth, r.RemoteAddr, " (websocket)")
+			unauthorized(w)
+			return
+		}
+		authenticated, isAdmin = true, admin
+	} else if webUI {
+		ok, admin := s.checkWebUISession(r)
+		if !ok {
 			unauthorized(w)
 			return
 		}
 		authenticated, isAdmin = true, admin
 	}
 	if !s.ntfn.reserve() {
-		log.Infof("Websocket client limit of %d reached; refusing %s",
-			s.cfg.MaxWebsockets, r.RemoteAddr)
+		s.refusals.refuse(refusedWSLimit, r.RemoteAddr,
+			fmt.Sprintf(" (rpcmaxwebsockets=%d)", s.cfg.MaxWebsockets))
 		http.Error(w, "503 Too many websocket clients. Try again later.",
 			http.StatusServiceUnavailable)
 		return
@@ -365,7 +389,7 @@ func (s *Server) NotifyTxAccepted(tx *wire.MsgTx, txID wire.Hash) {
 		if c.notifyTxsVerb.Load() {
 			if verbose == nil {
 				verbose = marshalNtfn(rpcmodel.NtfnTxAcceptedVerbose,
-					txRawResult(tx, true, nil, time.Now().Unix()))
+					txRawResult(s.cfg.Params.AddressPrefix, tx, true, nil, time.Now().Unix()))
 			}
 			if verbose != nil {
 				c.queue(verbose)

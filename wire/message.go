@@ -189,6 +189,18 @@ func WriteMessage(w io.Writer, msg Message, pver uint32, net SoterNet) (int, err
 // (ErrUnknownCommand) has its payload read and discarded first, so the caller
 // may choose to keep the connection. A checksum mismatch is ErrBadChecksum.
 func ReadMessage(r io.Reader, pver uint32, net SoterNet) (int, Message, []byte, error) {
+	return ReadMessageMax(r, pver, net, nil)
+}
+
+// ReadMessageMax is ReadMessage with the caller's own payload limit per
+// command on top of the command's: limit (nil for none) returns the most
+// payload bytes the caller accepts for a command, 0 for no further limit.
+// A longer frame fails with ErrPayloadTooLarge before its payload is read,
+// so a node whose consensus allows smaller blocks than the wire never
+// buffers a larger one.
+func ReadMessageMax(r io.Reader, pver uint32, net SoterNet,
+	limit func(command string) uint32) (int, Message, []byte, error) {
+
 	var hdrBuf [MessageHeaderSize]byte
 	n, err := io.ReadFull(r, hdrBuf[:])
 	if err != nil {
@@ -220,7 +232,13 @@ func ReadMessage(r io.Reader, pver uint32, net SoterNet) (int, Message, []byte, 
 		return n, nil, nil, messageError(ErrUnknownCommand, fmt.Sprintf(
 			"unknown command %q", hdr.Command))
 	}
-	if max := msg.MaxPayloadLength(pver); hdr.Length > max {
+	max := msg.MaxPayloadLength(pver)
+	if limit != nil {
+		if l := limit(hdr.Command); l > 0 && l < max {
+			max = l
+		}
+	}
+	if hdr.Length > max {
 		return n, nil, nil, messageError(ErrPayloadTooLarge, fmt.Sprintf(
 			"%s frame declares %d payload bytes, over its limit of %d", hdr.Command, hdr.Length, max))
 	}

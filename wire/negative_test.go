@@ -489,3 +489,43 @@ func TestDecodeResets(t *testing.T) {
 func bigTxSize() int {
 	return (&MsgTx{TxIn: make([]TxIn, 1), TxOut: make([]TxOut, MaxTxOutPerTx)}).SerializeSize()
 }
+
+// TestReadMessageMaxLimit checks the caller's own limit per command: a
+// block frame over it fails before a byte of payload is read, one within
+// it decodes, and other commands keep only their own limits.
+func TestReadMessageMaxLimit(t *testing.T) {
+	block := &MsgBlock{Header: BlockHeader{Version: 1, Parents: []Hash{{1}}}}
+	block.Transactions = []*MsgTx{{Version: TxVersion, TxOut: []TxOut{{Value: 1}}}}
+	var frame bytes.Buffer
+	if _, err := WriteMessage(&frame, block, ProtocolVersion, SimNet); err != nil {
+		t.Fatal(err)
+	}
+	payloadLen := uint32(frame.Len() - MessageHeaderSize)
+	limitTo := func(n uint32) func(string) uint32 {
+		return func(cmd string) uint32 {
+			if cmd == CmdBlock {
+				return n
+			}
+			return 0
+		}
+	}
+	cr := &countingReader{r: bytes.NewReader(frame.Bytes())}
+	_, _, _, err := ReadMessageMax(cr, ProtocolVersion, SimNet, limitTo(payloadLen-1))
+	if !errors.Is(err, ErrPayloadTooLarge) {
+		t.Fatalf("block over the caller's limit: %v, want %v", err, ErrPayloadTooLarge)
+	}
+	if cr.n != MessageHeaderSize {
+		t.Fatalf("read %d bytes before refusing, want the %d of the header", cr.n, MessageHeaderSize)
+	}
+	_, msg, _, err := ReadMessageMax(bytes.NewReader(frame.Bytes()), ProtocolVersion, SimNet, limitTo(payloadLen))
+	if err != nil || msg.Command() != CmdBlock {
+		t.Fatalf("block at the caller's limit: %v, %v", msg, err)
+	}
+	var ping bytes.Buffer
+	if _, err := WriteMessage(&ping, &MsgPing{Nonce: 7}, ProtocolVersion, SimNet); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, _, err := ReadMessageMax(&ping, ProtocolVersion, SimNet, limitTo(1)); err != nil || msg.Command() != CmdPing {
+		t.Fatalf("ping under a block limit: %v, %v", msg, err)
+	}
+}

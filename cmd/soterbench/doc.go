@@ -7,7 +7,7 @@
 //
 // Usage:
 //
-//	soterbench ibd [-n N] [-txs T] [-width W] [-dir DIR] [-soterd PATH] [-profile PORT]
+//	soterbench ibd [-n N] [-txs T] [-width W] [-utxoindex] [-dir DIR] [-soterd PATH] [-profile PORT]
 //	soterbench propagate [-nodes K] [-blocks B] [-dir DIR] [-soterd PATH]
 //	soterbench schnorr [-seconds S] [-cpu C]
 //	soterbench template [-blocks B] [-dir DIR] [-soterd PATH]
@@ -25,7 +25,8 @@
 //
 //	ibd n=N txs=T width=W seconds=S blocks_per_s=B tx_per_s=X peak_rss_mb=M
 //
-// where peak_rss_mb is the syncing process's VmHWM in MiB. With -dir the
+// where peak_rss_mb is the syncing process's VmHWM in MiB; with -utxoindex
+// the syncing node keeps the UTXO index and the line ends in utxoindex=1. With -dir the
 // node homes are kept and a source DAG built there before with the same
 // shape by the same soterbench executable is reused, which saves the build
 // on repeated runs.

@@ -42,6 +42,7 @@ const (
 type ibdOptions struct {
 	blocks, txs, width int
 	keepSource         bool
+	utxoIndex          bool
 	soterd             string
 	dir                string
 	network            string
@@ -50,6 +51,8 @@ type ibdOptions struct {
 	cpuProfile         string
 	profileSeconds     int
 	heapProfile        string
+	metrics            bool
+	scrapeInterval     time.Duration
 	// prune is the syncing node's --prune (MiB, 0 for an archive node).
 	prune int
 }
@@ -60,6 +63,11 @@ type ibdResult struct {
 	blocks  int
 	txs     int
 	peakRSS uint64
+
+	// scrapes describes the /metrics scrapes during the download, and
+	// finalScrapes 20 scrapes after it, at the DAG's full size; both
+	// empty without -metrics.
+	scrapes, finalScrapes string
 
 	// cpuSeconds is the user and system time of the syncing process
 	// (zero when /proc could not tell), loadAvg the machine's one-minute
@@ -88,6 +96,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.keepSource, "keepsource", false, "reuse the source DAG in -dir even if another "+
 		"soterbench built it (a DAG under older consensus rules then fails the run instead of being rebuilt)")
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
+	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
+		"what the index costs the download")
 	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
@@ -98,8 +108,14 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"make it longer than the download (1..3600)")
 	fs.StringVar(&opts.heapProfile, "heapprofile", "", "write a heap profile of the syncing node to this "+
 		"file, taken when the download is complete")
+	fs.BoolVar(&opts.metrics, "metrics", false, "run the syncing node with --metrics and scrape it "+
+		"every -scrapeinterval during the download, to measure what metrics cost")
+	fs.DurationVar(&opts.scrapeInterval, "scrapeinterval", time.Second, "time between two scrapes with -metrics")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if opts.scrapeInterval <= 0 {
+		return usageError{fmt.Sprintf("-scrapeinterval must be positive, got %v", opts.scrapeInterval)}
 	}
 	params, err := blockdag.ParamsByName(opts.network)
 	if err != nil || !params.NoDifficultyAdjustment {
@@ -140,6 +156,9 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			res.cpuSeconds, res.cpuSeconds/res.seconds, res.loadAvg,
 			float64(res.blocks)/res.cpuSeconds, float64(res.txs)/res.cpuSeconds)
 	}
+	if opts.metrics {
+		fmt.Fprintf(stderr, "soterbench: during the download %s; after it %s\n", res.scrapes, res.finalScrapes)
+	}
 	fmt.Fprintf(stderr, "soterbench: the syncing node's data directory holds %.1f MiB "+
 		"(prune %d MiB, lowest retained height %d)\n",
 		float64(res.dataBytes)/bytesPerMiB, opts.prune, res.lowest)
@@ -168,10 +187,17 @@ func dirBytes(dir string) (uint64, error) {
 
 // formatIBD returns the result line.
 func formatIBD(opts *ibdOptions, res *ibdResult) string {
-	return fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
+	line := fmt.Sprintf("ibd n=%d txs=%d width=%d seconds=%.3f blocks_per_s=%.0f tx_per_s=%.0f peak_rss_mb=%.1f",
 		opts.blocks, opts.txs, opts.width, res.seconds,
 		float64(res.blocks)/res.seconds, float64(res.txs)/res.seconds,
 		float64(res.peakRSS)/bytesPerMiB)
+	if opts.metrics {
+		line += " metrics=1"
+	}
+	if opts.utxoIndex {
+		line += " utxoindex=1"
+	}
+	return line
 }
 
 // runIBD builds (or reuses) the source DAG, starts the source node on it
@@ -233,19 +259,37 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	if profile != "" {
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--profile="+profile)
 	}
+	var metricsAddr string
+	if opts.metrics {
+		if metricsAddr, err = freeLoopbackAddr(); err != nil {
+			return nil, fmt.Errorf("a port for the metrics: %w", err)
+		}
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--metrics="+metricsAddr)
+	}
+	if opts.utxoIndex {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--utxoindex")
+	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)
 	if err != nil {
 		return nil, fmt.Errorf("start the syncing node: %w", err)
 	}
+	var scr *scraper
+	if opts.metrics {
+		scr = startScraper(metricsAddr, opts.scrapeInterval)
+	}
 	var cpuProf *cpuProfile
 	if opts.cpuProfile != "" {
 		cpuProf = startCPUProfile(ctx, profile, opts.cpuProfile, opts.profileSeconds)
 	}
-	if err := waitSynced(ctx, syncer, want, opts.timeout); err != nil {
+	err = waitSynced(ctx, syncer, want, opts.timeout)
+	elapsed := time.Since(start)
+	if scr != nil {
+		scr.stop()
+	}
+	if err != nil {
 		return nil, err
 	}
-	elapsed := time.Since(start)
 	rss, err := syncer.PeakRSS()
 	if err != nil {
 		return nil, fmt.Errorf("peak RSS of the syncing node: %w", err)
@@ -262,6 +306,14 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		res.cpuSeconds = cpu.Seconds()
 	}
 	res.loadAvg = loadAverage()
+	if scr != nil {
+		res.scrapes = scr.summary()
+		final := &scraper{url: scr.url}
+		for i := 0; i < 20; i++ {
+			final.scrapeOnce(ctx)
+		}
+		res.finalScrapes = final.summary()
+	}
 	if got, err := syncer.GetDAGInfo(); err == nil {
 		res.lowest = got.LowestRetainedHeight
 	}

@@ -21,7 +21,7 @@ func main() {
 // usageText is printed for -h and for a command line soterbench does not
 // understand.
 const usageText = `usage:
-  soterbench ibd [-n N] [-txs T] [-width W] [options]
+  soterbench ibd [-n N] [-txs T] [-width W] [-utxoindex] [options]
   soterbench restart [-n N] [-width W] [-mine M] [-dir D] [options]
   soterbench propagate [-nodes K] [-blocks B] [options]
   soterbench schnorr [-seconds S] [-cpu C]

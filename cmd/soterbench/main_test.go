@@ -26,6 +26,7 @@ func TestRunUsage(t *testing.T) {
 		{name: "ibd mainnet", args: []string{"ibd", "-net", "mainnet"}, wantCode: 2, wantErr: "-net must be"},
 		{name: "ibd bad timeout", args: []string{"ibd", "-timeout", "0s"}, wantCode: 2, wantErr: "-timeout"},
 		{name: "ibd bad profile length", args: []string{"ibd", "-profileseconds", "0"}, wantCode: 2, wantErr: "-profileseconds"},
+		{name: "ibd bad scrape interval", args: []string{"ibd", "-metrics", "-scrapeinterval", "0s"}, wantCode: 2, wantErr: "-scrapeinterval"},
 		{name: "ibd stray argument", args: []string{"ibd", "extra"}, wantCode: 2, wantErr: "unexpected argument"},
 		{name: "ibd unknown flag", args: []string{"ibd", "-x"}, wantCode: 2, wantErr: "-x"},
 		{name: "propagate one node", args: []string{"propagate", "-nodes", "1"}, wantCode: 2, wantErr: "-nodes must be in"},

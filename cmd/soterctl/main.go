@@ -79,7 +79,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	raw, err := method.ParamsFromStrings(params)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		fmt.Fprintf(stderr, "usage: %s\n", method.Usage())
+		// A wrong parameter count already names the usage.
+		if !strings.Contains(err.Error(), method.Usage()) {
+			fmt.Fprintf(stderr, "usage: %s\n", method.Usage())
+		}
 		return 1
 	}
 	resp, err := send(opts, method.Name, raw)

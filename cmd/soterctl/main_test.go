@@ -305,3 +305,22 @@ func TestConnectionRefused(t *testing.T) {
 		t.Errorf("exit %d %q", code, errOut)
 	}
 }
+
+// TestUsageOnce checks that a wrong parameter count or type prints the
+// method's usage line exactly once.
+func TestUsageOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"too few", []string{"getblockhash"}},
+		{"too many", []string{"getblockhash", "1", "2"}},
+		{"wrong type", []string{"getblockhash", "abc"}},
+	}
+	for _, test := range tests {
+		code, _, stderr := runCtl(t, "", test.args...)
+		if code != 1 || strings.Count(stderr, "getblockhash index") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and the usage once", test.name, code, stderr)
+		}
+	}
+}

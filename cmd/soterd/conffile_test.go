@@ -102,3 +102,49 @@ func TestLoadConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstStartKeepsGivenCredentials checks that a first start with
+// credentials or --norpc on the command line does not write random
+// credentials that soterctl would then use against a server that does not
+// know them.
+func TestFirstStartKeepsGivenCredentials(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantFile  bool
+		wantLines []string
+	}{
+		{"admin pair", []string{"--rpcuser=alice", "--rpcpass=secret1"}, true,
+			[]string{"rpcuser=alice\n", "rpcpass=secret1\n"}},
+		{"limited pair", []string{"--rpclimituser=bob", "--rpclimitpass=secret2"}, true,
+			[]string{"rpclimituser=bob\n", "rpclimitpass=secret2\n"}},
+		{"norpc", []string{"--norpc"}, false, nil},
+	}
+	for _, test := range tests {
+		home := t.TempDir()
+		args := append([]string{"--regtest", "--appdata=" + home}, test.args...)
+		cfg, err := loadConfig(args)
+		if err != nil {
+			t.Fatalf("%s: %v", test.name, err)
+		}
+		data, err := os.ReadFile(filepath.Join(home, "soterd.conf"))
+		if (err == nil) != test.wantFile {
+			t.Errorf("%s: conf file written %v, want %v", test.name, err == nil, test.wantFile)
+			continue
+		}
+		for _, line := range test.wantLines {
+			if !strings.Contains(string(data), line) {
+				t.Errorf("%s: conf file lacks %q:\n%s", test.name, line, data)
+			}
+		}
+		if test.wantFile && strings.Count(string(data), "pass=") != 1 {
+			t.Errorf("%s: conf file holds other credentials too:\n%s", test.name, data)
+		}
+		if test.name == "admin pair" && (cfg.RPCUser != "alice" || cfg.RPCPass != "secret1") {
+			t.Errorf("%s: loaded user %q, want alice/secret1", test.name, cfg.RPCUser)
+		}
+		if test.name == "norpc" && !cfg.DisableRPC {
+			t.Errorf("%s: RPC on, want off", test.name)
+		}
+	}
+}

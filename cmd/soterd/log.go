@@ -12,7 +12,9 @@ import (
 	"github.com/soterdag/soterd/connmgr"
 	"github.com/soterdag/soterd/database"
 	"github.com/soterdag/soterd/internal/logrotate"
+	"github.com/soterdag/soterd/internal/sdnotify"
 	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/metrics"
 	"github.com/soterdag/soterd/mining"
 	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/node"
@@ -27,9 +29,10 @@ var subsystemSetters = map[string]func(btclog.Logger){
 	"DAG":  blockdag.UseLogger,
 	"DB":   database.UseLogger,
 	"MINR": mining.UseLogger,
+	"MTRC": metrics.UseLogger,
 	"PEER": peer.UseLogger,
 	"RPCS": rpcserver.UseLogger,
-	"SOTD": func(l btclog.Logger) { log = l },
+	"SOTD": func(l btclog.Logger) { log = l; sdnotify.UseLogger(l) },
 	"SRVR": node.UseLogger,
 	"SYNC": netsync.UseLogger,
 	"TXMP": mempool.UseLogger,

@@ -85,6 +85,13 @@ func run(args []string) int {
 	}
 
 	dbPath := filepath.Join(cfg.DataDir, dbDirName)
+	// A disk still full after the failure that stopped the last run is
+	// refused before LevelDB tries to write to it.
+	if err := node.CheckDiskSpace(cfg.DataDir, uint64(cfg.MinFreeDisk)<<20); err != nil {
+		log.Errorf("Cannot start: %v", err)
+		fmt.Fprintf(os.Stderr, "soterd: %v\n", err)
+		return 1
+	}
 	// NoSync: a killed process loses nothing the store acknowledged, and
 	// a power loss never leaves a torn batch (package database); syncing
 	// every batch would cap block processing at the disk's fsync rate.
@@ -99,11 +106,17 @@ func run(args []string) int {
 		return 1
 	}
 	defer func() {
+		// After a store failure, which was logged once with what to
+		// do, these can only fail for the same reason.
+		logf := log.Errorf
+		if db.Err() != nil {
+			logf = log.Debugf
+		}
 		if err := db.Sync(); err != nil {
-			log.Errorf("Flushing the database: %v", err)
+			logf("Flushing the database: %v", err)
 		}
 		if err := db.Close(); err != nil {
-			log.Errorf("Closing the database: %v", err)
+			logf("Closing the database: %v", err)
 		}
 	}()
 
@@ -119,33 +132,82 @@ func run(args []string) int {
 	}
 	if rpc := n.RPCServer(); rpc != nil {
 		log.Infof("RPC server listening on %v", rpc.Addrs())
+		if cfg.WebUI {
+			scheme := "https"
+			if cfg.DisableTLS {
+				scheme = "http"
+			}
+			for _, a := range rpc.Addrs() {
+				log.Infof("Web view at %s://%s/webui/ (RPC user and password)", scheme, a)
+			}
+		}
 	}
 
-	interrupt := make(chan os.Signal, 1)
+	// The node serves peers and RPC clients from here on.
+	notifier := startNotifier(n)
+
+	interrupt := make(chan os.Signal, 2)
 	signal.Notify(interrupt, os.Interrupt, syscall.SIGTERM)
+	exitCode := 0
 	select {
 	case sig := <-interrupt:
 		log.Infof("Received %v, shutting down", sig)
 	case <-n.RequestedShutdown():
 		log.Infof("Shutdown requested over RPC")
+	case <-n.Failed():
+		// The node logged why, once, to standard output and the
+		// log file; the non-zero exit makes the service manager
+		// restart it (docs/deploy.md).
+		exitCode = 1
 	}
+	notifier.Stop()
 
-	done := make(chan struct{})
-	go func() {
-		n.Stop()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(shutdownTimeout):
-		log.Errorf("Shutdown did not finish within %v; exiting anyway", shutdownTimeout)
-		return 1
-	case sig := <-interrupt:
-		log.Warnf("Received %v again; exiting without a clean shutdown", sig)
-		return 1
+	if code := stopNode(n.Stop, interrupt, shutdownTimeout, repeatSignalGap); code != 0 {
+		return code
+	}
+	if exitCode != 0 {
+		log.Infof("Shutdown complete; exiting with status %d after the failure above", exitCode)
+		return exitCode
 	}
 	log.Infof("Shutdown complete")
 	return 0
+}
+
+// repeatSignalGap is how long after the first signal a second one is taken
+// as the operator insisting. Tools such as `timeout -s INT` signal both the
+// process and its group, so two signals can arrive within the same instant;
+// only one sent after the "shutting down" line could be read is meant as
+// "exit now".
+const repeatSignalGap = time.Second
+
+// stopNode runs stop and returns the exit code: 0 once it returns, 1 when it
+// takes longer than timeout or a signal arrives on interrupt at least gap
+// after stopNode began. Signals within gap are dropped.
+func stopNode(stop func(), interrupt <-chan os.Signal, timeout, gap time.Duration) int {
+	done := make(chan struct{})
+	go func() {
+		stop()
+		close(done)
+	}()
+	began := time.Now()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-done:
+			return 0
+		case <-deadline.C:
+			log.Errorf("Shutdown did not finish within %v; exiting anyway", timeout)
+			return 1
+		case sig := <-interrupt:
+			if time.Since(began) < gap {
+				log.Debugf("Ignoring %v sent together with the first signal", sig)
+				continue
+			}
+			log.Warnf("Received %v again; exiting without a clean shutdown", sig)
+			return 1
+		}
+	}
 }
 
 // startProfiler serves net/http/pprof on addr for the life of the process.
@@ -167,6 +229,7 @@ func startProfiler(addr string) {
 // nodeConfig maps the daemon's options onto the node's configuration.
 func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 	nc := &node.NodeConfig{
+		MetricsListen: cfg.Metrics,
 		Server: node.Config{
 			Params:            cfg.Params,
 			DataDir:           cfg.DataDir,
@@ -187,8 +250,13 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
 			PruneBytes:        uint64(cfg.Prune) << 20,
+			UTXOIndex:         cfg.UTXOIndex,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
+			NoDNSSeed:         cfg.DisableDNSSeed,
+		},
+		Health: node.HealthConfig{
+			DiskMinFree: uint64(cfg.MinFreeDisk) << 20,
 		},
 		Mining: node.MiningConfig{
 			Generate:     cfg.Generate,
@@ -211,6 +279,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxClients:        cfg.RPCMaxClients,
 			MaxWebsockets:     cfg.RPCMaxWebsockets,
 			MaxConcurrentReqs: cfg.RPCMaxConcurrentReqs,
+			WebUI:             cfg.WebUI,
 			Version:           node.VersionMajor*1000000 + node.VersionMinor*10000 + node.VersionPatch*100,
 		}
 	}

@@ -7,7 +7,7 @@
 // Usage:
 //
 //	sotermine [--regtest|--simnet|--testnet] [-s host:port] [-u user -P pass]
-//	          [--miningaddr pubkey] [-t workers] [--pace d] [--maxblocks n]
+//	          [--miningaddr address] [-t workers] [--pace d] [--maxblocks n]
 //	sotermine --bench 10s [-t workers]
 //
 // Options come from the command line, over the config file

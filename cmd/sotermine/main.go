@@ -13,8 +13,8 @@ import (
 	"time"
 
 	flags "github.com/jessevdk/go-flags"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/internal/rpcclient"
-	"github.com/soterdag/soterd/keys"
 )
 
 // version is sotermine's version.
@@ -27,7 +27,7 @@ const maxWorkers = 256
 type options struct {
 	ConfigFile string `short:"C" long:"configfile" description:"Config file (default ~/.sotermine/sotermine.conf)"`
 	rpcclient.ConnOptions
-	MiningAddr    string        `long:"miningaddr" description:"x-only public key, 64 hex characters, that mined coins are paid to (default: the node's mining key)"`
+	MiningAddr    string        `long:"miningaddr" description:"address (or x-only public key in hex) that mined coins are paid to (default: the node's mining key)"`
 	Workers       int           `short:"t" long:"workers" description:"Hashing goroutines; 0 means one per CPU core (0..256)"`
 	Pace          time.Duration `long:"pace" description:"Least time between two blocks, such as 1s; 0 picks the network's default (its block interval on regtest and simnet, none elsewhere), a negative value such as -1s turns pacing off"`
 	MaxBlocks     int           `long:"maxblocks" description:"Exit after this many accepted blocks (0: mine until stopped)"`
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sotermine: %v\n", err)
 		return 2
 	}
-	cfg, err := minerConfigFrom(opts, params.NoDifficultyAdjustment, params.TargetTimePerBlock)
+	cfg, err := minerConfigFrom(opts, params.AddressPrefix, params.NoDifficultyAdjustment, params.TargetTimePerBlock)
 	if err != nil {
 		fmt.Fprintf(stderr, "sotermine: %v\n", err)
 		return 2
@@ -103,16 +103,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // minerConfigFrom checks the mining options and applies their defaults.
-// local says the network has no difficulty adjustment (regtest, simnet),
+// prefix is the network's address prefix; local says the network has no difficulty adjustment (regtest, simnet),
 // where pacing defaults to the block interval.
-func minerConfigFrom(opts *options, local bool, interval time.Duration) (minerConfig, error) {
+func minerConfigFrom(opts *options, prefix string, local bool, interval time.Duration) (minerConfig, error) {
 	cfg := minerConfig{
 		workers:       opts.Workers,
 		maxBlocks:     opts.MaxBlocks,
 		statsInterval: opts.StatsInterval,
 	}
 	if opts.MiningAddr != "" {
-		if _, err := keys.ParsePubKeyHex(opts.MiningAddr); err != nil {
+		if _, err := address.Parse(prefix, opts.MiningAddr); err != nil {
 			return cfg, usageError{fmt.Sprintf("miningaddr: %v", err)}
 		}
 		cfg.miningAddr = opts.MiningAddr

@@ -233,16 +233,16 @@ func TestOptions(t *testing.T) {
 		}
 	}
 	opts := &options{StatsInterval: time.Second}
-	cfg, err := minerConfigFrom(opts, true, time.Second)
+	cfg, err := minerConfigFrom(opts, "soterreg", true, time.Second)
 	if err != nil || cfg.pace != time.Second || cfg.workers < 1 {
 		t.Errorf("local defaults: %+v %v", cfg, err)
 	}
 	opts.Pace = -time.Second
-	if cfg, _ := minerConfigFrom(opts, true, time.Second); cfg.pace != 0 {
+	if cfg, _ := minerConfigFrom(opts, "soterreg", true, time.Second); cfg.pace != 0 {
 		t.Errorf("negative pace: %v", cfg.pace)
 	}
 	opts.Pace = 0
-	if cfg, _ := minerConfigFrom(opts, false, time.Second); cfg.pace != 0 {
+	if cfg, _ := minerConfigFrom(opts, "soterreg", false, time.Second); cfg.pace != 0 {
 		t.Errorf("pace on a network with difficulty: %v", cfg.pace)
 	}
 }

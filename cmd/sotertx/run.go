@@ -12,8 +12,11 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/soterdag/soterd/address"
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/keys"
+	"github.com/soterdag/soterd/mempool"
+	"github.com/soterdag/soterd/rpcmodel"
 	"github.com/soterdag/soterd/wire"
 )
 
@@ -30,20 +33,35 @@ const maxHexInput = 2*wire.MaxBlockPayload + 1024
 
 const usage = `usage: sotertx <command> [options]
 
-commands:
-  keygen [-o file]                      make a key pair; with -o write the private key
-                                        to a new 0600 key file and print the public key
-  pubkey -key file                      print the public key of a key file
-  create -in txid:index:value:pubkey... build an unsigned transaction (hex); the fee
-         -out pubkey:value...           goes to standard error
-         [-locktime N]
-  sign -key file... -tx hex|-           sign every input; -prevout lists the spent
-       -prevout value:pubkey...         outputs in input order
-  decode -tx hex|-                      print a transaction as JSON
+The wallet, over soterd's RPC (soterd needs --utxoindex):
+  createwallet                          make a wallet file with one key; print its address
+  newaddress                            add a key to the wallet; print its address
+  addresses                             print the wallet's addresses
+  importkey --key file                  add the key of a key file (soterd's mining.key, say)
+  balance                               the wallet's coins (getbalance's fields)
+  listunspent                           the wallet's unspent outputs (listunspent's fields)
+  send <address> <amount>               pay amount coins to address: picks coins, adds change
+       [--feerate coins/kB]             to a new address, signs, shows the fee, refuses a
+       [--allowhighfee] [--units]       high one unless --allowhighfee, and submits
+  Wallet commands take soterctl's connection options (--regtest, -u, -P,
+  --rpcserver, --notls, ...) and --wallet file; sotertx <command> -h lists them.
 
-Values are integers in base units; public keys are 64 hex characters; -in,
--out, -prevout and -key may be given several times; "-tx -" reads standard
-input.
+Offline, without a node:
+  keygen [-o file]                      make a key pair; with -o write the private key
+                                        to a new 0600 key file and print its address
+  address -key file [-hex]              print the address (or hex public key) of a key file
+  create -in txid:index:amount:address... build an unsigned transaction (hex); the fee
+         -out address:amount...         goes to standard error; a high fee is refused
+         [-locktime N] [-allowhighfee]  unless -allowhighfee
+  sign -key file... -tx hex|-           sign every input; -prevout lists the spent
+       -prevout amount:address...       outputs in input order
+  decode -tx hex|-                      print a transaction as JSON (decoderawtransaction's fields)
+  Offline commands take -testnet, -regtest or -simnet for addresses of that
+  network (mainnet by default) and -units for amounts in base units.
+
+Amounts are in coins (12.5, 0.001) unless -units says base units (one coin
+is 100000000); -in, -out, -prevout and -key may be given several times;
+"-tx -" reads standard input.
 `
 
 // usageError is an error in how sotertx was called.
@@ -60,10 +78,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
+	case "createwallet", "newaddress", "addresses", "importkey", "balance", "listunspent", "send":
+		err = runWallet(cmd, rest, stdout, stderr)
 	case "keygen":
 		err = cmdKeygen(rest, stdout, stderr)
-	case "pubkey":
-		err = cmdPubkey(rest, stdout, stderr)
+	case "address":
+		err = cmdAddress(rest, stdout, stderr)
 	case "create":
 		err = cmdCreate(rest, stdout, stderr)
 	case "sign":
@@ -110,6 +130,56 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// netFlags are the offline commands' network and amount flags.
+type netFlags struct {
+	testnet, regtest, simnet, units *bool
+}
+
+// addNetFlags adds -testnet, -regtest, -simnet and -units to fs.
+func addNetFlags(fs *flag.FlagSet) *netFlags {
+	return &netFlags{
+		testnet: fs.Bool("testnet", false, "addresses of the test network"),
+		regtest: fs.Bool("regtest", false, "addresses of the regression test network"),
+		simnet:  fs.Bool("simnet", false, "addresses of the simulation network"),
+		units:   fs.Bool("units", false, "amounts in base units instead of coins"),
+	}
+}
+
+// params returns the network the flags name.
+func (n *netFlags) params() (*blockdag.Params, error) {
+	p, count := blockdag.MainNetParams(), 0
+	for _, c := range []struct {
+		on bool
+		p  func() *blockdag.Params
+	}{{*n.testnet, blockdag.TestNetParams}, {*n.regtest, blockdag.RegressionNetParams},
+		{*n.simnet, blockdag.SimNetParams}} {
+		if c.on {
+			p = c.p()
+			count++
+		}
+	}
+	if count > 1 {
+		return nil, usageError{"testnet, regtest and simnet: choose at most one"}
+	}
+	return p, nil
+}
+
+// amount parses an amount in coins, or in base units with -units.
+func (n *netFlags) amount(s string) (uint64, error) {
+	if *n.units {
+		return parseUnits(s)
+	}
+	return parseCoins(s)
+}
+
+// show formats an amount the way the user types them.
+func (n *netFlags) show(v uint64) string {
+	if *n.units {
+		return strconv.FormatUint(v, 10) + " base units"
+	}
+	return formatCoins(v) + " coins"
+}
+
 // parseFlags parses args and refuses positional arguments, which are
 // always a mistake here (a forgotten -in, say).
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -128,58 +198,70 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func cmdKeygen(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("keygen", stderr)
 	out := fs.String("o", "", "write the private key to this new key file")
+	nf := addNetFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := nf.params()
+	if err != nil {
 		return err
 	}
 	priv, pub, err := keys.GenerateKey()
 	if err != nil {
 		return err
 	}
+	addr := address.Encode(params.AddressPrefix, pub)
 	if *out == "" {
-		fmt.Fprintf(stdout, "private key: %s\npublic key:  %s\n",
-			keys.EncodePrivateKeyHex(priv), keys.EncodePubKeyHex(pub))
+		fmt.Fprintf(stdout, "private key: %s\naddress:     %s\n", keys.EncodePrivateKeyHex(priv), addr)
 		return nil
 	}
 	if err := keys.WriteKeyFile(*out, priv); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, keys.EncodePubKeyHex(pub))
+	fmt.Fprintln(stdout, addr)
 	return nil
 }
 
-func cmdPubkey(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("pubkey", stderr)
+func cmdAddress(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("address", stderr)
 	path := fs.String("key", "", "key file")
+	asHex := fs.Bool("hex", false, "print the x-only public key as 64 hex characters instead")
+	nf := addNetFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	params, err := nf.params()
+	if err != nil {
+		return err
+	}
 	if *path == "" {
-		return usageError{"pubkey: -key is required"}
+		return usageError{"address: -key is required"}
 	}
 	priv, err := keys.LoadKeyFile(*path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, keys.EncodePubKeyHex(keys.PubKey(priv)))
+	pub := keys.PubKey(priv)
+	if *asHex {
+		fmt.Fprintln(stdout, keys.EncodePubKeyHex(pub))
+		return nil
+	}
+	fmt.Fprintln(stdout, address.Encode(params.AddressPrefix, pub))
 	return nil
 }
 
-// parseValue parses an amount in base units: a positive integer no larger
-// than the maximum supply.
-func parseValue(s, what string) (uint64, error) {
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || v == 0 || v > blockdag.MaxSupply {
-		return 0, fmt.Errorf("%s %q is not an integer amount in base units in 1..%d",
-			what, s, uint64(blockdag.MaxSupply))
-	}
-	return v, nil
+// argParser parses the pieces of -in, -out and -prevout for one network
+// and amount unit.
+type argParser struct {
+	prefix string
+	nf     *netFlags
 }
 
-// parseInput parses txid:index:value:pubkey.
-func parseInput(s string) (wire.OutPoint, wire.TxOut, error) {
+// parseInput parses txid:index:amount:address.
+func (p *argParser) parseInput(s string) (wire.OutPoint, wire.TxOut, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 4 {
-		return wire.OutPoint{}, wire.TxOut{}, fmt.Errorf("-in %q: want txid:index:value:pubkey", s)
+		return wire.OutPoint{}, wire.TxOut{}, fmt.Errorf("-in %q: want txid:index:amount:address", s)
 	}
 	txID, err := wire.NewHashFromStr(parts[0])
 	if err != nil {
@@ -189,36 +271,36 @@ func parseInput(s string) (wire.OutPoint, wire.TxOut, error) {
 	if err != nil {
 		return wire.OutPoint{}, wire.TxOut{}, fmt.Errorf("-in %q: index %q is not in 0..%d", s, parts[1], uint32(1<<32-1))
 	}
-	value, err := parseValue(parts[2], "value")
+	value, err := p.nf.amount(parts[2])
 	if err != nil {
 		return wire.OutPoint{}, wire.TxOut{}, fmt.Errorf("-in %q: %v", s, err)
 	}
-	pub, err := keys.ParsePubKeyHex(parts[3])
+	pub, err := address.Parse(p.prefix, parts[3])
 	if err != nil {
 		return wire.OutPoint{}, wire.TxOut{}, fmt.Errorf("-in %q: %v", s, err)
 	}
 	return wire.OutPoint{TxID: *txID, Index: uint32(index)}, wire.TxOut{Value: value, PubKey: pub}, nil
 }
 
-// parseOutput parses pubkey:value (order as -out takes it) or value:pubkey
-// (as -prevout takes it), depending on valueFirst.
-func parseOutput(s, flagName string, valueFirst bool) (wire.TxOut, error) {
+// parseOutput parses address:amount (order as -out takes it) or
+// amount:address (as -prevout takes it), depending on valueFirst.
+func (p *argParser) parseOutput(s, flagName string, valueFirst bool) (wire.TxOut, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 2 {
 		if valueFirst {
-			return wire.TxOut{}, fmt.Errorf("%s %q: want value:pubkey", flagName, s)
+			return wire.TxOut{}, fmt.Errorf("%s %q: want amount:address", flagName, s)
 		}
-		return wire.TxOut{}, fmt.Errorf("%s %q: want pubkey:value", flagName, s)
+		return wire.TxOut{}, fmt.Errorf("%s %q: want address:amount", flagName, s)
 	}
-	valueStr, pubStr := parts[1], parts[0]
+	valueStr, addrStr := parts[1], parts[0]
 	if valueFirst {
-		valueStr, pubStr = parts[0], parts[1]
+		valueStr, addrStr = parts[0], parts[1]
 	}
-	value, err := parseValue(valueStr, "value")
+	value, err := p.nf.amount(valueStr)
 	if err != nil {
 		return wire.TxOut{}, fmt.Errorf("%s %q: %v", flagName, s, err)
 	}
-	pub, err := keys.ParsePubKeyHex(pubStr)
+	pub, err := address.Parse(p.prefix, addrStr)
 	if err != nil {
 		return wire.TxOut{}, fmt.Errorf("%s %q: %v", flagName, s, err)
 	}
@@ -228,19 +310,26 @@ func parseOutput(s, flagName string, valueFirst bool) (wire.TxOut, error) {
 func cmdCreate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("create", stderr)
 	var ins, outs listFlag
-	fs.Var(&ins, "in", "an output to spend, txid:index:value:pubkey (repeatable)")
-	fs.Var(&outs, "out", "an output to create, pubkey:value (repeatable)")
+	fs.Var(&ins, "in", "an output to spend, txid:index:amount:address (repeatable)")
+	fs.Var(&outs, "out", "an output to create, address:amount (repeatable)")
 	lockTime := fs.Uint64("locktime", 0, "blue score before which the transaction is not final")
+	allowHigh := fs.Bool("allowhighfee", false, "build the transaction even when its fee is high")
+	nf := addNetFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := nf.params()
+	if err != nil {
 		return err
 	}
 	if len(ins) == 0 || len(outs) == 0 {
 		return usageError{"create: at least one -in and one -out are required"}
 	}
+	p := &argParser{prefix: params.AddressPrefix, nf: nf}
 	tx := &wire.MsgTx{Version: wire.TxVersion, LockTime: *lockTime}
 	var in, out uint64
 	for _, s := range ins {
-		op, prev, err := parseInput(s)
+		op, prev, err := p.parseInput(s)
 		if err != nil {
 			return err
 		}
@@ -248,29 +337,39 @@ func cmdCreate(args []string, stdout, stderr io.Writer) error {
 		in += prev.Value
 	}
 	for _, s := range outs {
-		o, err := parseOutput(s, "-out", false)
+		o, err := p.parseOutput(s, "-out", false)
 		if err != nil {
 			return err
 		}
 		tx.TxOut = append(tx.TxOut, o)
 		out += o.Value
 	}
-	if err := blockdag.CheckTransactionSanity(tx, blockdag.MainNetParams()); err != nil {
+	if err := blockdag.CheckTransactionSanity(tx, params); err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
 	if in > blockdag.MaxSupply {
 		return fmt.Errorf("create: inputs total more than the maximum supply")
 	}
 	if out > in {
-		return fmt.Errorf("create: outputs total %d, more than the inputs' %d", out, in)
+		return fmt.Errorf("create: outputs total %s, more than the inputs' %s", nf.show(out), nf.show(in))
 	}
-	fee, size := in-out, uint64(tx.SerializeSize())
-	// fee*1000/size in two steps: fee*1000 can pass 64 bits.
-	perKB := fee/size*1000 + fee%size*1000/size
-	fmt.Fprintf(stderr, "fee: %d base units for %d bytes (%d per kB once signed)\n",
-		fee, size, perKB)
+	fee, size := in-out, tx.SerializeSize()
+	if mempool.IsHighFee(fee, size) && !*allowHigh {
+		return fmt.Errorf("create: the fee would be %s for %d bytes, far more than needed; "+
+			"did you forget a change output? Fees are burned. Add -allowhighfee to build it anyway",
+			nf.show(fee), size)
+	}
+	fmt.Fprintf(stderr, "fee: %s for %d bytes (%s per kB once signed)\n",
+		nf.show(fee), size, nf.show(feePerKB(fee, size)))
 	fmt.Fprintln(stdout, hex.EncodeToString(tx.Serialize()))
 	return nil
+}
+
+// feePerKB is fee per 1000 bytes of size, rounded down; fee*1000 can pass
+// 64 bits, so it is done in two steps.
+func feePerKB(fee uint64, size int) uint64 {
+	sz := uint64(size)
+	return fee/sz*1000 + fee%sz*1000/sz
 }
 
 // readTx decodes a transaction from hex, or from standard input's hex when
@@ -304,9 +403,14 @@ func cmdSign(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sign", stderr)
 	var keyFiles, prevouts listFlag
 	fs.Var(&keyFiles, "key", "a key file to sign with (repeatable)")
-	fs.Var(&prevouts, "prevout", "the output input i spends, value:pubkey, in input order (repeatable)")
+	fs.Var(&prevouts, "prevout", "the output input i spends, amount:address, in input order (repeatable)")
 	txHex := fs.String("tx", "", "the transaction as hex, or - for standard input")
+	nf := addNetFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := nf.params()
+	if err != nil {
 		return err
 	}
 	if len(keyFiles) == 0 {
@@ -331,10 +435,11 @@ func cmdSign(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		byPub[keys.PubKey(priv)] = priv
 	}
+	p := &argParser{prefix: params.AddressPrefix, nf: nf}
 	prevOuts := make([]wire.TxOut, len(prevouts))
 	privs := make([]*btcec.PrivateKey, len(prevouts))
 	for i, s := range prevouts {
-		o, err := parseOutput(s, "-prevout", true)
+		o, err := p.parseOutput(s, "-prevout", true)
 		if err != nil {
 			return err
 		}
@@ -342,7 +447,7 @@ func cmdSign(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		priv, ok := byPub[o.PubKey]
 		if !ok {
 			return fmt.Errorf("sign: input %d spends an output locked to %s, and no -key file holds its key",
-				i, keys.EncodePubKeyHex(o.PubKey))
+				i, address.Encode(params.AddressPrefix, o.PubKey))
 		}
 		privs[i] = priv
 	}
@@ -358,67 +463,67 @@ func cmdSign(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// txJSON is how decode shows a transaction.
-type txJSON struct {
-	TxID     wire.Hash    `json:"txid"`
-	Version  uint16       `json:"version"`
-	Size     int          `json:"size"`
-	LockTime uint64       `json:"locktime"`
-	Coinbase bool         `json:"coinbase"`
-	Inputs   []inputJSON  `json:"inputs"`
-	Outputs  []outputJSON `json:"outputs"`
-	TotalOut uint64       `json:"total_out"`
-	Payload  string       `json:"payload,omitempty"`
-}
-
-type inputJSON struct {
-	TxID      wire.Hash `json:"txid"`
-	Index     uint32    `json:"index"`
-	Signature string    `json:"signature"`
-}
-
-type outputJSON struct {
-	Value  uint64 `json:"value"`
-	PubKey string `json:"pubkey"`
+// decodedTx is decode's output: decoderawtransaction's fields, plus the
+// total of the outputs.
+type decodedTx struct {
+	rpcmodel.TxRawResult
+	TotalOut float64 `json:"totalout"`
 }
 
 func cmdDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("decode", stderr)
 	txHex := fs.String("tx", "", "the transaction as hex, or - for standard input")
+	nf := addNetFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	params, err := nf.params()
+	if err != nil {
 		return err
 	}
 	tx, err := readTx(*txHex, stdin)
 	if err != nil {
 		return err
 	}
-	j := txJSON{
-		TxID:     tx.TxID(),
+	j := decodedTx{TxRawResult: rpcmodel.TxRawResult{
+		TxID:     tx.TxID().String(),
 		Version:  tx.Version,
 		Size:     tx.SerializeSize(),
 		LockTime: tx.LockTime,
+		Vin:      make([]rpcmodel.Vin, len(tx.TxIn)),
+		Vout:     make([]rpcmodel.Vout, len(tx.TxOut)),
 		Coinbase: tx.IsCoinBase(),
-		Inputs:   make([]inputJSON, len(tx.TxIn)),
-		Outputs:  make([]outputJSON, len(tx.TxOut)),
 		Payload:  hex.EncodeToString(tx.Payload),
-	}
+	}}
 	for i, in := range tx.TxIn {
-		j.Inputs[i] = inputJSON{
-			TxID:      in.PreviousOutPoint.TxID,
-			Index:     in.PreviousOutPoint.Index,
+		j.Vin[i] = rpcmodel.Vin{
+			TxID:      in.PreviousOutPoint.TxID.String(),
+			Vout:      in.PreviousOutPoint.Index,
 			Signature: hex.EncodeToString(in.Signature[:]),
 		}
 	}
+	var total uint64
 	for i, out := range tx.TxOut {
-		j.Outputs[i] = outputJSON{Value: out.Value, PubKey: hex.EncodeToString(out.PubKey[:])}
-		j.TotalOut += out.Value
+		j.Vout[i] = rpcmodel.Vout{
+			Value:   float64(out.Value) / blockdag.BaseUnitsPerCoin,
+			N:       uint32(i),
+			Address: address.Encode(params.AddressPrefix, out.PubKey),
+			PubKey:  hex.EncodeToString(out.PubKey[:]),
+		}
+		total += out.Value
 	}
+	j.TotalOut = float64(total) / blockdag.BaseUnitsPerCoin
+	return writeJSON(stdout, j)
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v interface{}) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(j); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = stdout.Write(buf.Bytes())
+	_, err := w.Write(buf.Bytes())
 	return err
 }
