@@ -138,7 +138,7 @@ func (d *BlockDAG) BlockBytesByHash(hash *wire.Hash) ([]byte, error) {
 	b, err := d.db.Get(blockKey(hash))
 	if err != nil {
 		if errors.Is(err, database.ErrNotFound) {
-			return nil, notFound(hash)
+			return nil, d.missingBodyError(hash)
 		}
 		return nil, fmt.Errorf("read block %s: %w", hash, err)
 	}
@@ -570,4 +570,19 @@ func (d *BlockDAG) Order(start uint64, max int) ([]OrderedBlock, error) {
 		}
 	}
 	return out, nil
+}
+
+// missingBodyError returns the error for a block in the DAG whose body the
+// store does not have: ErrBlockPruned when pruning deleted it.
+func (d *BlockDAG) missingBodyError(hash *wire.Hash) error {
+	lowest := d.prunedBelow
+	if d.pruner != nil {
+		lowest = d.pruner.lowest.Load()
+	}
+	if lowest > 0 {
+		if n, err := d.nodes.node(*hash); err == nil && n.height < lowest {
+			return prunedError(hash, n.height, lowest)
+		}
+	}
+	return notFound(hash)
 }

@@ -27,7 +27,21 @@ import (
 const (
 	crashDirEnv    = "BLOCKDAG_CRASH_DIR"
 	crashBlocksEnv = "BLOCKDAG_CRASH_BLOCKS"
+	// crashPruneEnv, when set, makes the child prune (TestPruneCrash).
+	crashPruneEnv = "BLOCKDAG_CRASH_PRUNE"
 )
+
+// crashConfig returns the parameters and configuration of a crash test's
+// DAG: a transaction index, or pruning with short depths and a commitment
+// record every 10 blocks, so the child prunes many times.
+func crashConfig(prune bool) (*Params, Config, int) {
+	if prune {
+		p := pruneTestParams()
+		return p, Config{Params: p, PruneBytes: MinPruneBytes(p)}, 10
+	}
+	p := testParams()
+	return p, Config{Params: p, TxIndex: true, UTXOIndex: true}, commitmentInterval
+}
 
 // writeBlocks stores blocks as length-prefixed encodings.
 func writeBlocks(path string, blocks []*wire.MsgBlock) error {
@@ -81,17 +95,21 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	params := testParams()
+	params, cfg, every := crashConfig(os.Getenv(crashPruneEnv) != "")
 	now := time.UnixMilli(params.GenesisBlock.Header.Timestamp).Add(time.Hour)
-	dag, err := New(&Config{DB: db, Params: params, TimeSource: func() time.Time { return now },
-		TxIndex: true, UTXOIndex: true})
+	cfg.DB, cfg.TimeSource = db, func() time.Time { return now }
+	dag, err := New(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dag.commitmentEvery = every
 	for _, b := range blocks {
 		if _, err := dag.ProcessBlock(b, BFNone); err != nil && !errors.Is(err, ErrDuplicateBlock) {
 			t.Fatal(err)
 		}
+	}
+	if dag.pruner != nil {
+		dag.pruner.flush()
 	}
 	dag.Close()
 	db.Close()
@@ -103,8 +121,24 @@ func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashDirEnv) != "" {
 		t.Skip("child process")
 	}
+	crashEpisodes(t, false, func(d *BlockDAG) error {
+		if err := checkTxIndex(d); err != nil {
+			return err
+		}
+		if err := checkUTXOIndex(d); err != nil {
+			return fmt.Errorf("UTXO index: %w", err)
+		}
+		return nil
+	})
+}
+
+// crashEpisodes runs the crash test: a random DAG fed to children killed
+// at random points, in the mode crashConfig(prune) gives, every reopened
+// store compared with the reference states and checked by check.
+func crashEpisodes(t *testing.T, prune bool, check func(*BlockDAG) error) {
+	params, _, _ := crashConfig(prune)
 	rng := rand.New(rand.NewSource(42))
-	ref := newTestChain(t, testParams())
+	ref := newTestChain(t, params)
 	var blocks []*wire.MsgBlock
 	states := map[uint64]dagState{1: stateOf(t, ref.dag)}
 	// Grow the reference one block at a time, recording its state after
@@ -117,7 +151,7 @@ func TestCrashRecovery(t *testing.T) {
 		states[ref.dag.BlockCount()] = stateOf(t, ref.dag)
 	}
 	// Intermediate states, by replaying into a second reference.
-	replay := newTestChain(t, testParams())
+	replay := newTestChain(t, params)
 	for _, b := range blocks {
 		if _, err := replay.dag.ProcessBlock(b, BFNone); err != nil {
 			t.Fatal(err)
@@ -145,6 +179,9 @@ func TestCrashRecovery(t *testing.T) {
 		for done := false; !done; rounds++ {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), crashDirEnv+"="+dbDir, crashBlocksEnv+"="+blocksFile)
+			if prune {
+				cmd.Env = append(cmd.Env, crashPruneEnv+"=1")
+			}
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
@@ -177,7 +214,9 @@ func TestCrashRecovery(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: reopen store: %v", rounds, err)
 			}
-			dag, err := New(&Config{DB: db, Params: testParams(), TxIndex: true, UTXOIndex: true})
+			_, cfg, _ := crashConfig(prune)
+			cfg.DB = db
+			dag, err := New(&cfg)
 			if err != nil {
 				db.Close()
 				t.Fatalf("round %d: reopen DAG: %v", rounds, err)
@@ -190,11 +229,8 @@ func TestCrashRecovery(t *testing.T) {
 			if diff := stateOf(t, dag).equal(want); diff != "" {
 				t.Fatalf("round %d (%d blocks): %s", rounds, count, diff)
 			}
-			if err := checkTxIndex(dag); err != nil {
+			if err := check(dag); err != nil {
 				t.Fatalf("round %d (%d blocks): %v", rounds, count, err)
-			}
-			if err := checkUTXOIndex(dag); err != nil {
-				t.Fatalf("round %d (%d blocks): UTXO index: %v", rounds, count, err)
 			}
 			if err := checkStoredIndex(dag); err != nil {
 				t.Fatalf("round %d (%d blocks): stored index: %v", rounds, count, err)

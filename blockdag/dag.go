@@ -61,6 +61,13 @@ type Config struct {
 	// StageObserver, when set, is told each accepted block's processing
 	// time by stage (stages.go), for metrics.
 	StageObserver StageObserver
+
+	// PruneBytes, when not zero, prunes the store: block bodies and past
+	// diffs that consensus never reads again are deleted, oldest first,
+	// while the retained ones take more than PruneBytes (prune.go). It
+	// must be at least MinPruneBytes(Params), and TxIndex must be off. A
+	// store that was pruned cannot be opened with PruneBytes zero.
+	PruneBytes uint64
 }
 
 // Cache sizes.
@@ -143,6 +150,11 @@ type BlockDAG struct {
 	timeSource func() time.Time
 	txIndex    bool
 
+	// pruner is nil when pruning is off; prunedBelow is then the lowest
+	// height with bodies, 0 unless the store was pruned before.
+	pruner      *pruner
+	prunedBelow uint32
+
 	processLock sync.Mutex
 	notifyLock  sync.Mutex
 	stateLock   sync.RWMutex
@@ -167,6 +179,9 @@ type BlockDAG struct {
 	// sinceCommitment counts the blocks accepted since the commitment
 	// record was last written.
 	sinceCommitment int
+	// commitmentEvery is commitmentInterval; tests lower it, since it
+	// also paces pruning.
+	commitmentEvery int
 	conflictWarned  time.Time
 	reachStats      reachStats
 	diffCache       *lruCache[wire.Hash, *pastDiff]
@@ -233,6 +248,17 @@ func New(cfg *Config) (*BlockDAG, error) {
 		return nil, fmt.Errorf("blockdag: CacheBytes %d is below the minimum of %d",
 			c.CacheBytes, MinCacheBytes)
 	}
+	if c.PruneBytes > 0 {
+		if min := MinPruneBytes(c.Params); c.PruneBytes < min {
+			return nil, fmt.Errorf("blockdag: the prune target of %d bytes is below the "+
+				"minimum of %d (%d MiB) for %s: a pruned node keeps at least the blocks "+
+				"of the finality window", c.PruneBytes, min, MinPruneMiB(c.Params), c.Params.Name)
+		}
+		if c.TxIndex {
+			return nil, errors.New("blockdag: the transaction index cannot be kept " +
+				"with pruning: it would name blocks whose bodies are gone; turn one off")
+		}
+	}
 	share := func(i int) int { return c.CacheBytes / 8 * cacheShares[i] }
 	if c.UTXOCacheEntries == 0 {
 		c.UTXOCacheEntries = share(1) / utxoEntryMemSize
@@ -257,6 +283,8 @@ func New(cfg *Config) (*BlockDAG, error) {
 		orphans:    newOrphanPool(c.MaxOrphans, c.MaxOrphanBytes, c.OrphanTTL),
 		invalid:    newInvalidSet(),
 		batch:      c.DB.NewBatch(),
+
+		commitmentEvery: commitmentInterval,
 	}
 	d.utxo.addrIndex = c.UTXOIndex
 	d.gd = ghostdagState{
@@ -273,6 +301,19 @@ func New(cfg *Config) (*BlockDAG, error) {
 			return nil, fmt.Errorf("blockdag: the database in %s belongs to another "+
 				"network than %s; use that network's data directory", d.db.Path(), c.Params.Name)
 		}
+		lowest, err := readPruneRecord(d.db)
+		if err != nil {
+			return nil, fmt.Errorf("blockdag: %s: %w", d.db.Path(), err)
+		}
+		if lowest > 0 && c.PruneBytes == 0 {
+			return nil, fmt.Errorf("blockdag: the store in %s was pruned below height %d, "+
+				"and an archive node needs every block: keep pruning (--prune), or "+
+				"remove the directory and restart to resync from peers", d.db.Path(), lowest)
+		}
+		d.prunedBelow = lowest
+		if c.PruneBytes > 0 {
+			d.pruner = newPruner(d, c.PruneBytes, lowest)
+		}
 		start := time.Now()
 		if err := d.load(); err != nil {
 			return nil, fmt.Errorf("blockdag: load the DAG from %s: %w", d.db.Path(), err)
@@ -284,6 +325,9 @@ func New(cfg *Config) (*BlockDAG, error) {
 			return nil, fmt.Errorf("blockdag: transaction index in %s: %w", d.db.Path(), err)
 		}
 	case errors.Is(err, database.ErrNotFound):
+		if c.PruneBytes > 0 {
+			d.pruner = newPruner(d, c.PruneBytes, 0)
+		}
 		if err := d.initGenesis(); err != nil {
 			return nil, fmt.Errorf("blockdag: store the genesis block: %w", err)
 		}
@@ -296,6 +340,17 @@ func New(cfg *Config) (*BlockDAG, error) {
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
 	d.sigs = newSigVerifier()
 	d.stages = c.StageObserver
+	if d.pruner != nil {
+		d.pruner.start()
+		if d.sinceCommitment == 0 {
+			// The commitment record belongs to the virtual: the
+			// limit of the current finality point is safe now.
+			// After a crash the next commitment write sets it.
+			d.updatePruneLimit()
+		}
+		log.Infof("Pruning to %d MiB of block bodies and past diffs; bodies kept from height %d",
+			c.PruneBytes>>20, d.pruner.lowest.Load())
+	}
 	return d, nil
 }
 
@@ -312,6 +367,9 @@ func (d *BlockDAG) Close() error {
 	d.closed = true
 	d.stateLock.Unlock()
 	d.pool.close()
+	if d.pruner != nil {
+		d.pruner.close()
+	}
 	if d.sinceCommitment > 0 && d.fatalErr == nil {
 		// A clean stop leaves nothing to replay at the next start.
 		if err := d.db.Put(commitmentKey, d.virtual.commitmentRecord()); err != nil {
@@ -385,11 +443,14 @@ func (d *BlockDAG) initGenesis() error {
 	update := &chainUpdate{added: []chainEntry{{hash: hash}}}
 
 	batch := d.db.NewBatch()
-	batch.Put(blockKey(&hash), block.Serialize())
+	body := block.Serialize()
+	batch.Put(blockKey(&hash), body)
 	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(0, &hash), nil)
+	batch.Put(heightKey(0, &hash), d.heightValue(g, len(body)))
 	d.chain.write(update, batch)
-	batch.Put(undoKey(vpd.key), encodePastDiff(vpd))
+	enc := encodePastDiff(vpd)
+	batch.Put(undoKey(vpd.key), enc)
+	d.indexDiff(batch, vs.height, vpd.key, len(enc))
 	d.utxo.commit(vpd.diff, batch)
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&dagCounters{
 		blockCount: 1, chainLen: 1, tips: []wire.Hash{hash}})))

@@ -140,6 +140,10 @@ const (
 	// ErrBlockNotFound: a lookup named a block the DAG does not have.
 	ErrBlockNotFound = ErrorKind("ErrBlockNotFound")
 
+	// ErrBlockPruned: a lookup named a block whose body this pruned node
+	// has deleted; the block is in the DAG, its body is not.
+	ErrBlockPruned = ErrorKind("ErrBlockPruned")
+
 	// ErrNoUTXOIndex: a lookup by address needs the UTXO index, which is
 	// off (Config.UTXOIndex).
 	ErrNoUTXOIndex = ErrorKind("ErrNoUTXOIndex")

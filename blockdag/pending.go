@@ -147,8 +147,12 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	d.nodes.markDirty(x)
 	d.stateLock.Unlock()
 	d.nodes.flushDirty(batch)
+	stored := 0
 	if pd != nil && !pd.stored {
-		batch.Put(undoKey(pd.key), encodePastDiff(pd))
+		enc := encodePastDiff(pd)
+		batch.Put(undoKey(pd.key), enc)
+		stored = len(enc)
+		d.indexDiff(batch, x.height, pd.key, len(enc))
 		d.diffCache.put(pd.key, pd)
 	}
 	if status == statusValid && d.txIndex {
@@ -163,6 +167,9 @@ func (d *BlockDAG) storeVerdict(x *blockNode, pd *pastDiff, txids []wire.Hash, c
 	}
 	if pd != nil {
 		pd.stored = true
+	}
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
 	}
 	return nil
 }
@@ -187,7 +194,7 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	}
 	d.clock.lap(StageGHOSTDAG)
 	hash := node.hash
-	batch := d.startBatch(node, block)
+	batch, stored := d.startBatch(node, block)
 	state := dagCounters{
 		blockCount:  d.blockCount + 1,
 		maxHeight:   max(d.maxHeight, node.height),
@@ -205,6 +212,9 @@ func (d *BlockDAG) connectPending(node *blockNode, block *wire.MsgBlock, txids [
 	d.blockCount = state.blockCount
 	d.maxHeight = state.maxHeight
 	d.stateLock.Unlock()
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
+	}
 	d.clock.lap(StageStore)
 	if d.clock.on {
 		d.stages.BlockStages(&d.clock.took)

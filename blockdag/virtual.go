@@ -227,22 +227,26 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 
 	// The batch.
 	hash := node.hash
-	batch := d.startBatch(node, block)
+	batch, stored := d.startBatch(node, block)
 	var newDiffs []*pastDiff
+	putDiff := func(x *pastDiff, height uint32) {
+		enc := encodePastDiff(x)
+		batch.Put(undoKey(x.key), enc)
+		stored += len(enc)
+		d.indexDiff(batch, height, x.key, len(enc))
+		newDiffs = append(newDiffs, x)
+	}
 	if !pd.stored {
-		batch.Put(undoKey(pd.key), encodePastDiff(pd))
-		newDiffs = append(newDiffs, pd)
+		putDiff(pd, node.height)
 	}
 	for _, s := range added {
 		if !s.pd.stored && s.pd != pd {
-			batch.Put(undoKey(s.pd.key), encodePastDiff(s.pd))
-			newDiffs = append(newDiffs, s.pd)
+			putDiff(s.pd, s.node.height)
 		}
 	}
 	if vs != old {
 		if !vs.diff.stored && vs.diff != pd {
-			batch.Put(undoKey(vs.diff.key), encodePastDiff(vs.diff))
-			newDiffs = append(newDiffs, vs.diff)
+			putDiff(vs.diff, vs.height)
 		}
 		d.utxo.commit(net.diff, batch)
 	}
@@ -255,7 +259,7 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		tips:        tips,
 	}
 	batch.Put(virtualStateKey, encodeVirtualRecord(vs.record(&state)))
-	writeCommitment := d.sinceCommitment+1 >= commitmentInterval
+	writeCommitment := d.sinceCommitment+1 >= d.commitmentEvery
 	if writeCommitment {
 		batch.Put(commitmentKey, vs.commitmentRecord())
 	}
@@ -277,6 +281,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 	} else {
 		d.sinceCommitment++
 	}
+	if d.pruner != nil {
+		d.pruner.noteStored(stored)
+	}
 	for _, x := range newDiffs {
 		x.stored = true
 	}
@@ -290,6 +297,9 @@ func (d *BlockDAG) connectBlock(node *blockNode, block *wire.MsgBlock, txids []w
 		d.virtual = vs
 	}
 	d.stateLock.Unlock()
+	if writeCommitment {
+		d.updatePruneLimit()
+	}
 
 	d.clock.lap(StageStore)
 	if d.clock.on {
@@ -355,14 +365,21 @@ func (d *BlockDAG) insertNode(node *blockNode, block *wire.MsgBlock, txids []wir
 // startBatch resets the DAG's batch (reused, so its buffer stops growing
 // after the first blocks) and puts what every new block writes: its body,
 // the dirty node records (its own and those its insertion changed) and its
-// height key.
-func (d *BlockDAG) startBatch(node *blockNode, block *wire.MsgBlock) *database.Batch {
+// height key. It returns the batch and the body bytes it stored: a pruned
+// node does not keep the body of a block below its lowest retained height,
+// which can never be validated (prune.go).
+func (d *BlockDAG) startBatch(node *blockNode, block *wire.MsgBlock) (*database.Batch, int) {
 	batch := d.batch
 	batch.Reset()
-	batch.Put(blockKey(&node.hash), block.Serialize())
+	stored := 0
+	if d.pruner == nil || node.height >= d.pruner.lowest.Load() {
+		body := block.Serialize()
+		batch.Put(blockKey(&node.hash), body)
+		stored = len(body)
+	}
 	d.nodes.flushDirty(batch)
-	batch.Put(heightKey(node.height, &node.hash), nil)
-	return batch
+	batch.Put(heightKey(node.height, &node.hash), d.heightValue(node, stored))
+	return batch, stored
 }
 
 // writeLocked writes a batch that the in-memory state is about to follow,

@@ -139,6 +139,10 @@ const (
 	DefaultMinFreeDiskMiB = 64
 	MaxMinFreeDiskMiB     = 1 << 20
 
+	// MaxPruneMiB bounds --prune (a petabyte): a larger target is an
+	// archive node in all but name.
+	MaxPruneMiB = 1 << 30
+
 	// DefaultProfileHost is where the profiling server listens when
 	// --profile gives only a port: profiles reveal memory contents, so
 	// they are not served beyond the host unless asked for.
@@ -227,6 +231,7 @@ type Config struct {
 	MinFreeDisk     int    `long:"minfreedisk" description:"Free space in MiB on the data directory's disk below which the node stops and refuses to start (1..1048576)"`
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
 	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
+	Prune           int    `long:"prune" description:"Delete old block bodies and past diffs once they take more than this many MiB, keeping at least the finality window (0, the default, keeps every block: an archive node; the least accepted is 31 on mainnet and testnet, 7 on regtest and simnet; not with --txindex)"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`

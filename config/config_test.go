@@ -429,6 +429,12 @@ func TestValidationErrors(t *testing.T) {
 			ErrInvalidOption, "dbcache: 70000 is not in 32..65536"},
 		{"dbcache too small", "", []string{"--dbcache=16"},
 			ErrInvalidOption, "dbcache: 16 is not in 32..65536"},
+		{"prune below the minimum", "", []string{"--prune=5"},
+			ErrInvalidOption, "prune: 5 is not 0 (keep every block) or in 31..1073741824: mainnet needs 31 MiB for the finality window"},
+		{"prune below the regtest minimum", "", []string{"--regtest", "--prune=6"},
+			ErrInvalidOption, "prune: 6 is not 0 (keep every block) or in 7..1073741824: regtest needs 7 MiB for the finality window"},
+		{"prune with txindex", "", []string{"--prune=100", "--txindex"},
+			ErrInvalidOption, "txindex: cannot be used with --prune: the index would name blocks whose bodies are deleted; use --prune=0 to keep the index"},
 		{"minfreedisk zero", "", []string{"--minfreedisk=0"},
 			ErrInvalidOption, "minfreedisk: 0 is not in 1..1048576"},
 

@@ -403,7 +403,22 @@ func (c *Config) normalizeMempool() error {
 	if err := checkRange("minfreedisk", c.MinFreeDisk, 1, MaxMinFreeDiskMiB); err != nil {
 		return err
 	}
-	return checkRange("dbcache", c.DBCache, MinDBCacheMiB, MaxDBCacheMiB)
+	if err := checkRange("dbcache", c.DBCache, MinDBCacheMiB, MaxDBCacheMiB); err != nil {
+		return err
+	}
+	if c.Prune != 0 {
+		lo := int(blockdag.MinPruneMiB(c.Params))
+		if c.Prune < lo || c.Prune > MaxPruneMiB {
+			return invalid("prune", "%d is not 0 (keep every block) or in %d..%d: "+
+				"%s needs %d MiB for the finality window", c.Prune, lo, MaxPruneMiB,
+				c.Params.Name, lo)
+		}
+		if c.TxIndex {
+			return invalid("txindex", "cannot be used with --prune: the index would "+
+				"name blocks whose bodies are deleted; use --prune=0 to keep the index")
+		}
+	}
+	return nil
 }
 
 // normalizeAddrs normalizes each address with normalizeAddr and drops

@@ -34,6 +34,7 @@ const (
 	BucketHeights      Bucket = 0x0a // height|hash -> nothing, for locating blocks
 	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
 	BucketUTXOIndex    Bucket = 0x0c // pubkey|outpoint -> amount, blue score, flags: the optional UTXO index
+	BucketPrune        Bucket = 0x0d // height|past key -> diff length: the past diffs a pruned node deletes by height
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The

@@ -73,6 +73,11 @@ func (sm *SyncManager) assignBlock(ps *peerState, hash wire.Hash, height uint32,
 	if _, ok := sm.requestedBlocks[hash]; ok {
 		return false
 	}
+	if height < prunedBelow(ps.peer) {
+		// A pruned peer does not keep it (height is exact or an
+		// upper bound).
+		return false
+	}
 	dag := sm.cfg.DAG
 	// A block announced above our highest block cannot be in the DAG;
 	// skipping the store lookup matters during a download, where nearly

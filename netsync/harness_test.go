@@ -342,8 +342,10 @@ type simPeer struct {
 	release  atomic.Bool
 	held     []*wire.MsgGetData
 
-	// services defaults to SFNodeNetwork.
+	// services defaults to SFNodeNetwork; lowest is the lowest height
+	// a pruned peer (SFNodePruned) serves.
 	services wire.ServiceFlag
+	lowest   uint32
 
 	mtx          sync.Mutex
 	tips         []wire.Hash
@@ -384,6 +386,7 @@ func (p *simPeer) ID() int32                  { return p.id }
 func (p *simPeer) Addr() string               { return p.addr }
 func (p *simPeer) Inbound() bool              { return false }
 func (p *simPeer) Services() wire.ServiceFlag { return p.services }
+func (p *simPeer) LowestHeight() uint32       { return p.lowest }
 func (p *simPeer) MaxHeight() uint32          { return p.height.Load() }
 func (p *simPeer) Tips() []wire.Hash {
 	p.mtx.Lock()

@@ -59,8 +59,13 @@ type Peer interface {
 	Inbound() bool
 
 	// Services returns the services the remote advertised; only peers
-	// with wire.SFNodeNetwork are asked for blocks they did not announce.
+	// with wire.SFNodeNetwork are asked for blocks they did not announce,
+	// and those with wire.SFNodePruned only from LowestHeight up.
 	Services() wire.ServiceFlag
+
+	// LowestHeight returns the lowest height whose block bodies a pruned
+	// remote serves (its version message); 0 for an archive node.
+	LowestHeight() uint32
 
 	// MaxHeight and Tips return what the remote advertised in its
 	// version message (and what was recorded with SetMaxHeight since).

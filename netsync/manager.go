@@ -184,6 +184,10 @@ type SyncState struct {
 
 	// LastProgress is when a block was last accepted.
 	LastProgress time.Time
+
+	// OnlyPrunedPeers is true when peers are ahead of us but all of
+	// them have pruned the blocks we need next (wire.SFNodePruned).
+	OnlyPrunedPeers bool
 }
 
 // SyncManager downloads the DAG from peers and relays blocks and
@@ -207,9 +211,11 @@ type SyncManager struct {
 	state      atomic.Pointer[SyncState]
 
 	// The fields below belong to the manager goroutine.
-	peers           map[Peer]*peerState
-	future          map[wire.Hash]*futureBlock // lazily made; see future.go
-	syncPeer        *peerState
+	peers    map[Peer]*peerState
+	future   map[wire.Hash]*futureBlock // lazily made; see future.go
+	syncPeer *peerState
+	// onlyPruned: peers are ahead, but all of them pruned what we need.
+	onlyPruned      bool
 	requestedBlocks map[wire.Hash]*blockRequest
 	requestedTxs    map[wire.Hash]*txRequest
 	rejectedTxs     lru.Cache

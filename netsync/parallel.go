@@ -48,11 +48,12 @@ const (
 	helperBackoff = 30 * time.Second
 )
 
-// isHelper reports whether ps may take blocks from the sync queue now.
+// isHelper reports whether ps may take blocks from the sync queue now. A
+// pruned peer helps only when it keeps the blocks above our max height.
 func (sm *SyncManager) isHelper(ps *peerState, now time.Time) bool {
 	sp := sm.syncPeer
 	return sp != nil && ps != sp && !ps.stalled && ps.peer.Services()&wire.SFNodeNetwork != 0 &&
-		now.After(ps.noHelpUntil)
+		now.After(ps.noHelpUntil) && servesAbove(ps.peer, sm.cfg.DAG.MaxHeight())
 }
 
 // shareWork lets every helper with room take blocks from the sync queue.

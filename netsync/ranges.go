@@ -152,6 +152,13 @@ func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []
 	if !r.anchored {
 		if r.start == 0 || sm.namesKnownBlock(blocks) {
 			r.anchored = true
+		} else if lowest := prunedBelow(ps.peer); lowest > 0 && r.start <= lowest {
+			// The branch starts below what this pruned peer
+			// keeps: another peer has to fill it.
+			log.Debugf("Range with %s to %v: no common block down to its lowest height %d",
+				ps.peer.Addr(), r.endString(), lowest)
+			sm.closeRange(ps, r)
+			return
 		} else {
 			// Nothing we have in this page: the peer's blocks
 			// branch off ours below the start. Search deeper.
@@ -272,7 +279,7 @@ func (sm *SyncManager) startGapSearch(ps *peerState, orphan wire.Hash, height ui
 		end:   orphan,
 		base:  height,
 		depth: initialGapDepth,
-		start: subHeight(height, initialGapDepth),
+		start: max(subHeight(height, initialGapDepth), prunedBelow(ps.peer)),
 	}
 	ps.ranges = append(ps.ranges, r)
 	sm.sendRange(ps, r)
@@ -290,7 +297,8 @@ func (sm *SyncManager) startGapFill(ps *peerState, orphan wire.Hash, height uint
 	if countGapRanges(ps) >= maxGapRanges {
 		return
 	}
-	r := &blockRange{kind: rangeGap, end: orphan, base: height, start: height, anchored: true}
+	r := &blockRange{kind: rangeGap, end: orphan, base: height,
+		start: max(height, prunedBelow(ps.peer)), anchored: true}
 	ps.ranges = append(ps.ranges, r)
 	sm.sendRange(ps, r)
 }
@@ -321,6 +329,41 @@ func (sm *SyncManager) expireRanges(ps *peerState, now time.Time) {
 	}
 }
 
+// prunedBelow returns the height below which p serves no block bodies: its
+// lowest height when it advertised wire.SFNodePruned, else 0.
+func prunedBelow(p Peer) uint32 {
+	if p.Services()&wire.SFNodePruned == 0 {
+		return 0
+	}
+	return p.LowestHeight()
+}
+
+// servesAbove reports whether p serves the blocks above height ourMax: an
+// archive node does, a pruned one when its lowest served height is at most
+// the next one we need.
+func servesAbove(p Peer, ourMax uint32) bool {
+	return prunedBelow(p) <= ourMax+1
+}
+
+// noteOnlyPruned records whether the only peers ahead of us pruned the
+// blocks we need next (lowest is the one that keeps the most), and logs
+// when that starts and ends: a node in that state waits for an archive
+// peer rather than stalling silently.
+func (sm *SyncManager) noteOnlyPruned(only bool, lowest *peerState, ourMax uint32) {
+	if only == sm.onlyPruned {
+		return
+	}
+	sm.onlyPruned = only
+	if only {
+		log.Warnf("Only pruned peers are ahead of us: the nearest, %s, keeps blocks from "+
+			"height %d, and we need height %d; waiting for a peer that keeps them "+
+			"(connect an archive node with --addpeer or --connect)",
+			lowest.peer.Addr(), lowest.peer.LowestHeight(), ourMax+1)
+	} else {
+		log.Infof("A peer that serves the blocks we need is connected")
+	}
+}
+
 // syncRange returns an open page of the sync range of ps, or nil.
 func syncRange(ps *peerState) *blockRange {
 	for _, r := range ps.ranges {
@@ -340,7 +383,7 @@ func (sm *SyncManager) startSync() {
 		return
 	}
 	ourMax := sm.cfg.DAG.MaxHeight()
-	var best *peerState
+	var best, pruned *peerState
 	for _, ps := range sm.peers {
 		if ps.stalled || ps.peer.Services()&wire.SFNodeNetwork == 0 {
 			continue
@@ -351,10 +394,19 @@ func (sm *SyncManager) startSync() {
 		if ps.height <= ourMax+syncHeightLag {
 			continue
 		}
+		if !servesAbove(ps.peer, ourMax) {
+			// It pruned the blocks we need next: asking would
+			// only bring notfound.
+			if pruned == nil || ps.peer.LowestHeight() < pruned.peer.LowestHeight() {
+				pruned = ps
+			}
+			continue
+		}
 		if best == nil || ps.height > best.height || (ps.height == best.height && ps.id < best.id) {
 			best = ps
 		}
 	}
+	sm.noteOnlyPruned(best == nil && pruned != nil, pruned, ourMax)
 	if best == nil {
 		return
 	}

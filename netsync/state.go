@@ -153,6 +153,7 @@ func (sm *SyncManager) updateState() {
 		BlocksDropped:   sm.progress.dropped,
 		BlocksPerSecond: sm.progress.rate,
 		LastProgress:    sm.progress.lastBlock,
+		OnlyPrunedPeers: sm.onlyPruned,
 	}
 	if sp := sm.syncPeer; sp != nil {
 		s.SyncPeerID = sp.id

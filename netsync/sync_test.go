@@ -595,3 +595,79 @@ func TestPeerClaimsTooMuch(t *testing.T) {
 		sm.Stop()
 	}
 }
+
+// TestOnlyPrunedPeers checks that a new node never asks a pruned peer for
+// blocks below its lowest served height, says so in its state while only
+// such peers are ahead, and syncs once an archive peer connects.
+func TestOnlyPrunedPeers(t *testing.T) {
+	remote := newFakeDAG()
+	remote.addChain(t, genesis.BlockHash(), 1500)
+	local := newFakeDAG()
+	sm, n := testManager(t, local, nil, nil)
+
+	pruned := newSimPeer(sm, remote)
+	pruned.services = wire.SFNodeNetwork | wire.SFNodePruned
+	pruned.lowest = 1000
+	pruned.withhold.Store(true)
+	t.Cleanup(pruned.stop)
+	n.mtx.Lock()
+	n.peers = append(n.peers, pruned)
+	n.mtx.Unlock()
+	sm.NewPeer(pruned)
+	waitFor(t, 5*time.Second, "only pruned peers reported", func() bool {
+		return sm.SyncState().OnlyPrunedPeers
+	})
+	if id := sm.SyncPeerID(); id != 0 {
+		t.Fatalf("sync peer %d chosen among pruned peers only", id)
+	}
+	// Asking for what it keeps (the tip its version named) is fine;
+	// asking below its lowest height is not.
+	checkAsked := func() {
+		t.Helper()
+		for _, m := range pruned.sentOf(wire.CmdGetBlocks) {
+			if s := m.(*wire.MsgGetBlocks).StartHeight; s < pruned.lowest {
+				t.Fatalf("the pruned peer was sent getblocks from height %d", s)
+			}
+		}
+		for _, m := range pruned.sentOf(wire.CmdGetData) {
+			for _, iv := range m.(*wire.MsgGetData).InvList {
+				if info, err := remote.BlockInfo(&iv.Hash); err == nil && info.Height < pruned.lowest {
+					t.Fatalf("the pruned peer was asked for block %s at height %d", iv.Hash, info.Height)
+				}
+			}
+		}
+	}
+	checkAsked()
+
+	archive := connect(t, sm, n, remote)
+	waitFor(t, 20*time.Second, "sync from the archive peer", func() bool { return sameBlocks(local, remote) })
+	checkAsked()
+	if archive.getBlocks.Load() == 0 {
+		t.Error("the archive peer got no getblocks")
+	}
+	waitFor(t, 5*time.Second, "state cleared", func() bool { return !sm.SyncState().OnlyPrunedPeers })
+}
+
+// TestServesAbove checks which peers can serve the blocks above our max
+// height.
+func TestServesAbove(t *testing.T) {
+	tests := []struct {
+		name     string
+		services wire.ServiceFlag
+		lowest   uint32
+		ourMax   uint32
+		want     bool
+	}{
+		{"archive", wire.SFNodeNetwork, 0, 0, true},
+		{"pruned below us", wire.SFNodeNetwork | wire.SFNodePruned, 500, 900, true},
+		{"pruned at our next height", wire.SFNodeNetwork | wire.SFNodePruned, 901, 900, true},
+		{"pruned above our next height", wire.SFNodeNetwork | wire.SFNodePruned, 902, 900, false},
+		{"pruned, new node", wire.SFNodeNetwork | wire.SFNodePruned, 1000, 0, false},
+	}
+	for _, test := range tests {
+		p := &simPeer{services: test.services, lowest: test.lowest}
+		if got := servesAbove(p, test.ourMax); got != test.want {
+			t.Errorf("%s: got %v, want %v", test.name, got, test.want)
+		}
+	}
+}

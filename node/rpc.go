@@ -111,6 +111,7 @@ func (r rpcSync) SyncStatus() rpcserver.SyncStatus {
 		BlocksProcessed:   st.BlocksProcessed,
 		LastBlockTime:     st.LastProgress,
 		LastProgress:      st.LastProgress,
+		OnlyPrunedPeers:   st.OnlyPrunedPeers,
 	}
 }
 

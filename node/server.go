@@ -145,6 +145,11 @@ type Config struct {
 	// server answers getbalance, listunspent and notifyutxos.
 	UTXOIndex bool
 
+	// PruneBytes prunes the DAG's store to about this many bytes of
+	// block bodies and past diffs (blockdag.Config.PruneBytes); zero
+	// keeps every block.
+	PruneBytes uint64
+
 	// TimeSource returns the current time; nil means time.Now.
 	TimeSource func() time.Time
 
@@ -307,7 +312,8 @@ func New(cfg *Config) (*Server, error) {
 	}
 
 	dagCfg := &blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
-		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes}
+		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes,
+		PruneBytes: c.PruneBytes}
 	if c.Metrics != nil {
 		dagCfg.StageObserver = newStageMetrics(c.Metrics)
 	}

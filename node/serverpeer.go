@@ -89,10 +89,11 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 	return &peer.Config{
 		Net:              s.params.Net,
 		GenesisHash:      s.params.GenesisHash,
-		Services:         wire.SFNodeNetwork,
+		Services:         s.services(),
 		UserAgentName:    userAgentName,
 		UserAgentVersion: s.userAgentVersion,
 		NewestTips:       s.newestTips,
+		LowestHeight:     s.lowestServedHeight,
 		Nonces:           s.nonces,
 		PingInterval:     s.cfg.PeerPingInterval,
 		IdleTimeout:      s.cfg.PeerIdleTimeout,
@@ -121,6 +122,21 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 			OnMisbehavior: sp.onMisbehavior,
 		},
 	}
+}
+
+// services returns the services we advertise: the DAG, and whether we
+// pruned it.
+func (s *Server) services() wire.ServiceFlag {
+	if s.dag.PruneInfo().Pruned {
+		return wire.SFNodeNetwork | wire.SFNodePruned
+	}
+	return wire.SFNodeNetwork
+}
+
+// lowestServedHeight returns the lowest height whose block bodies we keep,
+// for our version message when we prune.
+func (s *Server) lowestServedHeight() uint32 {
+	return s.dag.PruneInfo().LowestHeight
 }
 
 // newestTips returns our max height and tips for our version message.
@@ -235,7 +251,10 @@ func (sp *serverPeer) onGetData(p *peer.Peer, msg *wire.MsgGetData) {
 		case wire.InvTypeBlock:
 			buf, err := s.dag.BlockBytesByHash(&iv.Hash)
 			if err != nil {
-				if !errors.Is(err, blockdag.ErrBlockNotFound) {
+				switch {
+				case errors.Is(err, blockdag.ErrBlockPruned):
+					log.Debugf("Peer %s asked for block %s: %v", p, iv.Hash, err)
+				case !errors.Is(err, blockdag.ErrBlockNotFound):
 					storeLogf(err)("Reading block %s for peer %s: %v", iv.Hash, p, err)
 				}
 				notFound = append(notFound, *iv)

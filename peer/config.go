@@ -149,6 +149,11 @@ type Config struct {
 	// with the most blue work first. Nil announces height 0 and no tips.
 	NewestTips func() (maxHeight uint32, tips []wire.Hash)
 
+	// LowestHeight returns the lowest height whose block bodies we serve,
+	// for the version message when Services has wire.SFNodePruned; nil
+	// announces 0.
+	LowestHeight func() uint32
+
 	// BestLocalAddress returns the address we advertise to the given
 	// remote in our version message. Nil uses the connection's local
 	// address.

@@ -72,6 +72,10 @@ func (p *Peer) localVersionMsg() *wire.MsgVersion {
 
 	nonce := rand.Uint64()
 	p.cfg.Nonces.add(nonce)
+	var lowest uint32
+	if p.cfg.LowestHeight != nil && p.cfg.Services&wire.SFNodePruned != 0 {
+		lowest = p.cfg.LowestHeight()
+	}
 
 	return &wire.MsgVersion{
 		ProtocolVersion: p.cfg.ProtocolVersion,
@@ -84,6 +88,7 @@ func (p *Peer) localVersionMsg() *wire.MsgVersion {
 		GenesisHash:     p.cfg.GenesisHash,
 		MaxHeight:       maxHeight,
 		Tips:            append([]wire.Hash(nil), tips...),
+		LowestHeight:    lowest,
 	}
 }
 
@@ -183,6 +188,7 @@ func (p *Peer) readRemoteVersion() error {
 	p.userAgent = ver.UserAgent
 	p.timeOffset = ver.Timestamp - time.Now().Unix()
 	p.maxHeight = ver.MaxHeight
+	p.lowestHeight = ver.LowestHeight
 	p.tips = append([]wire.Hash(nil), ver.Tips...)
 	p.statsMtx.Unlock()
 

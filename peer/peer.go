@@ -126,6 +126,7 @@ type Peer struct {
 	userAgent       string
 	timeOffset      int64
 	maxHeight       uint32
+	lowestHeight    uint32
 	tips            []wire.Hash
 	lastPingNonce   uint64
 	lastPingTime    time.Time
@@ -357,6 +358,15 @@ func (p *Peer) UserAgent() string {
 	p.statsMtx.RLock()
 	defer p.statsMtx.RUnlock()
 	return p.userAgent
+}
+
+// LowestHeight returns the lowest height whose block bodies the remote
+// serves, as its version message said: 0 unless it advertised
+// wire.SFNodePruned.
+func (p *Peer) LowestHeight() uint32 {
+	p.statsMtx.RLock()
+	defer p.statsMtx.RUnlock()
+	return p.lowestHeight
 }
 
 // MaxHeight returns the highest block height the remote is known to have.

@@ -576,3 +576,24 @@ func TestDisconnectFromVerAck(t *testing.T) {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
 	}
 }
+
+// TestHandshakeLowestHeight checks that a pruned node's lowest height
+// reaches the remote, and that an archive node announces none.
+func TestHandshakeLowestHeight(t *testing.T) {
+	outCfg, inCfg := testConfig(), testConfig()
+	outCfg.Services = wire.SFNodeNetwork | wire.SFNodePruned
+	outCfg.LowestHeight = func() uint32 { return 1234 }
+	inCfg.LowestHeight = func() uint32 { return 99 } // not pruned: not sent
+	out, in := connectPeers(t, outCfg, inCfg)
+	defer in.Disconnect()
+	defer out.Disconnect()
+	if got := in.LowestHeight(); got != 1234 {
+		t.Errorf("inbound sees lowest height %d, want 1234", got)
+	}
+	if got := in.Services(); got&wire.SFNodePruned == 0 {
+		t.Errorf("inbound sees services %v, want SFNodePruned", got)
+	}
+	if got := out.LowestHeight(); got != 0 {
+		t.Errorf("outbound sees lowest height %d from an archive node, want 0", got)
+	}
+}

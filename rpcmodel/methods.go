@@ -337,7 +337,9 @@ var methodTable = []Method{
 		Description: "Returns a block: its serialized hex, or a JSON object with the " +
 			"header, the DAG data (parents, children, selected parent, blue score, blue " +
 			"work, coloring) and its transactions.",
-		Result: `verbosity 0: "hex" (string) the serialized block
+		Result: `verbosity 0: "hex" (string) the serialized block; on a pruned node, a block below
+its lowest retained height answers error -1 "block not available (pruned data)"
+with that height
 verbosity 1 and 2: ` + blockVerboseShape,
 	},
 	{
@@ -368,7 +370,9 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
   "virtualselectedparent": "...", "virtualparents": [...], "difficulty": x,
   "bits": "hex", "pastmediantime": n (unix ms), "utxocount": n,
   "utxocommitment": "...", "iscurrent": bool, "finalitypoint": "..." (the
-  chain block the virtual never leaves), "finalitybluescore": n
+  chain block the virtual never leaves), "finalitybluescore": n,
+  "pruned": bool, "prunetarget": n (MiB, 0 on an archive node),
+  "lowestretainedheight": n (lowest height whose block bodies are kept)
 }`,
 	},
 	{
@@ -436,7 +440,9 @@ verbose true: { "hash", "confirmations", "height", "version", "versionHex",
 		Result: `{ "syncpeer": n, "syncpeeraddr": "...", "insyncmode": bool,
   "iscurrent": bool, "maxheight": n, "syncpeermaxheight": n, "orphans": n,
   "requestedblocks": n, "blocksprocessed": n, "lastblocktime": n,
-  "lastprogress": n }`,
+  "lastprogress": n, "onlyprunedpeers": bool (peers are ahead but all of
+  them pruned the blocks we need next: connect an archive node),
+  "pruned": bool, "prunetarget": n (MiB), "lowestretainedheight": n }`,
 	},
 
 	// Transactions and mempool.

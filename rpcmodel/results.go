@@ -110,6 +110,9 @@ type GetDAGInfoResult struct {
 	IsCurrent             bool     `json:"iscurrent"`
 	FinalityPoint         string   `json:"finalitypoint"`
 	FinalityBlueScore     uint64   `json:"finalitybluescore"`
+	Pruned                bool     `json:"pruned"`
+	PruneTargetMiB        uint64   `json:"prunetarget"`
+	LowestRetainedHeight  uint32   `json:"lowestretainedheight"`
 }
 
 // GetUTXOStatsResult is getutxostats' result. Total is in coins like every
@@ -171,6 +174,12 @@ type GetSyncInfoResult struct {
 	BlocksProcessed   uint64 `json:"blocksprocessed"`
 	LastBlockTime     int64  `json:"lastblocktime"`
 	LastProgress      int64  `json:"lastprogress"`
+	// OnlyPrunedPeers is true when peers are ahead of us but every one
+	// of them has pruned the blocks we need next.
+	OnlyPrunedPeers      bool   `json:"onlyprunedpeers"`
+	Pruned               bool   `json:"pruned"`
+	PruneTargetMiB       uint64 `json:"prunetarget"`
+	LowestRetainedHeight uint32 `json:"lowestretainedheight"`
 }
 
 // GetPeerInfoResult is one entry of getpeerinfo's result.

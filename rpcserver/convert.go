@@ -134,10 +134,17 @@ func blockNotFound(hash *wire.Hash) error {
 }
 
 // blockLookupError maps a DAG lookup error: not found is the client's -5,
-// anything else is ours.
+// a pruned body -1 with the lowest height kept, anything else is ours.
 func blockLookupError(hash *wire.Hash, err error) error {
 	if errors.Is(err, blockdag.ErrBlockNotFound) {
 		return blockNotFound(hash)
+	}
+	var re blockdag.RuleError
+	if errors.Is(err, blockdag.ErrBlockPruned) && errors.As(err, &re) {
+		// bitcoind's answer for pruned data, with where the node
+		// pruned.
+		return rpcmodel.Errorf(rpcmodel.ErrRPCMisc, "block not available (pruned data): %s",
+			re.Description)
 	}
 	return fmt.Errorf("look up block %s: %w", hash, err)
 }

@@ -79,6 +79,11 @@ type fakeDAG struct {
 
 	genesis, a, b, c wire.Hash
 	spendTx          *wire.MsgTx // a tx in block C
+
+	// prune is what PruneInfo answers; pruned is a block it knows with
+	// its body pruned.
+	prune  blockdag.PruneInfo
+	pruned wire.Hash
 }
 
 func newFakeDAG(params *blockdag.Params) *fakeDAG {
@@ -89,6 +94,8 @@ func newFakeDAG(params *blockdag.Params) *fakeDAG {
 		heights: make(map[uint32][]wire.Hash),
 		utxos:   make(map[wire.OutPoint]*blockdag.UTXOEntry),
 		current: true,
+		prune:   blockdag.PruneInfo{Pruned: true, TargetBytes: 550 << 20, LowestHeight: 2},
+		pruned:  wire.DoubleHashH([]byte("pruned block")),
 	}
 	_, pub := testKey(1)
 	g := params.GenesisBlock
@@ -177,10 +184,18 @@ func (d *fakeDAG) BlockByHash(hash *wire.Hash) (*wire.MsgBlock, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	b, ok := d.blocks[*hash]
+	if *hash == d.pruned {
+		return nil, blockdag.RuleError{Err: blockdag.ErrBlockPruned,
+			Description: "block at height 1 was pruned: this node keeps block bodies from height 2 up"}
+	}
 	if !ok {
 		return nil, blockdag.RuleError{Err: blockdag.ErrBlockNotFound, Description: "not found"}
 	}
 	return b, nil
+}
+
+func (d *fakeDAG) PruneInfo() blockdag.PruneInfo {
+	return d.prune
 }
 
 func (d *fakeDAG) HeaderByHash(hash *wire.Hash) (*wire.BlockHeader, error) {

@@ -149,6 +149,7 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 	dag := s.cfg.DAG
 	vi := dag.VirtualInfo()
 	tips := dag.Tips()
+	pi := dag.PruneInfo()
 	return rpcmodel.GetDAGInfoResult{
 		Network:               s.cfg.Params.Name,
 		Blocks:                dag.BlockCount(),
@@ -168,6 +169,9 @@ func handleGetDAGInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, e
 		IsCurrent:             s.isCurrent(),
 		FinalityPoint:         vi.FinalityPoint.String(),
 		FinalityBlueScore:     vi.FinalityBlueScore,
+		Pruned:                pi.Pruned,
+		PruneTargetMiB:        pi.TargetBytes >> 20,
+		LowestRetainedHeight:  pi.LowestHeight,
 	}, nil
 }
 
@@ -258,17 +262,22 @@ func handleGetSyncInfo(s *Server, _ rpcmodel.Args, _ *clientInfo) (interface{}, 
 		return nil, unavailable("sync manager")
 	}
 	st := s.cfg.SyncMgr.SyncStatus()
+	pi := s.cfg.DAG.PruneInfo()
 	return rpcmodel.GetSyncInfoResult{
-		SyncPeer:          st.SyncPeerID,
-		SyncPeerAddr:      st.SyncPeerAddr,
-		InSyncMode:        st.InSyncMode,
-		IsCurrent:         st.IsCurrent,
-		MaxHeight:         st.MaxHeight,
-		SyncPeerMaxHeight: st.SyncPeerMaxHeight,
-		Orphans:           st.Orphans,
-		RequestedBlocks:   st.RequestedBlocks,
-		BlocksProcessed:   st.BlocksProcessed,
-		LastBlockTime:     unixOrZero(st.LastBlockTime, st.LastBlockTime.Unix()),
-		LastProgress:      unixOrZero(st.LastProgress, st.LastProgress.Unix()),
+		SyncPeer:             st.SyncPeerID,
+		SyncPeerAddr:         st.SyncPeerAddr,
+		InSyncMode:           st.InSyncMode,
+		IsCurrent:            st.IsCurrent,
+		MaxHeight:            st.MaxHeight,
+		SyncPeerMaxHeight:    st.SyncPeerMaxHeight,
+		Orphans:              st.Orphans,
+		RequestedBlocks:      st.RequestedBlocks,
+		BlocksProcessed:      st.BlocksProcessed,
+		LastBlockTime:        unixOrZero(st.LastBlockTime, st.LastBlockTime.Unix()),
+		LastProgress:         unixOrZero(st.LastProgress, st.LastProgress.Unix()),
+		OnlyPrunedPeers:      st.OnlyPrunedPeers,
+		Pruned:               pi.Pruned,
+		PruneTargetMiB:       pi.TargetBytes >> 20,
+		LowestRetainedHeight: pi.LowestHeight,
 	}, nil
 }

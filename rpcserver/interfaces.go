@@ -36,6 +36,7 @@ type DAG interface {
 	CheckBlockTemplate(block *wire.MsgBlock) error
 	IsKnownInvalid(hash *wire.Hash) bool
 	IsKnownOrphan(hash *wire.Hash) bool
+	PruneInfo() blockdag.PruneInfo
 }
 
 // SyncStatus is the sync manager's state as getsyncinfo shows it. The node
@@ -68,6 +69,10 @@ type SyncStatus struct {
 	BlocksProcessed uint64
 	LastBlockTime   time.Time
 	LastProgress    time.Time
+
+	// OnlyPrunedPeers is true when peers are ahead of us but all of
+	// them have pruned the blocks we need next.
+	OnlyPrunedPeers bool
 }
 
 // SyncManager reports the state of block download.

@@ -126,6 +126,8 @@ func TestMethods(t *testing.T) {
 		}},
 		{name: "getblock unknown", method: "getblock", params: []interface{}{unknown},
 			code: rpcmodel.ErrRPCBlockNotFound, msg: "block not found"},
+		{name: "getblock pruned", method: "getblock", params: []interface{}{wire.DoubleHashH([]byte("pruned block")).String()},
+			code: rpcmodel.ErrRPCMisc, msg: "block not available (pruned data): block at height 1 was pruned: this node keeps block bodies from height 2 up"},
 		{name: "getblock bad hex", method: "getblock", params: []interface{}{"zz"},
 			code: rpcmodel.ErrRPCDecodeHexString, msg: "hexadecimal"},
 		{name: "getblock verbosity 3", method: "getblock", params: []interface{}{c, 3},
@@ -171,7 +173,8 @@ func TestMethods(t *testing.T) {
 			decode(t, raw, &r)
 			if r.Network != "regtest" || r.Blocks != 4 || r.Tips != 1 || r.TipHashes[0] != c ||
 				r.MaxHeight != 2 || r.ChainHeight != 3 || r.BlueScore != 4 || r.BlueWork != "ff" ||
-				r.VirtualSelectedParent != c || !r.IsCurrent || r.UTXOCount != 1 || r.Bits != "207fffff" {
+				r.VirtualSelectedParent != c || !r.IsCurrent || r.UTXOCount != 1 || r.Bits != "207fffff" ||
+				!r.Pruned || r.PruneTargetMiB != 550 || r.LowestRetainedHeight != 2 {
 				t.Errorf("unexpected %+v", r)
 			}
 		}},
@@ -295,7 +298,8 @@ func TestMethods(t *testing.T) {
 			var r rpcmodel.GetSyncInfoResult
 			decode(t, raw, &r)
 			if r.SyncPeer != 2 || r.SyncPeerAddr != "10.0.0.2:18931" || !r.IsCurrent || r.BlocksProcessed != 3 ||
-				r.LastBlockTime != 1_800_000_000 || r.LastProgress != 0 {
+				r.LastBlockTime != 1_800_000_000 || r.LastProgress != 0 ||
+				!r.Pruned || r.PruneTargetMiB != 550 || r.LowestRetainedHeight != 2 {
 				t.Errorf("got %+v", r)
 			}
 		}},

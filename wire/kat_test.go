@@ -562,7 +562,7 @@ func TestMaxPayloadLengths(t *testing.T) {
 		msg  Message
 		want uint32
 	}{
-		{&MsgVersion{}, 2442},
+		{&MsgVersion{}, 2446},
 		{&MsgVerAck{}, 0},
 		{&MsgPing{}, 8},
 		{&MsgPong{}, 8},

@@ -53,6 +53,7 @@ func checkCount(what string, n, max int) error {
 //	genesisHash      hash                 32
 //	maxHeight        uint32               4
 //	tips             varint + hashes      1-3 + up to 64*32
+//	lowestHeight     uint32               4, only when services has SFNodePruned
 type MsgVersion struct {
 	ProtocolVersion uint32
 	Services        ServiceFlag
@@ -68,6 +69,10 @@ type MsgVersion struct {
 	GenesisHash Hash
 	MaxHeight   uint32
 	Tips        []Hash
+	// LowestHeight is the lowest height whose block bodies a pruned node
+	// serves; it is on the wire only when Services has SFNodePruned, and
+	// decodes as 0 otherwise.
+	LowestHeight uint32
 }
 
 // Command implements Message.
@@ -75,7 +80,7 @@ func (m *MsgVersion) Command() string { return CmdVersion }
 
 // MaxPayloadLength implements Message.
 func (m *MsgVersion) MaxPayloadLength(uint32) uint32 {
-	return 4 + 8 + 8 + 2*NetAddressSize + 8 + 3 + MaxUserAgentLen + HashSize + 4 + 3 + MaxVersionTips*HashSize
+	return 4 + 8 + 8 + 2*NetAddressSize + 8 + 3 + MaxUserAgentLen + HashSize + 4 + 3 + MaxVersionTips*HashSize + 4
 }
 
 // Encode implements Message.
@@ -100,6 +105,9 @@ func (m *MsgVersion) Encode(dst []byte, _ uint32) ([]byte, error) {
 	for i := range m.Tips {
 		dst = append(dst, m.Tips[i][:]...)
 	}
+	if m.Services&SFNodePruned != 0 {
+		dst = binary.LittleEndian.AppendUint32(dst, m.LowestHeight)
+	}
 	return dst, nil
 }
 
@@ -122,6 +130,10 @@ func (m *MsgVersion) Decode(b []byte, _ uint32) error {
 		for i := range m.Tips {
 			m.Tips[i] = r.hash("tip")
 		}
+	}
+	m.LowestHeight = 0
+	if m.Services&SFNodePruned != 0 {
+		m.LowestHeight = r.uint32("lowest height")
 	}
 	return r.finish()
 }

@@ -19,8 +19,15 @@ const (
 type ServiceFlag uint64
 
 const (
-	// SFNodeNetwork means the node keeps and serves the whole DAG.
+	// SFNodeNetwork means the node keeps and serves the DAG: with
+	// SFNodePruned, only the block bodies from the lowest height its
+	// version message names up.
 	SFNodeNetwork ServiceFlag = 1 << iota
+
+	// SFNodePruned means the node pruned old block bodies (soterd
+	// --prune): its version message carries the lowest height it still
+	// serves, and it answers notfound below it.
+	SFNodePruned
 )
 
 // String returns the set flags by name, and any unknown bits as hex.
@@ -32,6 +39,10 @@ func (f ServiceFlag) String() string {
 	if f&SFNodeNetwork != 0 {
 		parts = append(parts, "SFNodeNetwork")
 		f &^= SFNodeNetwork
+	}
+	if f&SFNodePruned != 0 {
+		parts = append(parts, "SFNodePruned")
+		f &^= SFNodePruned
 	}
 	if f != 0 {
 		parts = append(parts, "0x"+strconv.FormatUint(uint64(f), 16))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,6 +60,8 @@ type ibdOptions struct {
 	delay  time.Duration
 	jitter time.Duration
 	mbit   float64
+	// prune is the syncing node's --prune (MiB, 0 for an archive node).
+	prune int
 }
 
 // ibdResult is the outcome of one measured download.
@@ -84,6 +87,10 @@ type ibdResult struct {
 	// download.
 	wireBytes uint64
 	linkBound time.Duration
+	// dataBytes is the size of the syncing node's data directory at the
+	// end, and lowest its lowest retained height (getdaginfo).
+	dataBytes uint64
+	lowest    uint32
 }
 
 // cmdIBD measures the initial block download of a fresh soterd from another
@@ -103,6 +110,7 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
 	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
 		"what the index costs the download")
+	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
@@ -141,6 +149,10 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if opts.timeout <= 0 {
 		return usageError{fmt.Sprintf("-timeout must be positive, got %v", opts.timeout)}
 	}
+	if min := int(blockdag.MinPruneMiB(params)); opts.prune != 0 && opts.prune < min {
+		return usageError{fmt.Sprintf("-prune must be 0 or at least %d on %s, got %d",
+			min, params.Name, opts.prune)}
+	}
 	if opts.profileSeconds < 1 || opts.profileSeconds > maxProfileSeconds {
 		return usageError{fmt.Sprintf("-profileseconds must be in 1..%d, got %d",
 			maxProfileSeconds, opts.profileSeconds)}
@@ -168,8 +180,30 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if opts.metrics {
 		fmt.Fprintf(stderr, "soterbench: during the download %s; after it %s\n", res.scrapes, res.finalScrapes)
 	}
+	fmt.Fprintf(stderr, "soterbench: the syncing node's data directory holds %.1f MiB "+
+		"(prune %d MiB, lowest retained height %d)\n",
+		float64(res.dataBytes)/bytesPerMiB, opts.prune, res.lowest)
 	fmt.Fprintln(stdout, formatIBD(&opts, res))
 	return nil
+}
+
+// dirBytes returns the total size of the files under dir.
+func dirBytes(dir string) (uint64, error) {
+	var n uint64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += uint64(info.Size())
+		}
+		return nil
+	})
+	return n, err
 }
 
 // formatIBD returns the result line; the link figures follow when the
@@ -237,6 +271,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	}
 	for _, addr := range links.addrs {
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--connect="+addr)
+	}
+	if opts.prune > 0 {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, fmt.Sprintf("--prune=%d", opts.prune))
 	}
 	profile := opts.profile
 	if profile == "" && (opts.cpuProfile != "" || opts.heapProfile != "") {
@@ -306,6 +343,12 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 			final.scrapeOnce(ctx)
 		}
 		res.finalScrapes = final.summary()
+	}
+	if got, err := syncer.GetDAGInfo(); err == nil {
+		res.lowest = got.LowestRetainedHeight
+	}
+	if res.dataBytes, err = dirBytes(syncHome); err != nil {
+		return nil, fmt.Errorf("size of the syncing node's home: %w", err)
 	}
 	// The heap profile is taken after the figures, so its own cost is
 	// not in them.

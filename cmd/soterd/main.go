@@ -249,6 +249,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanTxs:      cfg.MaxOrphanTxs,
 			UserAgentComments: cfg.UserAgentComments,
 			TxIndex:           cfg.TxIndex,
+			PruneBytes:        uint64(cfg.Prune) << 20,
 			UTXOIndex:         cfg.UTXOIndex,
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
