@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -336,6 +337,10 @@ func (s *Server) handleHTTP(w http.ResponseWriter, r *http.Request) {
 	cl := &clientInfo{isAdmin: isAdmin, addr: r.RemoteAddr, quit: r.Context().Done()}
 	reply := s.processBody(body, cl)
 	w.Header().Set("Content-Type", "application/json")
+	// With its length known the reply is complete once flushed; a chunked
+	// one would still lack its last chunk when stop closes the server
+	// right after this handler (soterctl stop then read "unexpected EOF").
+	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
 	if _, err := w.Write(reply); err != nil {
 		log.Debugf("RPC write to %s: %v", r.RemoteAddr, err)
 	}
