@@ -160,7 +160,18 @@ func addReachability(src nodeSource, n *blockNode, stats *reachStats) error {
 		}
 	}
 	free := hi - lo + 1
-	size := free - free/2 // the first half, rounded up
+	// A first tree child takes all but a fixed reserve: most blocks have
+	// one tree child, the next block of a chain, so the chain's intervals
+	// shrink by the reserve per level instead of halving, and a chain
+	// never runs out of room (halving ran out every few dozen levels, and
+	// the reindex then rewrote as many node records as blocks had been
+	// added: one extra store write per block). Later siblings split the
+	// reserve in halves, as every child did before.
+	reserve := free / 2
+	if len(p.reach.treeChildren) == 0 {
+		reserve = min(reserve, firstChildReserve)
+	}
+	size := free - reserve
 	n.reach.start, n.reach.end = lo, lo+size-1
 	p.reach.treeChildren = append(p.reach.treeChildren, n.hash)
 	src.markDirty(p)
@@ -278,6 +289,11 @@ const (
 	// the reindex path keeps, so a short side branch can grow without
 	// another reindex.
 	offPathSlack = 64
+
+	// firstChildReserve is the room a block keeps for tree children after
+	// its first: 2^32 labels, so 2^32 levels of a chain fit in the label
+	// space and a side child still gets 31 levels of halving.
+	firstChildReserve = 1 << 32
 )
 
 // offPathSize is the interval size a subtree of size need gets when it is
