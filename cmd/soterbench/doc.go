@@ -13,6 +13,7 @@
 //	soterbench schnorr [-seconds S] [-cpu C]
 //	soterbench template [-blocks B] [-dir DIR] [-soterd PATH]
 //	soterbench hashrate [-seconds S] [-rounds R] [-workers W] [-sotermine PATH]
+//	soterbench dbsize -db DIR
 //
 // ibd builds a source DAG of N blocks in process, with packages blockdag,
 // mining and keys, straight into the database of a soterd home directory:
@@ -75,6 +76,15 @@
 // medians per worker and their ratio:
 //
 //	hashrate workers=W seconds=S rounds=R builtin_per_worker=X sotermine_per_worker=Y ratio=Z
+//
+// dbsize opens the store of a stopped node read-only (DIR is its
+// data/<network>/db), adds up the keys and values of every bucket, and
+// prints them beside the files' size on disk:
+//
+//	dbsize live_mib=L disk_mib=D over_pct=P
+//
+// over_pct is how much more the disk holds than a fully compacted store
+// would: deleted keys not yet compacted away, and LevelDB's own overhead.
 //
 // The nodes run on regtest (or simnet with -net) with loopback addresses
 // the kernel picks, RPC over plain HTTP on loopback, and their output in

@@ -27,6 +27,7 @@ const usageText = `usage:
   soterbench schnorr [-seconds S] [-cpu C]
   soterbench template [-blocks B] [options]
   soterbench hashrate [-seconds S] [-rounds R] [-workers W] [-sotermine PATH]
+  soterbench dbsize -db DIR
 
 Run "soterbench <command> -h" for the options of a command.
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdTemplate(ctx, args[1:], stdout, stderr)
 	case "hashrate":
 		err = cmdHashrate(ctx, args[1:], stdout, stderr)
+	case "dbsize":
+		err = cmdDBSize(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usageText)
 		return 0
