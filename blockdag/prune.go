@@ -72,10 +72,6 @@ const (
 	// pruneIdlePause is the pause between two pruning batches, which
 	// leaves the disk to block processing.
 	pruneIdlePause = time.Millisecond
-
-	// pruneCompactMin is the least that pruning deletes between two
-	// compactions of the pruned buckets (see pruner.compact).
-	pruneCompactMin = 32 << 20
 )
 
 // pruneKey is the record of the lowest retained height.
@@ -228,14 +224,6 @@ type pruner struct {
 	// was measured, and the writer's count it includes.
 	measured    bool
 	tally, seen int64
-	// deleted counts the bytes of bodies and past diffs deleted since the
-	// last compaction of the pruned buckets.
-	deleted int64
-
-	// compactMin is pruneCompactMin; tests lower it. compactions counts
-	// the compactions done.
-	compactMin  atomic.Int64
-	compactions atomic.Int64
 }
 
 // newPruner returns a pruner for d, not started.
@@ -250,7 +238,6 @@ func newPruner(d *BlockDAG, target uint64, lowest uint32) *pruner {
 	}
 	p.lowest.Store(lowest)
 	p.retained.Store(-1)
-	p.compactMin.Store(pruneCompactMin)
 	return p
 }
 
@@ -349,46 +336,7 @@ func (p *pruner) work(limit uint32) bool {
 		return false
 	}
 	p.retained.Store(p.tally)
-	if p.deleted >= max(p.compactMin.Load(), p.tally) {
-		if err := p.compact(); err != nil {
-			if !errors.Is(err, errPrunerStopped) {
-				log.Errorf("Pruning stopped: compacting the pruned data: %v", err)
-			}
-			return false
-		}
-	}
 	return true
-}
-
-// compact has the store drop what pruning deleted from the buckets it
-// deletes from. LevelDB keeps a deleted key, and the value it hides, until
-// a compaction carries the deletion to the level of that value; bodies and
-// past diffs are keyed by hash, so their deletions are spread over the
-// whole bucket and linger for long, which left a store that prunes a
-// million small blocks some 40% over its live data. Compacting the
-// buckets rewrites what is live in them, so doing it once as much was
-// deleted as is retained costs at most a byte rewritten per byte freed.
-func (p *pruner) compact() error {
-	start := time.Now()
-	lowest := p.lowest.Load()
-	ranges := [][2][]byte{
-		{[]byte{byte(database.BucketBlocks)}, []byte{byte(database.BucketBlocks) + 1}},
-		{[]byte{byte(database.BucketUndo)}, []byte{byte(database.BucketUndo) + 1}},
-		{[]byte{byte(database.BucketPrune)}, prunePrefix(lowest)},
-	}
-	for _, r := range ranges {
-		if p.stopped() {
-			return errPrunerStopped
-		}
-		if err := p.d.db.CompactRange(r[0], r[1]); err != nil {
-			return err
-		}
-	}
-	log.Debugf("Compacted %d MiB of pruned data in %v", p.deleted>>20,
-		time.Since(start).Round(time.Millisecond))
-	p.deleted = 0
-	p.compactions.Add(1)
-	return nil
 }
 
 // errPrunerStopped ends a pruner's work when the DAG closes.
@@ -505,7 +453,6 @@ func (p *pruner) pruneTo(limit uint32, tally *int64) error {
 		}
 		p.lowest.Store(next)
 		*tally -= freed
-		p.deleted += freed
 		p.retained.Store(*tally)
 		time.Sleep(pruneIdlePause)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/btcsuite/goleveldb/leveldb/filter"
 	"github.com/btcsuite/goleveldb/leveldb/opt"
 	"github.com/btcsuite/goleveldb/leveldb/storage"
-	"github.com/btcsuite/goleveldb/leveldb/util"
 )
 
 // Bucket is a one-byte key prefix that separates kinds of records.
@@ -502,29 +501,6 @@ func (db *DB) Sync() error {
 	}
 	if err := syncDir(db.path); err != nil {
 		return db.convertErr("sync", err)
-	}
-	return nil
-}
-
-// CompactRange has LevelDB rewrite the keys in [start, limit) down to its
-// last level, which drops deleted keys and the values they hide. A nil start
-// or limit is the store's first or last key. It blocks until done and holds
-// back other compactions meanwhile, so callers compact ranges that hold
-// little live data, such as what pruning deleted.
-func (db *DB) CompactRange(start, limit []byte) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	if db.closed {
-		return db.closedError("compact")
-	}
-	if db.readOnly {
-		return nil
-	}
-	if err := db.errFailed("compact"); err != nil {
-		return err
-	}
-	if err := db.ldb.CompactRange(util.Range{Start: start, Limit: limit}); err != nil {
-		return db.convertErr("compact", err)
 	}
 	return nil
 }
