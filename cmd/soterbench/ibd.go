@@ -347,8 +347,10 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	if got, err := syncer.GetDAGInfo(); err == nil {
 		res.lowest = got.LowestRetainedHeight
 	}
-	if res.dataBytes, err = dirBytes(syncHome); err != nil {
-		return nil, fmt.Errorf("size of the syncing node's home: %w", err)
+	// The data directory, not the home: the logs beside it are not what
+	// pruning bounds.
+	if res.dataBytes, err = dirBytes(filepath.Join(syncHome, "data")); err != nil {
+		return nil, fmt.Errorf("size of the syncing node's data directory: %w", err)
 	}
 	// The heap profile is taken after the figures, so its own cost is
 	// not in them.
