@@ -2,7 +2,9 @@ package node
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -356,4 +358,48 @@ func syncedPairWithTx(t *testing.T) (a, b *testNode, tx *wire.MsgTx) {
 		t.Fatal(err)
 	}
 	return a, b, tx
+}
+
+// startNode runs a Node on a new store under dir (made when missing), with
+// cfg's data directory and store set to them; the node stops and the
+// store closes when the test ends.
+func startNode(tb testing.TB, dir string, cfg *NodeConfig) *Node {
+	tb.Helper()
+	db := openDB(tb, filepath.Join(dir, "db"))
+	cfg.Server.DataDir, cfg.Server.DB = dir, db
+	n, err := NewNode(cfg)
+	if err != nil {
+		db.Close()
+		tb.Fatal(err)
+	}
+	n.Start()
+	tb.Cleanup(func() {
+		n.Stop()
+		db.Close()
+	})
+	return n
+}
+
+// testRPCConfig is the RPC server of the full-node tests: plain HTTP on a
+// loopback port the kernel picks.
+func testRPCConfig() *RPCConfig {
+	return &RPCConfig{ListenAddrs: []string{"127.0.0.1:0"}, NoTLS: true, User: "u", Pass: "p"}
+}
+
+// syncFromMiner connects n to a new peer that mines blocks blocks and waits
+// until n holds them all and has left sync mode; it returns the peer and an
+// RPC client of n.
+func syncFromMiner(t *testing.T, n *Node, blocks int) (*testNode, *rpcClient) {
+	t.Helper()
+	peer := newTestNode(t, nodeOptions{})
+	peer.mine(blocks, 1)
+	if err := n.Server().ConnectPeer(peer.addr(), false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "sync", func() bool {
+		return n.Server().DAG().BlockCount() == peer.DAG().BlockCount() &&
+			!n.Server().SyncManager().InSyncMode()
+	})
+	return peer, &rpcClient{url: fmt.Sprintf("http://%s/", n.RPCServer().Addrs()[0]),
+		client: &http.Client{Timeout: 30 * time.Second}}
 }

@@ -17,27 +17,16 @@ import (
 // configuration and returns it with its store.
 func startHealthNode(t *testing.T, hc HealthConfig) (*Node, *database.DB) {
 	t.Helper()
-	dir := t.TempDir()
-	db := openDB(t, filepath.Join(dir, "db"))
 	_, key, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(&NodeConfig{
-		Server: Config{Params: testParams(), DataDir: dir, DB: db, DisableListen: true},
+	cfg := &NodeConfig{
+		Server: Config{Params: testParams(), DisableListen: true},
 		Mining: MiningConfig{PayTo: &key},
 		Health: hc,
-	})
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
 	}
-	n.Start()
-	t.Cleanup(func() {
-		n.Stop()
-		db.Close()
-	})
-	return n, db
+	return startNode(t, t.TempDir(), cfg), cfg.Server.DB
 }
 
 // TestHealthDiskSpace ensures a node fails when the free space under its
@@ -101,26 +90,17 @@ func TestHealthStoreFailure(t *testing.T) {
 		t.Skipf("needs root to mount a tmpfs (run as root, or in CI): %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
-	dir := filepath.Join(mnt, "data")
-	db := openDB(t, filepath.Join(dir, "db"))
 	_, key, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(&NodeConfig{
-		Server: Config{Params: testParams(), DataDir: dir, DB: db, DisableListen: true},
+	cfg := &NodeConfig{
+		Server: Config{Params: testParams(), DisableListen: true},
 		Mining: MiningConfig{PayTo: &key},
 		Health: HealthConfig{DiskMinFree: 1, DiskCheckInterval: time.Hour},
-	})
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
 	}
-	n.Start()
-	t.Cleanup(func() {
-		n.Stop()
-		db.Close()
-	})
+	n := startNode(t, filepath.Join(mnt, "data"), cfg)
+	db := cfg.Server.DB
 
 	// Fill the disk to the last byte.
 	ballast, err := os.Create(filepath.Join(mnt, "ballast"))

@@ -1,10 +1,8 @@
 package node
 
 import (
-	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,40 +32,19 @@ func scrapeMetrics(t *testing.T, n *Node) string {
 // invalid, its peer, the traffic and the RPC requests all show in a
 // scrape.
 func TestNodeMetrics(t *testing.T) {
-	dir := t.TempDir()
-	db := openDB(t, filepath.Join(dir, "db"))
 	_, nodeKey, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(&NodeConfig{
-		Server: Config{Params: testParams(), DataDir: dir, DB: db, DisableListen: true,
+	n := startNode(t, t.TempDir(), &NodeConfig{
+		Server: Config{Params: testParams(), DisableListen: true,
 			SyncStallTimeout: 10 * time.Second, SyncRequestTimeout: 10 * time.Second,
 			TrickleInterval: 20 * time.Millisecond},
 		Mining:        MiningConfig{PayTo: &nodeKey, Pace: -1},
-		RPC:           &RPCConfig{ListenAddrs: []string{"127.0.0.1:0"}, NoTLS: true, User: "u", Pass: "p"},
+		RPC:           testRPCConfig(),
 		MetricsListen: "127.0.0.1:0",
 	})
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	n.Start()
-	t.Cleanup(func() {
-		n.Stop()
-		db.Close()
-	})
-	peer := newTestNode(t, nodeOptions{})
-	peer.mine(5, 1)
-	if err := n.Server().ConnectPeer(peer.addr(), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 30*time.Second, "sync", func() bool {
-		return n.Server().DAG().BlockCount() == peer.DAG().BlockCount() &&
-			!n.Server().SyncManager().InSyncMode()
-	})
-	c := &rpcClient{url: fmt.Sprintf("http://%s/", n.RPCServer().Addrs()[0]),
-		client: &http.Client{Timeout: 30 * time.Second}}
+	peer, c := syncFromMiner(t, n, 5)
 	var hashes []string
 	c.call(t, &hashes, "generate", 3)
 	// A block with a bad merkle root, refused by the DAG.
@@ -126,22 +103,11 @@ func TestNodeMetrics(t *testing.T) {
 // BenchmarkScrape100Peers measures one /metrics scrape of a node with 100
 // connected peers, HTTP round trip included (target: under 5 ms).
 func BenchmarkScrape100Peers(b *testing.B) {
-	dir := b.TempDir()
-	db := openDB(b, filepath.Join(dir, "db"))
-	n, err := NewNode(&NodeConfig{
-		Server: Config{Params: testParams(), DataDir: dir, DB: db,
+	n := startNode(b, b.TempDir(), &NodeConfig{
+		Server: Config{Params: testParams(),
 			ListenAddrs: []string{"127.0.0.1:0"}, MaxPeers: 200, MaxPeersPerIP: 200,
 			SyncStallTimeout: 10 * time.Second, SyncRequestTimeout: 10 * time.Second},
 		MetricsListen: "127.0.0.1:0",
-	})
-	if err != nil {
-		db.Close()
-		b.Fatal(err)
-	}
-	n.Start()
-	b.Cleanup(func() {
-		n.Stop()
-		db.Close()
 	})
 	tn := &testNode{Server: n.Server(), t: b}
 	const peers = 100

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -109,39 +108,18 @@ func templateBlock(t *testing.T, r *rpcmodel.GetBlockTemplateResult) *wire.MsgBl
 // the peer mines answers a long poll on the node with a template on it,
 // through the node's DAG notification hooks.
 func TestRPCBlockTemplate(t *testing.T) {
-	dir := t.TempDir()
-	db := openDB(t, filepath.Join(dir, "db"))
 	_, nodeKey, err := keys.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := NewNode(&NodeConfig{
-		Server: Config{Params: testParams(), DataDir: dir, DB: db, DisableListen: true,
+	n := startNode(t, t.TempDir(), &NodeConfig{
+		Server: Config{Params: testParams(), DisableListen: true,
 			SyncStallTimeout: 10 * time.Second, SyncRequestTimeout: 10 * time.Second,
 			TrickleInterval: 20 * time.Millisecond},
 		Mining: MiningConfig{PayTo: &nodeKey},
-		RPC:    &RPCConfig{ListenAddrs: []string{"127.0.0.1:0"}, NoTLS: true, User: "u", Pass: "p"},
+		RPC:    testRPCConfig(),
 	})
-	if err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	n.Start()
-	t.Cleanup(func() {
-		n.Stop()
-		db.Close()
-	})
-	peer := newTestNode(t, nodeOptions{})
-	peer.mine(2, 1)
-	if err := n.Server().ConnectPeer(peer.addr(), false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 30*time.Second, "sync", func() bool {
-		return n.Server().DAG().BlockCount() == peer.DAG().BlockCount() &&
-			!n.Server().SyncManager().InSyncMode()
-	})
-	c := &rpcClient{url: fmt.Sprintf("http://%s/", n.RPCServer().Addrs()[0]),
-		client: &http.Client{Timeout: 30 * time.Second}}
+	peer, c := syncFromMiner(t, n, 2)
 
 	// The template pays the node's key by default, and builds on the tips.
 	var r rpcmodel.GetBlockTemplateResult
