@@ -279,6 +279,12 @@ func (d *BlockDAG) MarkAssumedValid(hashes []wire.Hash) error {
 	return nil
 }
 
+// CheckHeaderWork checks a header's proof of work: bits within the
+// network's limit and the hash at most their target.
+func (d *BlockDAG) CheckHeaderWork(header *wire.BlockHeader, hash *wire.Hash) error {
+	return checkProofOfWork(header, hash, d.params, BFNone)
+}
+
 // AssumeValidInfo describes the assumed-valid state of the DAG.
 type AssumeValidInfo struct {
 	// Block is the assumed-valid block, zero when --assumevalid is off.

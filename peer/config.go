@@ -89,6 +89,12 @@ type MessageListeners struct {
 	// OnGetBlocks is called for a request of block inventory.
 	OnGetBlocks func(p *Peer, msg *wire.MsgGetBlocks)
 
+	// OnGetHeaders is called for a request of block headers.
+	OnGetHeaders func(p *Peer, msg *wire.MsgGetHeaders)
+
+	// OnHeaders is called with block headers.
+	OnHeaders func(p *Peer, msg *wire.MsgHeaders)
+
 	// OnBlock is called with a block and its serialized bytes, so the
 	// node can store them without encoding the block again.
 	OnBlock func(p *Peer, msg *wire.MsgBlock, buf []byte)

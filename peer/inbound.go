@@ -126,6 +126,16 @@ func (p *Peer) handleMessage(msg wire.Message, buf []byte) {
 			l.OnGetBlocks(p, m)
 		}
 
+	case *wire.MsgGetHeaders:
+		if l.OnGetHeaders != nil {
+			l.OnGetHeaders(p, m)
+		}
+
+	case *wire.MsgHeaders:
+		if l.OnHeaders != nil {
+			l.OnHeaders(p, m)
+		}
+
 	case *wire.MsgBlock:
 		hash := m.BlockHash()
 		p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeBlock, Hash: hash})
