@@ -111,6 +111,8 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 			OnGetData:     sp.onGetData,
 			OnNotFound:    sp.onNotFound,
 			OnGetBlocks:   sp.onGetBlocks,
+			OnGetHeaders:  sp.onGetHeaders,
+			OnHeaders:     sp.onHeaders,
 			OnBlock:       sp.onBlock,
 			OnTx:          sp.onTx,
 			OnAddr:        sp.onAddr,
@@ -303,6 +305,26 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 	// Waiting for room is the backpressure on a peer that sends
 	// getblocks and does not read the answers.
 	p.QueueMessageWait(&wire.MsgInv{InvList: list}, nil)
+}
+
+// onGetHeaders answers a getheaders with the headers of the wanted blocks
+// and their past, newest first, at most wire.MaxHeadersPerMsg: a walk of
+// bounded work (blockdag.HeadersInPast). It always answers, with an empty
+// headers message when we hold none of the wanted blocks, so that the
+// requester can ask another peer at once.
+func (sp *serverPeer) onGetHeaders(p *peer.Peer, msg *wire.MsgGetHeaders) {
+	headers, err := sp.server.dag.HeadersInPast(msg.Wanted, wire.MaxHeadersPerMsg)
+	if err != nil {
+		storeLogf(err)("Walking headers for peer %s: %v", p, err)
+		headers = nil
+	}
+	// Waiting for room is the backpressure on a peer that sends
+	// getheaders and does not read the answers.
+	p.QueueMessageWait(&wire.MsgHeaders{Headers: headers}, nil)
+}
+
+func (sp *serverPeer) onHeaders(_ *peer.Peer, msg *wire.MsgHeaders) {
+	sp.server.syncManager.QueueHeaders(msg, sp)
 }
 
 // onGetAddr answers the first getaddr of an inbound peer from the address
