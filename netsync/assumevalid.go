@@ -129,11 +129,17 @@ func (sm *SyncManager) assumeValidStep(now time.Time) {
 		return
 	}
 	if ps := w.asked; ps != nil {
-		if sm.peers[ps.peer] == ps && now.Sub(w.askedAt) < sm.cfg.RequestTimeout {
+		gone := sm.peers[ps.peer] != ps
+		if !gone && now.Sub(w.askedAt) < sm.cfg.RequestTimeout {
 			return
 		}
-		log.Infof("Peer %s did not answer getheaders for assumed-valid block %s within %v; "+
-			"asking another peer", ps.peer.Addr(), w.target, sm.cfg.RequestTimeout)
+		if gone {
+			log.Infof("Peer %s left before it answered getheaders for assumed-valid block %s; "+
+				"asking another peer", ps.peer.Addr(), w.target)
+		} else {
+			log.Infof("Peer %s did not answer getheaders for assumed-valid block %s within %v; "+
+				"asking another peer", ps.peer.Addr(), w.target, sm.cfg.RequestTimeout)
+		}
 		w.cannotHelp(ps, now)
 		w.asked = nil
 	}
