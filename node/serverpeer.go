@@ -104,6 +104,11 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		// size being read (docs/peer.md, "What one peer can cost").
 		MaxBlockPayload: uint32(s.params.MaxBlockSize),
 		MaxQueuedBytes:  s.params.MaxBlockSize + 512*1024,
+		// A headers answer holds headers of at most the network's
+		// MaxParents (0.75 MB for 10), not the wire's 64 (4.2 MB): the
+		// bound of what the sync manager's queue can hold of them.
+		MaxHeadersPayload: uint32(3 + wire.MaxHeadersPerMsg*
+			(wire.MinBlockHeaderSize+wire.HashSize*s.params.MaxParents)),
 		Listeners: peer.MessageListeners{
 			OnVersion:     sp.onVersion,
 			OnVerAck:      sp.onVerAck,

@@ -208,6 +208,12 @@ type Config struct {
 	// refused before its payload is read, as an oversized frame. Zero
 	// leaves the wire's limit (wire.MaxBlockPayload).
 	MaxBlockPayload uint32
+
+	// MaxHeadersPayload, when not zero, is the largest headers frame read
+	// from the peer (wire.MaxHeadersPerMsg headers of the network's most
+	// parents); a longer one is refused before its payload is read. Zero
+	// leaves the wire's limit, which allows 64 parents a header.
+	MaxHeadersPayload uint32
 }
 
 // withDefaults returns a copy of cfg with zero values replaced by defaults.

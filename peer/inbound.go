@@ -28,8 +28,11 @@ func (p *Peer) readMessage(pver uint32) (wire.Message, []byte, error) {
 
 // frameLimit is the peer's own payload limit per command (wire.ReadMessageMax).
 func (p *Peer) frameLimit(command string) uint32 {
-	if command == wire.CmdBlock {
+	switch command {
+	case wire.CmdBlock:
 		return p.cfg.MaxBlockPayload
+	case wire.CmdHeaders:
+		return p.cfg.MaxHeadersPayload
 	}
 	return 0
 }
