@@ -68,6 +68,12 @@ type Config struct {
 	// must be at least MinPruneBytes(Params), and TxIndex must be off. A
 	// store that was pruned cannot be opened with PruneBytes zero.
 	PruneBytes uint64
+
+	// AssumeValid, when not the zero hash, is a block trusted to be
+	// valid: the blocks in its past, as headers from peers show them
+	// (MarkAssumedValid), and the block itself skip their signature
+	// checks until it is in the DAG (assumevalid.go).
+	AssumeValid wire.Hash
 }
 
 // Cache sizes.
@@ -193,6 +199,7 @@ type BlockDAG struct {
 	stages     StageObserver
 	clock      stageClock
 	sigs       *sigVerifier
+	av         *assumeValid
 
 	subsLock    sync.Mutex
 	subscribers []func(*Notification)
@@ -340,6 +347,7 @@ func New(cfg *Config) (*BlockDAG, error) {
 	d.pool = newWorkerPool(c.SigVerifyWorkers)
 	d.sigs = newSigVerifier()
 	d.stages = c.StageObserver
+	d.av = newAssumeValid(d, c.AssumeValid)
 	if d.pruner != nil {
 		d.pruner.start()
 		if d.sinceCommitment == 0 {
@@ -367,6 +375,7 @@ func (d *BlockDAG) Close() error {
 	d.closed = true
 	d.stateLock.Unlock()
 	d.pool.close()
+	d.av.close()
 	if d.pruner != nil {
 		d.pruner.close()
 	}

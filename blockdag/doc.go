@@ -7,8 +7,10 @@
 // UTXO commitment, difficulty adjustment, a bounded orphan pool,
 // notifications to subscribers, an optional transaction index
 // (Config.TxIndex, FindTransaction) and an optional index of the UTXO set by
-// key (Config.UTXOIndex, ForEachUTXOOfKey). It also holds the network
-// parameters, address prefixes included.
+// key (Config.UTXOIndex, ForEachUTXOOfKey), and assumed-valid blocks
+// (Config.AssumeValid, MarkAssumedValid, HeadersInPast: the blocks marked
+// as in that block's past skip their signature checks). It also holds the
+// network parameters, address prefixes included.
 //
 // A BlockDAG is built over an open database.DB by New and is safe for
 // concurrent use: ProcessBlock accepts blocks one at a time (callers may call

@@ -116,6 +116,13 @@ type Params struct {
 	// asks them. Empty until the network has seeders: a new node then
 	// needs --addpeer or --connect, and says so at start.
 	DNSSeeds []string
+
+	// AssumeValid is the default of --assumevalid: a block the software's
+	// authors checked in full, whose past a new node may download without
+	// checking signatures (everything else is still checked). The zero
+	// hash, every network's value until it has a history worth skipping,
+	// means none.
+	AssumeValid wire.Hash
 }
 
 // Numbers shared by the networks.

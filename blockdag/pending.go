@@ -117,7 +117,7 @@ func (d *BlockDAG) validateStored(x *blockNode) error {
 		if err != nil {
 			return err
 		}
-		ruleErr = d.checkBlockTxs(newUTXOView(past), bd.msg, bd.txids, x.blueScore)
+		ruleErr = d.checkBlockTxs(newUTXOView(past), bd.msg, &x.hash, bd.txids, x.blueScore)
 	}
 	if ruleErr != nil {
 		var re RuleError

@@ -336,7 +336,7 @@ func (d *BlockDAG) validateInContext(block *wire.MsgBlock, hash wire.Hash, txids
 		return nil, err
 	}
 	own := newUTXOView(past)
-	if err := d.checkBlockTxs(own, block, txids, gd.blueScore); err != nil {
+	if err := d.checkBlockTxs(own, block, &hash, txids, gd.blueScore); err != nil {
 		return nil, err
 	}
 	r.pd, r.own = pd, own
@@ -354,11 +354,17 @@ func (d *BlockDAG) maybeAcceptBlock(block *wire.MsgBlock, hash wire.Hash, txids 
 		return nil, err
 	}
 	node := newNode(block, hash, parents, v.gd, block.SerializeSize())
+	var notes []*Notification
 	if v.pending {
 		node.status = statusPending
-		return d.connectPending(node, block, txids, v.finality)
+		notes, err = d.connectPending(node, block, txids, v.finality)
+	} else {
+		notes, err = d.connectBlock(node, block, txids, v.pd, v.own.diff)
 	}
-	return d.connectBlock(node, block, txids, v.pd, v.own.diff)
+	if err == nil {
+		d.av.blockAccepted(&hash)
+	}
+	return notes, err
 }
 
 // pastView returns a view holding the UTXO state of the past of a block

@@ -380,8 +380,9 @@ func TestTxRules(t *testing.T) {
 	block := c.build("B", []string{"A"}, blockOpts{})
 	view := newUTXOView(c.dag.utxo)
 	txids := block.TxIDs()
+	hash := block.BlockHash()
 	addTxOutputs(view, block.Transactions[0], txids[0], 2, true)
-	if err := c.dag.checkBlockTxs(newUTXOView(view), block, txids, 2); !errors.Is(err, ErrOutputExists) {
+	if err := c.dag.checkBlockTxs(newUTXOView(view), block, &hash, txids, 2); !errors.Is(err, ErrOutputExists) {
 		t.Errorf("repeated coinbase: got %v, want ErrOutputExists", err)
 	}
 }

@@ -232,6 +232,7 @@ type Config struct {
 	TxIndex         bool   `long:"txindex" description:"Maintain a full hash-based transaction index which makes all transactions available via the getrawtransaction RPC"`
 	UTXOIndex       bool   `long:"utxoindex" description:"Maintain an index of unspent outputs by address for the getbalance, listunspent and notifyutxos RPCs (and soterwallet)"`
 	Prune           int    `long:"prune" description:"Delete old block bodies and past diffs once they take more than this many MiB, keeping at least the finality window (0, the default, keeps every block: an archive node; the least accepted is 31 on mainnet and testnet, 7 on regtest and simnet; not with --txindex)"`
+	AssumeValid     string `long:"assumevalid" description:"Skip the signature checks of the blocks in the past of this block (its hash, 64 hex digits) while downloading them; every other rule is still checked; 0 checks every signature (default: the network's block, none yet)"`
 
 	// Params is the chosen network's parameters.
 	Params *blockdag.Params `no-flag:"true"`
@@ -247,6 +248,10 @@ type Config struct {
 
 	// MinRelayTxFeeUnits is --minrelaytxfee in base units per 1000 bytes.
 	MinRelayTxFeeUnits uint64 `no-flag:"true"`
+
+	// AssumeValidHash is the block --assumevalid names, or the network's
+	// default; the zero hash when it is 0 or neither names one.
+	AssumeValidHash wire.Hash `no-flag:"true"`
 
 	// WhitelistNets are the networks --whitelist names.
 	WhitelistNets []*net.IPNet `no-flag:"true"`

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
+	"github.com/soterdag/soterd/wire"
 )
 
 // invalid returns an ErrInvalidOption error for the named option.
@@ -417,6 +418,24 @@ func (c *Config) normalizeMempool() error {
 			return invalid("txindex", "cannot be used with --prune: the index would "+
 				"name blocks whose bodies are deleted; use --prune=0 to keep the index")
 		}
+	}
+	return c.normalizeAssumeValid()
+}
+
+// normalizeAssumeValid parses --assumevalid: empty takes the network's
+// default, 0 turns it off, anything else must be a block hash.
+func (c *Config) normalizeAssumeValid() error {
+	switch v := strings.TrimSpace(c.AssumeValid); v {
+	case "":
+		c.AssumeValidHash = c.Params.AssumeValid
+	case "0":
+		c.AssumeValidHash = wire.Hash{}
+	default:
+		h, err := wire.NewHashFromStr(v)
+		if err != nil {
+			return invalid("assumevalid", "%q is not 0 or a block hash of 64 hex digits: %v", v, err)
+		}
+		c.AssumeValidHash = *h
 	}
 	return nil
 }

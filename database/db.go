@@ -35,6 +35,7 @@ const (
 	BucketTxIndex      Bucket = 0x0b // txid -> block hash and position, the optional transaction index
 	BucketUTXOIndex    Bucket = 0x0c // pubkey|outpoint -> amount, blue score, flags: the optional UTXO index
 	BucketPrune        Bucket = 0x0d // height|past key -> diff length: the past diffs a pruned node deletes by height
+	BucketAssumeValid  Bucket = 0x0e // assumed-valid block|block hash -> nothing: blocks whose signature checks are skipped
 )
 
 // Key returns the key made of the bucket prefix followed by suffix. The

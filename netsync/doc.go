@@ -44,11 +44,19 @@
 // Outside sync mode, announced blocks are requested directly; transactions
 // are requested, handed to the pool and relayed on to the other peers.
 //
+// # Assumed-valid blocks
+//
+// With Config.AssumeValid set and that block not in the DAG, the manager
+// walks the block's past down from it with getheaders, page by page, beside
+// the download, and has the DAG mark every block whose header is linked by
+// hashes to it: those blocks skip their signature checks (assumevalid.go).
+//
 // # What this package does not do
 //
 // It does not validate blocks or transactions (package blockdag and package
 // mempool do), does not answer peers' requests (getdata, getblocks and
-// mempool are served by package node from the DAG and the pool), does not
+// mempool are served by package node from the DAG and the pool; so is
+// getheaders), does not
 // announce accepted blocks one by one (the node's DAG subscription does),
 // and never bans: misbehaviour is reported through Config.OnMisbehavior.
 package netsync

@@ -120,6 +120,8 @@ func (sm *SyncManager) blockHandler() {
 				sm.handleTx(msg.tx, msg.peer)
 			case notFoundMsg:
 				sm.handleNotFound(msg.notFound, msg.peer)
+			case headersMsg:
+				sm.handleHeaders(msg.headers, msg.peer)
 			case processBlockMsg:
 				isOrphan, err := sm.processLocalBlock(msg.block, msg.flags)
 				msg.reply <- processBlockResult{isOrphan: isOrphan, err: err}
@@ -173,6 +175,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 
 	sm.startSync()
 	sm.shareWork()
+	sm.assumeValidStep(now)
 
 	// The tips of the version message are announcements; their heights
 	// are not sent, so the peer's max height stands in (an upper bound,
@@ -225,6 +228,7 @@ func (sm *SyncManager) handleTick() {
 	}
 	sm.refreshRelayHold(now)
 	sm.shareWork()
+	sm.assumeValidStep(now)
 	sm.handleRejectedOrphans()
 	sm.logProgress(now)
 	sm.updateState()

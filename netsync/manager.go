@@ -128,6 +128,16 @@ type Config struct {
 	// timestamp of each block refused as too far in the future is, so
 	// that the node can tell a lagging clock from one peer's (future.go).
 	OnFutureBlock func(p Peer, ahead time.Duration)
+
+	// AssumeValid, when not the zero hash, is the assumed-valid block
+	// (--assumevalid): until it is in the DAG, the manager asks peers for
+	// the headers of its past and has AssumeValidDAG mark their blocks,
+	// which then skip their signature checks (assumevalid.go).
+	AssumeValid wire.Hash
+
+	// AssumeValidDAG marks blocks as in the past of AssumeValid; required
+	// with it.
+	AssumeValidDAG AssumeValidDAG
 }
 
 // PeerInFlight is what one peer has been asked for and has not delivered.
@@ -228,6 +238,10 @@ type SyncManager struct {
 	// sharedOutstanding counts the blocks helpers took from the sync
 	// queue and have not delivered (parallel.go).
 	sharedOutstanding int
+
+	// avWalk is the headers walk of --assumevalid, nil when it is off
+	// (assumevalid.go).
+	avWalk *assumeValidWalk
 }
 
 // New returns a SyncManager for cfg. Start it with Start.
@@ -259,6 +273,10 @@ func New(cfg *Config) (*SyncManager, error) {
 	if c.TimeSource == nil {
 		c.TimeSource = time.Now
 	}
+	if !c.AssumeValid.IsZero() && c.AssumeValidDAG == nil {
+		return nil, ruleError(ErrInvalidConfig, "netsync: Config.AssumeValidDAG is required "+
+			"with Config.AssumeValid")
+	}
 	sm := &SyncManager{
 		cfg:             c,
 		msgChan:         make(chan any, maxQueuedMsgs),
@@ -270,6 +288,7 @@ func New(cfg *Config) (*SyncManager, error) {
 		rejectedTxIDs:   lru.NewCache(maxRejectedTxs),
 		orphans:         make(map[wire.Hash]*trackedOrphan),
 		orphanTxSenders: make(map[wire.Hash]*peerState),
+		avWalk:          newAssumeValidWalk(c.AssumeValid, c.AssumeValidDAG),
 	}
 	sm.state.Store(&SyncState{MaxHeight: c.DAG.MaxHeight(), Progress: 100})
 	return sm, nil
@@ -336,6 +355,10 @@ type (
 		notFound *wire.MsgNotFound
 		peer     Peer
 	}
+	headersMsg struct {
+		headers *wire.MsgHeaders
+		peer    Peer
+	}
 	processBlockMsg struct {
 		block *wire.MsgBlock
 		flags blockdag.BehaviorFlags
@@ -384,6 +407,12 @@ func (sm *SyncManager) QueueTx(tx *wire.MsgTx, p Peer) {
 // requests it names are retried elsewhere.
 func (sm *SyncManager) QueueNotFound(notFound *wire.MsgNotFound, p Peer) {
 	sm.send(notFoundMsg{notFound: notFound, peer: p})
+}
+
+// QueueHeaders hands the manager a headers message from p, the answer to
+// the getheaders of the --assumevalid walk.
+func (sm *SyncManager) QueueHeaders(headers *wire.MsgHeaders, p Peer) {
+	sm.send(headersMsg{headers: headers, peer: p})
 }
 
 // ProcessBlock processes a block that did not come from a peer (the miner,

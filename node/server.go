@@ -196,6 +196,11 @@ type Config struct {
 	// NoPeersWarning is how long the node may have no peers before it
 	// warns (defaultNoPeersWarning when zero).
 	NoPeersWarning time.Duration
+
+	// AssumeValid, when not the zero hash, is the assumed-valid block
+	// (--assumevalid): the blocks of its past skip their signature checks
+	// during the download (blockdag and netsync's assumevalid.go).
+	AssumeValid wire.Hash
 }
 
 // NetTotals are the bytes read from and written to every peer since Start.
@@ -313,7 +318,7 @@ func New(cfg *Config) (*Server, error) {
 
 	dagCfg := &blockdag.Config{DB: c.DB, Params: c.Params, TimeSource: c.TimeSource,
 		TxIndex: c.TxIndex, UTXOIndex: c.UTXOIndex, MaxOrphans: c.MaxOrphanBlocks, CacheBytes: c.DAGCacheBytes,
-		PruneBytes: c.PruneBytes}
+		PruneBytes: c.PruneBytes, AssumeValid: c.AssumeValid}
 	if c.Metrics != nil {
 		dagCfg.StageObserver = newStageMetrics(c.Metrics)
 	}
@@ -356,6 +361,8 @@ func New(cfg *Config) (*Server, error) {
 		OnFutureBlock: func(p netsync.Peer, ahead time.Duration) {
 			s.clock.add(p.Addr(), ahead)
 		},
+		AssumeValid:    c.AssumeValid,
+		AssumeValidDAG: dag,
 	})
 	if err != nil {
 		dag.Close()

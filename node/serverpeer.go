@@ -104,6 +104,11 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		// size being read (docs/peer.md, "What one peer can cost").
 		MaxBlockPayload: uint32(s.params.MaxBlockSize),
 		MaxQueuedBytes:  s.params.MaxBlockSize + 512*1024,
+		// A headers answer holds headers of at most the network's
+		// MaxParents (0.75 MB for 10), not the wire's 64 (4.2 MB): the
+		// bound of what the sync manager's queue can hold of them.
+		MaxHeadersPayload: uint32(3 + wire.MaxHeadersPerMsg*
+			(wire.MinBlockHeaderSize+wire.HashSize*s.params.MaxParents)),
 		Listeners: peer.MessageListeners{
 			OnVersion:     sp.onVersion,
 			OnVerAck:      sp.onVerAck,
@@ -111,6 +116,8 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 			OnGetData:     sp.onGetData,
 			OnNotFound:    sp.onNotFound,
 			OnGetBlocks:   sp.onGetBlocks,
+			OnGetHeaders:  sp.onGetHeaders,
+			OnHeaders:     sp.onHeaders,
 			OnBlock:       sp.onBlock,
 			OnTx:          sp.onTx,
 			OnAddr:        sp.onAddr,
@@ -303,6 +310,26 @@ func (sp *serverPeer) onGetBlocks(p *peer.Peer, msg *wire.MsgGetBlocks) {
 	// Waiting for room is the backpressure on a peer that sends
 	// getblocks and does not read the answers.
 	p.QueueMessageWait(&wire.MsgInv{InvList: list}, nil)
+}
+
+// onGetHeaders answers a getheaders with the headers of the wanted blocks
+// and their past, newest first, at most wire.MaxHeadersPerMsg: a walk of
+// bounded work (blockdag.HeadersInPast). It always answers, with an empty
+// headers message when we hold none of the wanted blocks, so that the
+// requester can ask another peer at once.
+func (sp *serverPeer) onGetHeaders(p *peer.Peer, msg *wire.MsgGetHeaders) {
+	headers, err := sp.server.dag.HeadersInPast(msg.Wanted, wire.MaxHeadersPerMsg)
+	if err != nil {
+		storeLogf(err)("Walking headers for peer %s: %v", p, err)
+		headers = nil
+	}
+	// Waiting for room is the backpressure on a peer that sends
+	// getheaders and does not read the answers.
+	p.QueueMessageWait(&wire.MsgHeaders{Headers: headers}, nil)
+}
+
+func (sp *serverPeer) onHeaders(_ *peer.Peer, msg *wire.MsgHeaders) {
+	sp.server.syncManager.QueueHeaders(msg, sp)
 }
 
 // onGetAddr answers the first getaddr of an inbound peer from the address

@@ -89,6 +89,12 @@ type MessageListeners struct {
 	// OnGetBlocks is called for a request of block inventory.
 	OnGetBlocks func(p *Peer, msg *wire.MsgGetBlocks)
 
+	// OnGetHeaders is called for a request of block headers.
+	OnGetHeaders func(p *Peer, msg *wire.MsgGetHeaders)
+
+	// OnHeaders is called with block headers.
+	OnHeaders func(p *Peer, msg *wire.MsgHeaders)
+
 	// OnBlock is called with a block and its serialized bytes, so the
 	// node can store them without encoding the block again.
 	OnBlock func(p *Peer, msg *wire.MsgBlock, buf []byte)
@@ -202,6 +208,12 @@ type Config struct {
 	// refused before its payload is read, as an oversized frame. Zero
 	// leaves the wire's limit (wire.MaxBlockPayload).
 	MaxBlockPayload uint32
+
+	// MaxHeadersPayload, when not zero, is the largest headers frame read
+	// from the peer (wire.MaxHeadersPerMsg headers of the network's most
+	// parents); a longer one is refused before its payload is read. Zero
+	// leaves the wire's limit, which allows 64 parents a header.
+	MaxHeadersPayload uint32
 }
 
 // withDefaults returns a copy of cfg with zero values replaced by defaults.

@@ -28,8 +28,11 @@ func (p *Peer) readMessage(pver uint32) (wire.Message, []byte, error) {
 
 // frameLimit is the peer's own payload limit per command (wire.ReadMessageMax).
 func (p *Peer) frameLimit(command string) uint32 {
-	if command == wire.CmdBlock {
+	switch command {
+	case wire.CmdBlock:
 		return p.cfg.MaxBlockPayload
+	case wire.CmdHeaders:
+		return p.cfg.MaxHeadersPayload
 	}
 	return 0
 }
@@ -124,6 +127,16 @@ func (p *Peer) handleMessage(msg wire.Message, buf []byte) {
 	case *wire.MsgGetBlocks:
 		if l.OnGetBlocks != nil {
 			l.OnGetBlocks(p, m)
+		}
+
+	case *wire.MsgGetHeaders:
+		if l.OnGetHeaders != nil {
+			l.OnGetHeaders(p, m)
+		}
+
+	case *wire.MsgHeaders:
+		if l.OnHeaders != nil {
+			l.OnHeaders(p, m)
 		}
 
 	case *wire.MsgBlock:

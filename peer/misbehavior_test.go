@@ -118,6 +118,11 @@ func TestBadFrames(t *testing.T) {
 		wantKind:  ErrProtocolViolation,
 		wantScore: ScoreOversizedFrame,
 	}, {
+		name:      "over the peer's headers limit",
+		bytes:     frame(wire.SimNet, wire.CmdHeaders, 2001, [4]byte{}, nil),
+		wantKind:  ErrProtocolViolation,
+		wantScore: ScoreOversizedFrame,
+	}, {
 		name:      "bad magic",
 		bytes:     frame(wire.MainNet, wire.CmdPing, 8, wire.Checksum(make([]byte, 8)), make([]byte, 8)),
 		wantKind:  ErrProtocolViolation,
@@ -139,6 +144,7 @@ func TestBadFrames(t *testing.T) {
 			cfg := testConfig()
 			cfg.Listeners.OnMisbehavior = mis.listener
 			cfg.MaxBlockPayload = 1000
+			cfg.MaxHeadersPayload = 2000
 			p, client := rawInbound(t, cfg)
 			defer client.Close()
 			defer p.Disconnect()

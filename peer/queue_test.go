@@ -207,6 +207,8 @@ func TestListeners(t *testing.T) {
 	l.OnGetData = func(*Peer, *wire.MsgGetData) { note(wire.CmdGetData) }
 	l.OnNotFound = func(*Peer, *wire.MsgNotFound) { note(wire.CmdNotFound) }
 	l.OnGetBlocks = func(*Peer, *wire.MsgGetBlocks) { note(wire.CmdGetBlocks) }
+	l.OnGetHeaders = func(*Peer, *wire.MsgGetHeaders) { note(wire.CmdGetHeaders) }
+	l.OnHeaders = func(*Peer, *wire.MsgHeaders) { note(wire.CmdHeaders) }
 	l.OnBlock = func(_ *Peer, _ *wire.MsgBlock, buf []byte) {
 		mtx.Lock()
 		blockBuf = buf
@@ -232,6 +234,8 @@ func TestListeners(t *testing.T) {
 	msgs := []wire.Message{
 		&wire.MsgInv{InvList: []wire.InvVect{{Type: wire.InvTypeBlock, Hash: wire.Hash{9}}}},
 		&wire.MsgGetData{}, &wire.MsgNotFound{}, &wire.MsgGetBlocks{},
+		&wire.MsgGetHeaders{Wanted: []wire.Hash{{7}}},
+		&wire.MsgHeaders{Headers: []wire.BlockHeader{block.Header}},
 		block, tx, &wire.MsgAddr{}, &wire.MsgGetAddr{}, &wire.MsgMemPool{},
 		&wire.MsgReject{Cmd: wire.CmdTx, Code: wire.RejectInvalid, Reason: "bad"},
 	}

@@ -576,6 +576,8 @@ func TestMaxPayloadLengths(t *testing.T) {
 		{&MsgTx{}, 4194304},
 		{&MsgMemPool{}, 0},
 		{&MsgReject{}, 305},
+		{&MsgGetHeaders{}, 320003},
+		{&MsgHeaders{}, 4210003},
 	}
 	for _, test := range tests {
 		if got := test.msg.MaxPayloadLength(ProtocolVersion); got != test.want {

@@ -93,6 +93,10 @@ func makeEmptyMessage(command string) Message {
 		return &MsgMemPool{}
 	case CmdReject:
 		return &MsgReject{}
+	case CmdGetHeaders:
+		return &MsgGetHeaders{}
+	case CmdHeaders:
+		return &MsgHeaders{}
 	}
 	return nil
 }

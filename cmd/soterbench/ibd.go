@@ -62,6 +62,9 @@ type ibdOptions struct {
 	mbit   float64
 	// prune is the syncing node's --prune (MiB, 0 for an archive node).
 	prune int
+	// assumeValid runs the syncing node with --assumevalid on the source
+	// DAG's tip with the most blue work.
+	assumeValid bool
 }
 
 // ibdResult is the outcome of one measured download.
@@ -111,6 +114,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
 		"what the index costs the download")
 	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
+	fs.BoolVar(&opts.assumeValid, "assumevalid", false, "run the syncing node with --assumevalid on "+
+		"the source DAG's tip, so the blocks in its past skip their signature checks")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
 		"or host:port (soterd --profile), to profile the download")
@@ -219,6 +224,9 @@ func formatIBD(opts *ibdOptions, res *ibdResult) string {
 	if opts.utxoIndex {
 		line += " utxoindex=1"
 	}
+	if opts.assumeValid {
+		line += " assumevalid=1"
+	}
 	if opts.wan() {
 		line += fmt.Sprintf(" peers=%d delay_ms=%d mbit=%g wire_mb=%.2f link_bound_s=%.3f vs_bound=%.2f",
 			opts.peers, opts.delay.Milliseconds(), opts.mbit, float64(res.wireBytes)/1e6,
@@ -293,6 +301,11 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	}
 	if opts.utxoIndex {
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--utxoindex")
+	}
+	if opts.assumeValid {
+		// The tip with the most blue work: with -width above 1 the other
+		// tips of the last round are outside its past and fully checked.
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--assumevalid="+info.Tips[0].String())
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)

@@ -254,6 +254,7 @@ func nodeConfig(cfg *config.Config, db *database.DB) *node.NodeConfig {
 			MaxOrphanBlocks:   cfg.MaxOrphanBlocks,
 			DAGCacheBytes:     (cfg.DBCache - cfg.DBCache/4) << 20,
 			NoDNSSeed:         cfg.DisableDNSSeed,
+			AssumeValid:       cfg.AssumeValidHash,
 		},
 		Health: node.HealthConfig{
 			DiskMinFree: uint64(cfg.MinFreeDisk) << 20,
