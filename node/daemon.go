@@ -234,6 +234,9 @@ func (n *Node) Start() {
 	n.startOnce.Do(func() {
 		n.health = &health{cfg: n.cfg.Health.withDefaults(), node: n,
 			quit: make(chan struct{}), done: make(chan struct{})}
+		// The first disk check runs before Start returns, so what
+		// Start found is what the node started with.
+		n.health.checkDisk(n.cfg.Server.DB.Path())
 		go n.health.run()
 		n.server.Start()
 		if n.rpc != nil {

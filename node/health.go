@@ -105,7 +105,6 @@ func (h *health) run() {
 	defer disk.Stop()
 	dagTick := time.NewTicker(dagCheckInterval)
 	defer dagTick.Stop()
-	h.checkDisk(db.Path())
 	for {
 		select {
 		case <-h.quit:
