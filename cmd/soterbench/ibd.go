@@ -62,6 +62,9 @@ type ibdOptions struct {
 	mbit   float64
 	// prune is the syncing node's --prune (MiB, 0 for an archive node).
 	prune int
+	// debugLevel is the syncing node's --debuglevel, empty for its
+	// default.
+	debugLevel string
 }
 
 // ibdResult is the outcome of one measured download.
@@ -110,6 +113,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
 	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
 		"what the index costs the download")
+	fs.StringVar(&opts.debugLevel, "debuglevel", "", "run the syncing node with --debuglevel=LEVEL "+
+		"(e.g. SYNC=debug), to see in its log where a download's time goes")
 	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
 	fs.DurationVar(&opts.timeout, "timeout", defaultIBDTimeout, "give up on the download after this long")
 	fs.StringVar(&opts.profile, "profile", "", "serve net/http/pprof of the syncing node at this port "+
@@ -293,6 +298,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 	}
 	if opts.utxoIndex {
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--utxoindex")
+	}
+	if opts.debugLevel != "" {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--debuglevel="+opts.debugLevel)
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)
