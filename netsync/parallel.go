@@ -100,7 +100,7 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 	// The sync peer's room is taken from the front of its queue, except
 	// blocks it is to avoid (their request to it expired).
 	spRoom := max(0, sm.window(sp)-sp.inFlight)
-	if spRoom >= sp.queued {
+	if spRoom >= sp.queued && !frontAvoids(sm, sp) {
 		return
 	}
 	var skip, take []int
@@ -146,6 +146,18 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 	clear(sp.wanted[len(kept):])
 	sp.wanted = kept
 	sm.requestMore(ps, true)
+}
+
+// frontAvoids reports whether the first live request of the queue of sp
+// is one sp is to avoid: requeueFrontAvoiding puts those at the front, for
+// the helpers.
+func frontAvoids(sm *SyncManager, sp *peerState) bool {
+	for _, req := range sp.wanted {
+		if req != nil && sm.requestedBlocks[req.hash] == req {
+			return req.avoid == sp
+		}
+	}
+	return false
 }
 
 // helperLimit returns the greatest height the sync peer may request while
@@ -211,10 +223,10 @@ func (sm *SyncManager) window(ps *peerState) int {
 
 // syncShare returns the sync peer's share of the blocks its pages listed
 // and nobody delivered yet: in proportion of its measured rate to the
-// helpers' (a peer not measured yet counts as fast as the sync peer), and
-// at least what lies beyond the helpers' span, what it delivers in a round
-// trip and minWindow; helped is
-// false when there is no helper.
+// helpers' (a peer not measured yet counts as fast as the sync peer), at
+// least minWindow, and once its rate is known at least what it delivers in
+// a round trip and what lies beyond the helpers' span up to its measured
+// window; helped is false when there is no helper.
 func (sm *SyncManager) syncShare() (share int, helped bool) {
 	sp := sm.syncPeer
 	now := sm.cfg.TimeSource()
@@ -234,14 +246,19 @@ func (sm *SyncManager) syncShare() (share int, helped bool) {
 		}
 		total += r
 	}
-	// Helpers take blocks within maxDownloadSpan heights of our max
-	// height, a span of at least that many blocks: the rest of what is
-	// listed is the sync peer's whatever the rates.
-	// And at least what it delivers in a round trip: a helper given
-	// the rest needs a round trip before its first block arrives.
+	// Once the sync peer's rate is known: helpers take blocks within
+	// maxDownloadSpan heights of our max height, a span of at least
+	// that many blocks, so the rest of what is listed is the sync
+	// peer's as far as its measured window reaches; and a helper given
+	// what the sync peer delivers in a round trip would need a round
+	// trip before its first block arrived.
 	listed := sp.backlog() + sm.sharedOutstanding
-	return max(minWindow, int(float64(listed)*own/total), listed-maxDownloadSpan,
-		int(sp.link.rate*sp.link.minRTT.Seconds())), helped
+	share = max(minWindow, int(float64(listed)*own/total))
+	if sp.link.rate > 0 {
+		beyond := min(listed-maxDownloadSpan, sp.link.rateWindow())
+		share = max(share, beyond, int(sp.link.rate*sp.link.minRTT.Seconds()))
+	}
+	return share, helped
 }
 
 // requeueFront puts blocks taken from a peer back at the front of the

@@ -76,10 +76,9 @@ type linkEstimate struct {
 	// was. The shortest is the one least queued behind blocks.
 	minRTT time.Duration
 
-	// rate is the blocks per second the peer delivered while it had
-	// requests in flight, zero until measured: a sample above it is
-	// taken as it is (the window held it down), one below is averaged
-	// in.
+	// rate is the blocks per second the peer's link carried, zero until
+	// measured: a sample above it is taken as it is, one below weighs
+	// three to one (delivered).
 	rate float64
 
 	// sampleStart is when the current rate sample started (zero before
@@ -105,8 +104,9 @@ func (l *linkEstimate) rttSample(d time.Duration) {
 	}
 }
 
-// delivered records a requested block of size bytes, asked for at sent (zero if not known), that arrived at now.
-// The link carried it from when it was free: after the previous block
+// delivered records a requested block of size bytes, asked for at sent
+// (zero if not known), that arrived at now. The link carried it from when
+// it was free: after the previous block
 // arrived, or once the request had reached the peer and the first bytes
 // could be back, whichever is later. The time before is a wait for a round
 // trip (or for us to ask), which is not counted.
