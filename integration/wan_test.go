@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,4 +129,55 @@ func TestIBDLinkCut(t *testing.T) {
 	if !got.equal(want) {
 		t.Fatalf("synced state %v, want %v", got, want)
 	}
+}
+
+// TestIBDCorruptPeer downloads from three peers, one of which lies: its
+// proxy flips a byte of the coinbase of every block it serves and mends
+// the frame's checksum, so the blocks have the hashes asked for but do not
+// match their merkle roots. The liar's link is the fastest and the honest
+// sync candidate's the slowest, so the liar is asked for blocks whether it
+// leads the sync or helps. It is dropped for an invalid block (banning is
+// off, so it may reconnect and be dropped again, and the other local peers
+// are not banned with its address), and the download ends identical from
+// the two honest peers.
+func TestIBDCorruptPeer(t *testing.T) {
+	sources, want := wanSources(t, pick(3000, 10000))
+	links := []struct {
+		mbit    float64
+		corrupt bool
+	}{{1, false}, {20, true}, {4, false}}
+	var proxies []*wanproxy.Proxy
+	var args []string
+	for i, s := range sources {
+		p, err := wanproxy.New(&wanproxy.Config{Target: s.P2PAddr(), Delay: 25 * time.Millisecond,
+			Mbit: links[i].mbit, CorruptBlocks: links[i].corrupt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		proxies = append(proxies, p)
+		args = append(args, "--connect="+p.Addr())
+	}
+	liar := proxies[1]
+	syncer := startNode(t, withArgs(append(args, "--nobanning")...))
+	got := waitConverged(t, convergeTimeout, append(sources, syncer)...)
+	if !got.equal(want) {
+		t.Fatalf("synced state %v, want %v", got, want)
+	}
+	if liar.Corrupted() == 0 {
+		t.Fatalf("the lying peer was asked for no block: the test proved nothing")
+	}
+	logData, err := os.ReadFile(syncer.LogFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := "Disconnecting misbehaving peer " + liar.Addr()
+	if !strings.Contains(string(logData), dropped) {
+		t.Errorf("the syncing node's log has no %q after %d corrupted blocks", dropped, liar.Corrupted())
+	}
+	for i, p := range proxies {
+		_, down := p.Bytes()
+		t.Logf("link %d (%g Mbit/s, corrupt %v): %d bytes", i, links[i].mbit, links[i].corrupt, down)
+	}
+	t.Logf("%d corrupted blocks served", liar.Corrupted())
 }

@@ -3,6 +3,7 @@ package netsync
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/soterdag/soterd/blockdag"
@@ -107,14 +108,25 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 	}
 	// A small window refills at half of itself, or it would wait for
 	// a batch it can never free and idle a round trip each time.
-	if !force && ps.inFlight > 0 && free < min(getDataBatch, max(1, window/2)) {
+	batch := min(getDataBatch, max(1, window/2))
+	if !force && ps.inFlight > 0 && free < batch {
 		return
+	}
+	frontier := sm.syncFrontier()
+	if ps == sm.syncPeer {
+		frontier = min(frontier, sm.helperLimit())
+	}
+	if !force && ps.inFlight > 0 && frontier != math.MaxUint32 {
+		if n, capped := sm.countSendable(ps, frontier, batch); capped && n < batch {
+			// The cap moves a block at a time as blocks
+			// arrive: wait until it lets a batch through.
+			return
+		}
 	}
 	now := sm.cfg.TimeSource()
 	gd := &wire.MsgGetData{InvList: make([]wire.InvVect, 0, min(free, ps.queued))}
 	head := 0
 	var kept []*blockRequest
-	frontier := sm.syncFrontier()
 	for ; head < len(ps.wanted) && len(gd.InvList) < free; head++ {
 		req := ps.wanted[head]
 		ps.wanted[head] = nil
@@ -126,7 +138,8 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 			// Its earlier request expired here (helpers take
 			// it, or the earlier answer still arrives), or it
 			// is above a sync page not answered yet, whose
-			// blocks it may build on.
+			// blocks it may build on, or too far above a
+			// helper's block (helperLimit).
 			kept = append(kept, req)
 			continue
 		}
@@ -151,6 +164,27 @@ func (sm *SyncManager) requestMore(ps *peerState, force bool) {
 	}
 	ps.inFlight += len(gd.InvList)
 	ps.peer.QueueMessage(gd, nil)
+}
+
+// countSendable counts the requests at the front of the queue of ps that
+// requestMore would send under the height cap frontier, stopping at n;
+// capped reports whether the cap stopped the count.
+func (sm *SyncManager) countSendable(ps *peerState, frontier uint32, n int) (count int, capped bool) {
+	for _, req := range ps.wanted {
+		if count >= n {
+			break
+		}
+		if req == nil || sm.requestedBlocks[req.hash] != req || req.avoid == ps {
+			continue
+		}
+		if req.exactHeight && req.height > frontier {
+			// The queue is in height order: the rest are
+			// above the cap too.
+			return count, true
+		}
+		count++
+	}
+	return count, false
 }
 
 // removeBlockRequest forgets a block request, wherever it is.
@@ -286,11 +320,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 		}
 		if req.peer == ps {
 			ps.inFlightSince = now
-			size := 0
-			if ps.link.needSize() {
-				size = block.SerializeSize()
-			}
-			ps.link.delivered(now, size)
+			ps.link.delivered(now, req.sent, block.SerializeSize())
 		}
 	}
 	delete(ps.late, hash)
@@ -409,9 +439,19 @@ func (sm *SyncManager) afterDelivery(ps *peerState) {
 	if ps == sm.syncPeer && !ps.pages.ended {
 		sm.planSyncPages(ps)
 	}
-	if sm.syncPeer != nil {
-		if ps != sm.syncPeer && sm.isHelper(ps, sm.cfg.TimeSource()) {
-			sm.shareWorkTo(ps, sm.cfg.TimeSource())
+	if sp := sm.syncPeer; sp != nil {
+		if ps != sp {
+			if sm.isHelper(ps, sm.cfg.TimeSource()) {
+				sm.shareWorkTo(ps, sm.cfg.TimeSource())
+			}
+			// A helper's block may lift the cap on the sync
+			// peer's window (helperLimit), which its own
+			// deliveries would not notice if it has none
+			// in flight.
+			sm.requestMore(sp, sp.inFlight == 0)
+		} else if sp.queued > 0 {
+			// What the sync peer has no room for is the helpers'.
+			sm.shareWork()
 		}
 		sm.checkSyncDone()
 	}

@@ -342,6 +342,11 @@ type simPeer struct {
 	release  atomic.Bool
 	held     []*wire.MsgGetData
 
+	// blockDelay is how long the peer takes to send each block (a slow
+	// link), in nanoseconds.
+	blockDelay atomic.Int64
+	paceDue    time.Time // the peer's goroutine's
+
 	// services defaults to SFNodeNetwork; lowest is the lowest height
 	// a pruned peer (SFNodePruned) serves.
 	services wire.ServiceFlag
@@ -576,11 +581,36 @@ func (p *simPeer) serveData(m *wire.MsgGetData) {
 				nf.InvList = append(nf.InvList, iv)
 				continue
 			}
+			if p.blockDelay.Load() > 0 && !p.pace() {
+				return
+			}
 			p.sm.QueueBlock(b, p)
 		}
 		if len(nf.InvList) > 0 {
 			p.sm.QueueNotFound(&nf, p)
 		}
+	}
+}
+
+// pace holds the peer's goroutine so that its blocks leave blockDelay
+// apart on average, sleeping in steps of at least a millisecond (a timer
+// per block would cost more than the delay under the race detector). It
+// reports false when the peer stopped.
+func (p *simPeer) pace() bool {
+	now := time.Now()
+	if p.paceDue.Before(now) {
+		p.paceDue = now
+	}
+	p.paceDue = p.paceDue.Add(time.Duration(p.blockDelay.Load()))
+	wait := time.Until(p.paceDue)
+	if wait < time.Millisecond {
+		return true
+	}
+	select {
+	case <-time.After(wait):
+		return true
+	case <-p.quit:
+		return false
 	}
 }
 

@@ -3,6 +3,7 @@ package netsync
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/soterdag/soterd/wire"
 )
@@ -46,6 +47,9 @@ type syncPages struct {
 	// ended is set when a page answered short: the peer listed
 	// everything to its tips, so no page is predicted above it.
 	ended bool
+
+	// started is when the range started.
+	started time.Time
 }
 
 // handleSyncPage handles an anchored answer to one page of a sync range.
@@ -77,13 +81,17 @@ func (sm *SyncManager) handleSyncPage(ps *peerState, r *blockRange, blocks []wir
 	} else {
 		ps.pages.ended = true
 	}
-	// Helpers take their share of the front before the sync peer
-	// fills its window.
+	// The pages ahead are asked for before the blocks: the peer answers
+	// in order, so their invs come back ahead of this page's blocks and
+	// the blocks they list are requested a round trip sooner, instead of
+	// after this page's blocks were received and processed.
+	sm.planSyncPages(ps)
+	// The sync peer fills its window first; helpers take what it has no
+	// room for (parallel.go).
+	sm.requestMore(ps, true)
 	if ps == sm.syncPeer {
 		sm.shareWork()
 	}
-	sm.requestMore(ps, true)
-	sm.planSyncPages(ps)
 	if ps == sm.syncPeer {
 		sm.checkSyncDone()
 	}

@@ -39,9 +39,9 @@ func TestSyncPagesAhead(t *testing.T) {
 		t.Errorf("getblocks answered: got %d, want %d-%d (pages predicted exactly on a chain)",
 			pages, want, want+2)
 	}
-	if st := sm.SyncState(); st.BlocksInFlight != firstRequestBlocks {
-		t.Errorf("blocks in flight before any arrived: got %d, want %d (block size unknown)",
-			st.BlocksInFlight, firstRequestBlocks)
+	if st := sm.SyncState(); st.BlocksInFlight != aloneFirstWindow {
+		t.Errorf("blocks in flight before any arrived: got %d, want %d (a page for a lone peer)",
+			st.BlocksInFlight, aloneFirstWindow)
 	}
 
 	p.releaseData()
@@ -91,45 +91,81 @@ func TestSyncPagesChangingWidth(t *testing.T) {
 	}
 }
 
-// TestLinkWindow checks the window sizing: the initial window until a rate
-// is measured, then rate x (2 RTT + slack) between the bounds.
+// deliverBatches feeds l batches of blocks the way a link delivers them:
+// each batch is asked for when the previous one has arrived, its first
+// block comes a round trip later and the others gap apart.
+func deliverBatches(l *linkEstimate, now time.Time, rtt time.Duration, batches, perBatch int,
+	gap time.Duration, size int) time.Time {
+
+	for range batches {
+		sent := now
+		now = now.Add(rtt)
+		for i := range perBatch {
+			if i > 0 {
+				now = now.Add(gap)
+			}
+			l.delivered(now, sent, size)
+		}
+	}
+	return now
+}
+
+// TestLinkWindow checks the window sizing: a page, then a byte budget for
+// a lone peer; a slow start for a peer that shares the work; then rate x
+// (2 RTT + slack), the rate counting only the time the link was busy.
 func TestLinkWindow(t *testing.T) {
+	const ms = time.Millisecond
 	tests := []struct {
-		name   string
-		rtt    time.Duration
-		size   int
-		blocks int
-		over   time.Duration
-		want   int
+		name     string
+		alone    bool
+		rtt      time.Duration
+		batches  int
+		perBatch int
+		gap      time.Duration
+		size     int
+		want     int
 	}{
-		{name: "nothing known", want: firstRequestBlocks},
-		{name: "small blocks, rate unknown", size: 300, blocks: 1, over: time.Millisecond, want: initialWindow},
-		{name: "big blocks, rate unknown", size: 25000, blocks: 1, over: time.Millisecond,
-			want: initialWindowBytes / 25000},
-		{name: "loopback", rtt: time.Millisecond, blocks: 4000, over: time.Second,
-			want: int(4000 * (0.002 + windowSlack.Seconds()))},
-		{name: "slow", rtt: 50 * time.Millisecond, blocks: 8, over: 2 * time.Second, want: minWindow},
-		{name: "far and fast", rtt: 300 * time.Millisecond, blocks: 12000, over: time.Second,
-			want: int(12000 * (0.6 + windowSlack.Seconds()))},
-		{name: "capped", rtt: 300 * time.Millisecond, blocks: 100000, over: time.Second, want: maxWindow},
+		{name: "nothing known, alone", alone: true, want: aloneFirstWindow},
+		{name: "nothing known, shared", want: helperInitialWindow},
+		{name: "small blocks alone, rate unknown", alone: true, rtt: 300 * ms, batches: 1, perBatch: 1,
+			size: 300, want: aloneWindowBytes / 300},
+		{name: "big blocks alone, rate unknown", alone: true, rtt: 300 * ms, batches: 1, perBatch: 1,
+			size: 25000, want: aloneWindowBytes / 25000},
+		{name: "shared slow start", rtt: 300 * ms, batches: 1, perBatch: 10, gap: ms, size: 300,
+			want: helperInitialWindow + 10},
+		{name: "shared slow start, big blocks", rtt: 300 * ms, batches: 1, perBatch: 10, gap: ms,
+			size: 20000, want: sharedWindowBytes / 20000},
+		// A far link whose window was the bound: 100 blocks a round
+		// trip look like 330 blocks a second when the waits count;
+		// the link carried each batch in 10 ms.
+		{name: "far, window-bound", rtt: 300 * ms, batches: 4, perBatch: 101, gap: ms / 10,
+			size: 300, want: int(10000 * (0.6 + windowSlack.Seconds()))},
+		{name: "slow", rtt: 50 * ms, batches: 4, perBatch: 8, gap: 100 * ms, size: 25000, want: minWindow},
+		{name: "slow, alone: the byte budget", alone: true, rtt: 50 * ms, batches: 4, perBatch: 8,
+			gap: 100 * ms, size: 25000, want: aloneWindowBytes / 25000},
+		{name: "capped", rtt: 300 * ms, batches: 4, perBatch: 1001, gap: ms / 100, size: 300, want: maxWindow},
 	}
 	for _, test := range tests {
 		var l linkEstimate
-		l.rttSample(test.rtt)
-		now := time.Unix(1_000_000, 0)
-		if test.blocks > 0 {
-			l.delivered(now, test.size)
-			step := test.over / time.Duration(test.blocks)
-			for range test.blocks {
-				now = now.Add(step)
-				l.delivered(now, test.size)
-			}
-		}
-		got := l.window(initialWindow)
-		// The rate is measured per interval, so allow a block of
-		// rounding either way.
-		if got < test.want-2 || got > test.want+2 {
+		deliverBatches(&l, time.Unix(1_000_000, 0), test.rtt, test.batches, test.perBatch, test.gap, test.size)
+		got := l.window(test.alone)
+		// Rates are sampled over whole intervals, so allow 2%.
+		if d := got - test.want; d < -test.want/50-1 || d > test.want/50+1 {
 			t.Errorf("%s: got %d, want %d", test.name, got, test.want)
 		}
+	}
+}
+
+// TestLinkRateFalls checks that a link whose blocks grew shows a lower rate
+// within a second: the window of small blocks must not hold big ones.
+func TestLinkRateFalls(t *testing.T) {
+	var l linkEstimate
+	now := deliverBatches(&l, time.Unix(1_000_000, 0), 50*time.Millisecond, 4, 100,
+		time.Millisecond, 300)
+	fast := l.rate
+	deliverBatches(&l, now, 50*time.Millisecond, 4, 4, 100*time.Millisecond, 25000)
+	if l.rate > fast/10 {
+		t.Errorf("rate after 1.6 s of blocks at 10 a second: got %.0f, want below %.0f (from %.0f)",
+			l.rate, fast/10, fast)
 	}
 }

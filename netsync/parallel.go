@@ -1,6 +1,7 @@
 package netsync
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -58,9 +59,12 @@ func (sm *SyncManager) isHelper(ps *peerState, now time.Time) bool {
 
 // shareWork lets every helper with room take blocks from the sync queue.
 func (sm *SyncManager) shareWork() {
-	if sm.syncPeer == nil || len(sm.syncPeer.wanted) == 0 {
+	sp := sm.syncPeer
+	if sp == nil || len(sp.wanted) == 0 {
 		return
 	}
+	// The sync peer first: helpers take what it has no room for.
+	sm.requestMore(sp, sp.inFlight == 0)
 	now := sm.cfg.TimeSource()
 	for _, ps := range sm.peers {
 		if sm.isHelper(ps, now) {
@@ -69,27 +73,59 @@ func (sm *SyncManager) shareWork() {
 	}
 }
 
-// shareWorkTo moves requests from the front of the sync peer's queue to
-// the helper ps while its window has room, and sends them.
+// shareWorkTo moves requests from the sync peer's queue to the helper ps
+// while its window has room, and sends them. A helper takes only what the
+// sync peer has no room for: the blocks of the sync peer arrive in order,
+// a helper's arrive among them, and every block above a helper's late one
+// waits as an orphan; and blocks a helper holds cap how far the sync
+// peer's window reaches (helperLimit). So on a link that carries the
+// download alone the helpers stay idle, and where the sync peer's window
+// is full they take the blocks due next.
 func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 	sp := sm.syncPeer
-	free := sm.window(ps) - ps.backlog()
+	window := sm.window(ps)
+	free := window - ps.backlog()
 	if free <= 0 || len(sp.wanted) == 0 {
 		return
 	}
-	limit := min(sm.cfg.DAG.MaxHeight()+maxDownloadSpan, sm.syncFrontier())
-	head, moved := 0, 0
-	for ; head < len(sp.wanted) && moved < free; head++ {
-		req := sp.wanted[head]
-		if sm.requestedBlocks[req.hash] != req {
-			// Cancelled after it was queued; already uncounted.
-			sp.wanted[head] = nil
-			continue
-		}
-		if req.height > limit || req.height > ps.height {
+	if sp.link.rate == 0 && now.Sub(sp.pages.started) < helperStallTime {
+		// Until the sync peer's rate shows whether it needs help,
+		// its window is what it has no room for: helpers that took
+		// the front then held back its deep window (helperLimit).
+		// A sync peer that delivers nothing is helped after
+		// helperStallTime.
+		return
+	}
+	limit := min(sm.cfg.DAG.MaxHeight()+maxDownloadSpan, sm.syncFrontier(), ps.height)
+	// The sync peer's room is taken from the front of its queue, except
+	// blocks it is to avoid (their request to it expired).
+	spRoom := max(0, sm.window(sp)-sp.inFlight)
+	if spRoom >= sp.queued && !frontAvoids(sm, sp) {
+		return
+	}
+	var skip, take []int
+	for i, req := range sp.wanted {
+		if len(take) >= free || req.height > limit {
 			break
 		}
-		sp.wanted[head] = nil
+		if sm.requestedBlocks[req.hash] != req {
+			continue
+		}
+		if req.avoid != sp && len(skip) < spRoom {
+			skip = append(skip, i)
+			continue
+		}
+		take = append(take, i)
+	}
+	// As requestMore: a getdata per batch, not per block. The span
+	// above our max height moves a block at a time, so the blocks it
+	// lets in are counted, not the free slots.
+	if len(take) == 0 || (ps.inFlight > 0 && len(take) < min(getDataBatch, max(1, window/2))) {
+		return
+	}
+	for _, i := range take {
+		req := sp.wanted[i]
+		sp.wanted[i] = nil
 		delete(sp.requested, req.hash)
 		sp.queued--
 		req.peer = ps
@@ -99,25 +135,130 @@ func (sm *SyncManager) shareWorkTo(ps *peerState, now time.Time) {
 		ps.requested[req.hash] = req
 		ps.wanted = append(ps.wanted, req)
 		ps.queued++
-		moved++
 	}
-	sp.wanted = sp.wanted[head:]
-	if moved > 0 {
-		sm.requestMore(ps, true)
+	// Close the holes the moved requests left, keeping the order.
+	kept := sp.wanted[:0]
+	for _, req := range sp.wanted {
+		if req != nil {
+			kept = append(kept, req)
+		}
 	}
+	clear(sp.wanted[len(kept):])
+	sp.wanted = kept
+	sm.requestMore(ps, true)
 }
 
-// window returns the blocks ps may have in flight: its link's window, or
-// until its rate is measured a small one for a helper, and for the sync
-// peer too when helpers share the work: the first blocks of a DAG are
-// often small (coinbases not yet spendable), so their size says little
-// about the next ones, and what a slow sync peer was asked for before its
-// rate showed is sent over its link even after it is given to others.
-func (sm *SyncManager) window(ps *peerState) int {
-	if sm.syncPeer != nil && (ps != sm.syncPeer || sm.hasHelper()) {
-		return ps.link.window(helperInitialWindow)
+// frontAvoids reports whether the first live request of the queue of sp
+// is one sp is to avoid: requeueFrontAvoiding puts those at the front, for
+// the helpers.
+func frontAvoids(sm *SyncManager, sp *peerState) bool {
+	for _, req := range sp.wanted {
+		if req != nil && sm.requestedBlocks[req.hash] == req {
+			return req.avoid == sp
+		}
 	}
-	return ps.link.window(initialWindow)
+	return false
+}
+
+// helperLimit returns the greatest height the sync peer may request while
+// helpers hold blocks below it: maxDownloadSpan above the lowest block
+// a helper was asked for and has not delivered. The sync peer's blocks
+// arrive in order, but those above a helper's late block wait as orphans,
+// and a deep window of them would overflow the DAG's orphan pool (2,000),
+// whose evictions are fetched again. math.MaxUint32 when no helper holds
+// a block.
+func (sm *SyncManager) helperLimit() uint32 {
+	if sm.sharedOutstanding == 0 {
+		return math.MaxUint32
+	}
+	low := uint32(math.MaxUint32)
+	for _, ps := range sm.peers {
+		if ps == sm.syncPeer {
+			continue
+		}
+		for _, req := range ps.requested {
+			if req.shared && req.height < low {
+				low = req.height
+			}
+		}
+	}
+	if low == math.MaxUint32 {
+		return low
+	}
+	return low + maxDownloadSpan
+}
+
+// window returns the blocks ps may have in flight (window.go). A peer has
+// the download to itself when it is the sync peer without helpers, or
+// outside a sync. A helper's window starts small and grows with what it
+// delivers: the first blocks of a DAG are often small (coinbases not yet
+// spendable), so their size says little about the next ones, and what a
+// slow peer was asked for before its rate showed is sent over its link
+// even after it is given to others. The sync peer with helpers has the
+// window of a lone peer until its rate is measured and its measured window
+// after, but never more than its share of the blocks listed (syncShare):
+// a deep window asked of it while blocks were small would hold the blocks
+// that grew after them on its one link.
+func (sm *SyncManager) window(ps *peerState) int {
+	sp := sm.syncPeer
+	if sp == nil {
+		return ps.link.window(true)
+	}
+	if ps != sp {
+		return ps.link.window(false)
+	}
+	share, helped := sm.syncShare()
+	if !helped {
+		return ps.link.window(true)
+	}
+	w := ps.link.rateWindow()
+	if ps.link.rate == 0 {
+		w = ps.link.window(true)
+	}
+	// The blocks moved from it that it still sends come first on its
+	// link: new requests would queue behind them while helpers are
+	// free (the stall check replaces a sync peer that never sends).
+	return max(0, min(w, share)-len(ps.late))
+}
+
+// syncShare returns the sync peer's share of the blocks its pages listed
+// and nobody delivered yet: in proportion of its measured rate to the
+// helpers' (a peer not measured yet counts as fast as the sync peer), at
+// least minWindow, and once its rate is known at least what it delivers in
+// a round trip and what lies beyond the helpers' span up to its measured
+// window; helped is false when there is no helper.
+func (sm *SyncManager) syncShare() (share int, helped bool) {
+	sp := sm.syncPeer
+	now := sm.cfg.TimeSource()
+	own := sp.link.rate
+	if own == 0 {
+		own = 1
+	}
+	total := own
+	for _, ps := range sm.peers {
+		if !sm.isHelper(ps, now) {
+			continue
+		}
+		helped = true
+		r := ps.link.rate
+		if r == 0 || sp.link.rate == 0 {
+			r = own
+		}
+		total += r
+	}
+	// Once the sync peer's rate is known: helpers take blocks within
+	// maxDownloadSpan heights of our max height, a span of at least
+	// that many blocks, so the rest of what is listed is the sync
+	// peer's as far as its measured window reaches; and a helper given
+	// what the sync peer delivers in a round trip would need a round
+	// trip before its first block arrived.
+	listed := sp.backlog() + sm.sharedOutstanding
+	share = max(minWindow, int(float64(listed)*own/total))
+	if sp.link.rate > 0 {
+		beyond := min(listed-maxDownloadSpan, sp.link.rateWindow())
+		share = max(share, beyond, int(sp.link.rate*sp.link.minRTT.Seconds()))
+	}
+	return share, helped
 }
 
 // requeueFront puts blocks taken from a peer back at the front of the

@@ -55,6 +55,9 @@ func TestParallelDownload(t *testing.T) {
 	// arrive; the sync peer is the one with the lowest ID.
 	resume := sm.Pause()
 	peers := []*simPeer{newSimPeer(sm, remote), newSimPeer(sm, cloneDAG(t, remote)), newSimPeer(sm, cloneDAG(t, remote))}
+	// The sync peer's link is slow, so it needs help: helpers take only
+	// what it has no room for.
+	peers[0].blockDelay.Store(int64(200 * time.Microsecond))
 	for _, p := range peers {
 		n.mtx.Lock()
 		n.peers = append(n.peers, p)
@@ -109,7 +112,10 @@ func TestHelperWithoutBlocks(t *testing.T) {
 	var mis misbehaviour
 	sm, n := testManager(t, local, nil, func(c *Config) { c.OnMisbehavior = mis.record })
 	resume := sm.Pause()
+	// The sync peer's link is slow, so it needs help: helpers take only
+	// what it has no room for.
 	good := newSimPeer(sm, remote)
+	good.blockDelay.Store(int64(200 * time.Microsecond))
 	bad := newSimPeer(sm, cloneDAG(t, remote))
 	bad.withhold.Store(true)
 	for _, p := range []*simPeer{good, bad} {
@@ -153,6 +159,7 @@ func TestSilentHelper(t *testing.T) {
 	})
 	resume := sm.Pause()
 	good := newSimPeer(sm, remote)
+	good.blockDelay.Store(int64(200 * time.Microsecond))
 	silent := newSimPeer(sm, cloneDAG(t, remote))
 	silent.silent.Store(true)
 	for _, p := range []*simPeer{good, silent} {

@@ -427,7 +427,7 @@ func (sm *SyncManager) startSync() {
 func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
 	r := &blockRange{kind: rangeSync, base: height, start: height}
 	ps.ranges = append(ps.ranges, r)
-	ps.pages = syncPages{top: height}
+	ps.pages = syncPages{top: height, started: sm.cfg.TimeSource()}
 	sm.sendRange(ps, r)
 }
 

@@ -299,6 +299,9 @@ func TestNonSyncPeerDropped(t *testing.T) {
 	local := newFakeDAG()
 	sm, n := testManager(t, local, nil, nil)
 	syncPeer := connect(t, sm, n, remote)
+	// A slow link, so the download lasts longer than the polls: a lone
+	// peer is asked for a page at once.
+	syncPeer.blockDelay.Store(int64(200 * time.Microsecond))
 	waitFor(t, 5*time.Second, "sync peer chosen", func() bool { return sm.SyncPeerID() == syncPeer.id })
 
 	// The other peer speaks while the manager is paused in sync mode, so

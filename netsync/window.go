@@ -7,27 +7,41 @@ import (
 )
 
 // Each peer's window of blocks in flight is sized from what its link
-// showed: the blocks per second it delivered while it had requests, and
-// the shortest round trip of a getblocks. A window of rate x round trip
-// keeps a link busy; twice that plus some slack lets the window grow
-// (like a TCP slow start) when the rate was held down by the window
-// itself, which is what happens on a far link: the rate measured through
-// a 2,000-block window over a 300 ms round trip is 6,700 blocks a second
-// whatever the bandwidth.
+// showed: the blocks per second it delivered while its link was busy, and
+// its shortest round trip. A window of rate x round trip keeps a link busy.
+// The rate counts only the time the link carried blocks: the wait for a
+// round trip between a request and its first block says nothing about the
+// link, and counting it made a window measure itself (the rate seen
+// through a 2,000-block window over a 300 ms round trip is 6,700 blocks a
+// second whatever the bandwidth), so windows grew a little per interval
+// instead of filling the link at once. Blocks a peer delivers while the
+// manager validates other peers' blocks count that time too, so the
+// windows of several peers add up to what the manager validates per round
+// trip.
 
 const (
-	// initialWindow is the window of a sync peer whose rate is not
-	// measured yet: two invs' worth, so the peer always has a full batch
-	// to send while we process the previous one. initialWindowBytes
-	// lowers it once the first block told the blocks' size: 2,000 blocks
-	// of 25 kB would hold a 2 Mbit/s link for 200 s, long after the rate
-	// said the window should be a dozen; 1 MB is 4 s of such a link and
-	// a third of a round trip of a 100 Mbit/s one 150 ms away.
-	// firstRequestBlocks is the window before any block arrived, when
-	// the size is not known either.
-	initialWindow      = 2 * wire.MaxBlocksPerInv
-	initialWindowBytes = 1 << 20
-	firstRequestBlocks = 32
+	// aloneFirstWindow is the window of a peer that has the download to
+	// itself before any block arrived: a whole page. Its blocks come
+	// over no other link, so a deep window costs nothing but request
+	// entries, while a shallow one costs a round trip per window: 32
+	// blocks and then 2,000 took four round trips of a 300 ms link to
+	// reach what it carries in one.
+	aloneFirstWindow = wire.MaxBlocksPerInv
+
+	// aloneWindowBytes is the window, in bytes of the largest block
+	// seen, of a peer that has the download to itself: 2 MB is what a
+	// 100 Mbit/s link holds over 160 ms, half of a 300 ms round trip,
+	// and 8 s of a 2 Mbit/s one. It is also the floor of its window
+	// once its rate is measured: the rate of a window too small for
+	// the link measures the window, and a lone peer loses nothing by
+	// a deeper one.
+	aloneWindowBytes = 2 << 20
+
+	// sharedWindowBytes bounds, in bytes of the largest block seen, the
+	// window of a peer that shares the download while its rate is not
+	// measured: what a slow peer was asked for before its rate showed
+	// crosses its link even after it is given to others.
+	sharedWindowBytes = 256 << 10
 
 	// minWindow is the smallest window: a slow peer keeps a few blocks
 	// in flight, so it always has one to send while we ask for more.
@@ -45,13 +59,14 @@ const (
 	windowSlack = 250 * time.Millisecond
 
 	// rateInterval is the shortest time over which a delivery rate is
-	// measured; shorter ones are dominated by bursts.
-	rateInterval = 500 * time.Millisecond
+	// sampled, and rateBlocks the fewest blocks: shorter samples are
+	// dominated by single bursts.
+	rateInterval = 100 * time.Millisecond
+	rateBlocks   = 16
 
-	// rateIdle is a pause in deliveries that does not count against a
-	// peer's rate: longer than a round trip of the farthest link we
-	// serve well (a second), so the waits of a small window count.
-	rateIdle = 2 * time.Second
+	// rateMaxInterval closes a sample of fewer than rateBlocks blocks:
+	// a slow link would otherwise take seconds to show that it slowed.
+	rateMaxInterval = 500 * time.Millisecond
 )
 
 // linkEstimate measures a peer's link for its block window. It belongs to
@@ -61,19 +76,24 @@ type linkEstimate struct {
 	// was. The shortest is the one least queued behind blocks.
 	minRTT time.Duration
 
-	// rate is the smoothed blocks per second the peer delivered while it
-	// had requests in flight; zero until measured.
+	// rate is the blocks per second the peer's link carried, zero until
+	// measured: a sample above it is taken as it is, one below weighs
+	// three to one (delivered).
 	rate float64
 
-	// intervalStart is the start of the current measuring interval;
-	// intervalBlocks counts the blocks delivered in it; lastDelivery is
-	// when the last one arrived.
-	intervalStart  time.Time
-	intervalBlocks int
-	lastDelivery   time.Time
+	// sampleStart is when the current rate sample started (zero before
+	// the first delivery), sampleBlocks the blocks delivered in it and
+	// sampleBusy the time the link spent carrying them; lastDelivery is
+	// when the last block arrived.
+	sampleStart  time.Time
+	sampleBlocks int
+	sampleBusy   time.Duration
+	lastDelivery time.Time
 
-	// blockBytes is the largest block delivered before the rate was
-	// measured, zero before the first.
+	// deliveries counts the blocks delivered since the estimate started.
+	deliveries int
+
+	// blockBytes is the largest block delivered, zero before the first.
 	blockBytes int
 }
 
@@ -84,51 +104,90 @@ func (l *linkEstimate) rttSample(d time.Duration) {
 	}
 }
 
-// needSize reports whether delivered wants the block's size: only until
-// the rate is measured, so a download does not size every block.
-func (l *linkEstimate) needSize() bool {
-	return l.rate == 0
-}
-
-// delivered records a requested block of size bytes (zero when needSize
-// said no) that arrived at now. The round trips a small window waits
-// between its bursts count: they are what holds its rate down, and the
-// window grows out of them. A pause longer than rateIdle (we asked the
-// peer for nothing) starts a new interval instead.
-func (l *linkEstimate) delivered(now time.Time, size int) {
+// delivered records a requested block of size bytes, asked for at sent
+// (zero if not known), that arrived at now. The link carried it from when
+// it was free: after the previous block
+// arrived, or once the request had reached the peer and the first bytes
+// could be back, whichever is later. The time before is a wait for a round
+// trip (or for us to ask), which is not counted.
+func (l *linkEstimate) delivered(now, sent time.Time, size int) {
 	l.blockBytes = max(l.blockBytes, size)
-	idle := !l.lastDelivery.IsZero() && now.Sub(l.lastDelivery) > rateIdle
+	l.deliveries++
+	if !sent.IsZero() {
+		// A helper is sent no getblocks: the first block of a
+		// getdata sent to an idle link times its round trip.
+		l.rttSample(now.Sub(sent))
+	}
+	prev := l.lastDelivery
 	l.lastDelivery = now
-	switch {
-	case l.intervalStart.IsZero() || idle:
-		// The first block after an idle spell starts the interval:
-		// the time before it is a round trip, not delivery.
-		l.intervalStart = now
-		l.intervalBlocks = 0
-	default:
-		l.intervalBlocks++
-		if elapsed := now.Sub(l.intervalStart); elapsed >= rateInterval {
-			sample := float64(l.intervalBlocks) / elapsed.Seconds()
-			if l.rate == 0 {
-				l.rate = sample
-			} else {
-				l.rate = (l.rate + sample) / 2
-			}
-			l.intervalStart = now
-			l.intervalBlocks = 0
+	if l.sampleStart.IsZero() {
+		l.sampleStart = now
+		return
+	}
+	from := prev
+	if !sent.IsZero() {
+		if ready := sent.Add(l.minRTT); ready.After(from) {
+			from = ready
 		}
 	}
+	if now.After(from) {
+		l.sampleBusy += now.Sub(from)
+	}
+	l.sampleBlocks++
+	elapsed := now.Sub(l.sampleStart)
+	full := l.sampleBlocks >= rateBlocks && elapsed >= rateInterval
+	if (!full && elapsed < rateMaxInterval) || l.sampleBusy <= 0 {
+		return
+	}
+	sample := float64(l.sampleBlocks) / l.sampleBusy.Seconds()
+	if sample > l.rate {
+		// A faster link, or more of the manager's time: take it
+		// whole, so a window grows within one sample.
+		l.rate = sample
+	} else {
+		// Falls weigh three to one: a link whose blocks grew (a
+		// DAG's coinbases matured) shows it within a second or
+		// two, while one slow sample (the manager busy with
+		// another peer's blocks) does not take a deep window away
+		// at once.
+		l.rate = (l.rate + 3*sample) / 4
+	}
+	l.sampleStart = now
+	l.sampleBlocks = 0
+	l.sampleBusy = 0
 }
 
-// window returns how many blocks may be in flight to the peer; initial is
-// the window while its rate is not measured, bounded by the blocks' size.
-func (l *linkEstimate) window(initial int) int {
-	if l.rate == 0 {
+// window returns how many blocks may be in flight to the peer. A peer
+// that has the download to itself (alone) gets a page before any block
+// arrived, then aloneWindowBytes of the largest block, and its measured
+// window when that is deeper. A peer that shares the work starts at
+// helperInitialWindow and, until its rate is measured, grows by a block
+// per block delivered (doubling per round trip, as a TCP slow start),
+// bounded by sharedWindowBytes; then it gets its measured window.
+func (l *linkEstimate) window(alone bool) int {
+	if alone {
 		if l.blockBytes == 0 {
-			return min(initial, firstRequestBlocks)
+			return aloneFirstWindow
 		}
-		return min(initial, max(minWindow, initialWindowBytes/l.blockBytes))
+		floor := min(maxWindow, max(minWindow, aloneWindowBytes/l.blockBytes))
+		if l.rate == 0 {
+			return floor
+		}
+		return max(floor, l.rateWindow())
 	}
+	if l.rate == 0 {
+		w := helperInitialWindow + l.deliveries
+		if l.blockBytes > 0 {
+			w = min(w, max(minWindow, sharedWindowBytes/l.blockBytes))
+		}
+		return min(w, maxWindow)
+	}
+	return l.rateWindow()
+}
+
+// rateWindow returns the window of the measured rate: rate x (2 RTT +
+// slack), between minWindow and maxWindow.
+func (l *linkEstimate) rateWindow() int {
 	w := l.rate * (2*l.minRTT + windowSlack).Seconds()
 	if w >= maxWindow {
 		return maxWindow

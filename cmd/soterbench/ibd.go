@@ -65,6 +65,9 @@ type ibdOptions struct {
 	// assumeValid runs the syncing node with --assumevalid on the source
 	// DAG's tip with the most blue work.
 	assumeValid bool
+	// debugLevel is the syncing node's --debuglevel, empty for its
+	// default.
+	debugLevel string
 }
 
 // ibdResult is the outcome of one measured download.
@@ -113,6 +116,8 @@ func cmdIBD(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&opts.network, "net", "regtest", "network: regtest or simnet")
 	fs.BoolVar(&opts.utxoIndex, "utxoindex", false, "run the syncing node with --utxoindex, to measure "+
 		"what the index costs the download")
+	fs.StringVar(&opts.debugLevel, "debuglevel", "", "run the syncing node with --debuglevel=LEVEL "+
+		"(e.g. SYNC=debug), to see in its log where a download's time goes")
 	fs.IntVar(&opts.prune, "prune", 0, "run the syncing node with --prune=MIB (0: an archive node)")
 	fs.BoolVar(&opts.assumeValid, "assumevalid", false, "run the syncing node with --assumevalid on "+
 		"the source DAG's tip, so the blocks in its past skip their signature checks")
@@ -306,6 +311,9 @@ func runIBD(ctx context.Context, opts *ibdOptions, params *blockdag.Params,
 		// The tip with the most blue work: with -width above 1 the other
 		// tips of the last round are outside its past and fully checked.
 		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--assumevalid="+info.Tips[0].String())
+	}
+	if opts.debugLevel != "" {
+		syncCfg.ExtraArgs = append(syncCfg.ExtraArgs, "--debuglevel="+opts.debugLevel)
 	}
 	start := time.Now()
 	syncer, err := c.start(syncCfg)

@@ -13,6 +13,11 @@
 // and TCP flow control pushes back on the sender, as a full router queue
 // would.
 //
+// With Config.CorruptBlocks the proxy also lies for its target: it reads
+// the target's side frame by frame and flips a byte of every block's
+// coinbase, mending the frame checksum, so that only block validation
+// catches it (corrupt.go).
+//
 // The package does not model loss, reordering or a shared bottleneck
 // between connections: every connection gets its own cap. It is not meant
 // for anything but loopback tests; it trusts both ends.

@@ -47,6 +47,13 @@ type Config struct {
 	// MaxBuffered bounds the bytes in transit in one direction of one
 	// connection; zero means DefaultMaxBuffered.
 	MaxBuffered int
+
+	// CorruptBlocks makes the proxy a lying peer: every block message
+	// from the target has a byte of its coinbase flipped, with the
+	// frame's checksum made right again, so the block decodes and
+	// names the hash that was asked for but does not match its merkle
+	// root (corrupt.go).
+	CorruptBlocks bool
 }
 
 // Proxy forwards connections to a target over modelled links. Its methods
@@ -62,6 +69,9 @@ type Proxy struct {
 
 	bytesUp   atomic.Uint64
 	bytesDown atomic.Uint64
+
+	corruptBlocks bool
+	corrupted     atomic.Uint64
 
 	mu    sync.Mutex
 	links map[*link]struct{}
@@ -94,10 +104,11 @@ func New(cfg *Config) (*Proxy, error) {
 		return nil, Error{Err: ErrListen, Description: fmt.Sprintf("wanproxy: listen on %s: %v", listen, err)}
 	}
 	p := &Proxy{
-		target:      cfg.Target,
-		maxBuffered: cfg.MaxBuffered,
-		ln:          ln,
-		links:       make(map[*link]struct{}),
+		target:        cfg.Target,
+		maxBuffered:   cfg.MaxBuffered,
+		ln:            ln,
+		links:         make(map[*link]struct{}),
+		corruptBlocks: cfg.CorruptBlocks,
 	}
 	if p.maxBuffered == 0 {
 		p.maxBuffered = DefaultMaxBuffered
@@ -232,8 +243,12 @@ func (p *Proxy) serve(c net.Conn) {
 	down := newPipe(p, l, t, c, &p.bytesDown)
 	var wg sync.WaitGroup
 	for _, pp := range []*pipe{up, down} {
+		read := pp.readLoop
+		if pp == down && p.corruptBlocks {
+			read = pp.readFrames
+		}
 		wg.Add(2)
-		go func() { defer wg.Done(); pp.readLoop() }()
+		go func() { defer wg.Done(); read() }()
 		go func() { defer wg.Done(); pp.writeLoop() }()
 	}
 	wg.Wait()
@@ -307,13 +322,19 @@ func (pp *pipe) readLoop() {
 			}
 		}
 		if err != nil {
-			pp.mu.Lock()
-			pp.eof = true
-			pp.cond.Broadcast()
-			pp.mu.Unlock()
+			pp.finish()
 			return
 		}
 	}
+}
+
+// finish tells the write loop that the source ended: it delivers what is
+// in transit and closes the link.
+func (pp *pipe) finish() {
+	pp.mu.Lock()
+	pp.eof = true
+	pp.cond.Broadcast()
+	pp.mu.Unlock()
 }
 
 // put schedules data; it reports false when the link closed meanwhile.
