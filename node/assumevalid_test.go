@@ -1,9 +1,7 @@
 package node
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,31 +12,13 @@ import (
 	"github.com/soterdag/soterd/wire"
 )
 
-// syncBuffer is a log sink safe for the loggers' goroutines.
-type syncBuffer struct {
-	mtx sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mtx.Lock()
-	defer b.mtx.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mtx.Lock()
-	defer b.mtx.Unlock()
-	return b.buf.String()
-}
-
 // TestAssumeValidSync syncs two nodes from a source whose DAG holds signed
 // transactions, one with --assumevalid on the source's tip and one
 // without: both end identical to the source, and the first skipped the
 // signature checks (its log says so, and that they resumed once the
 // assumed-valid block arrived) while the second checked them all.
 func TestAssumeValidSync(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logBuffer{}
 	logger := btclog.NewBackend(logs).Logger("CHAN")
 	logger.SetLevel(btclog.LevelInfo)
 	blockdag.UseLogger(logger)
