@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -129,14 +128,7 @@ func TestWriteAsyncOrder(t *testing.T) {
 // failed one fails the store, later ones are refused with its error, and
 // Flush reports it.
 func TestWriteAsyncFailure(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills a tmpfs")
-	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("needs root to mount a tmpfs (run as root, or in CI): %v: %s", err, out)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt := smallTmpfs(t)
 	db, err := Open(filepath.Join(mnt, "db"), &Options{WriteBufferMB: 1, NoSync: true})
 	if err != nil {
 		t.Fatal(err)

@@ -293,14 +293,7 @@ func TestBackgroundDamage(t *testing.T) {
 // write that returned is there when the store is reopened with space to
 // spare. It mounts the tmpfs, so it needs root.
 func TestDiskFull(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills a tmpfs")
-	}
-	mnt := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
-		t.Skipf("needs root to mount a tmpfs (run as root, or in CI): %v: %s", err, out)
-	}
-	defer exec.Command("umount", mnt).Run()
+	mnt := smallTmpfs(t)
 
 	path := filepath.Join(mnt, "db")
 	db, err := Open(path, &Options{WriteBufferMB: 1, NoSync: true})
@@ -380,4 +373,19 @@ func TestLogWatch(t *testing.T) {
 			t.Errorf("%s: message %q does not name the path", test.name, err)
 		}
 	}
+}
+
+// smallTmpfs mounts a 3 MiB tmpfs for a test that fills it, and unmounts it
+// when the test ends; it skips the test in -short mode or without root.
+func smallTmpfs(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("fills a tmpfs")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("needs root to mount a tmpfs (run as root, or in CI): %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	return mnt
 }
