@@ -687,12 +687,33 @@ func testManager(t testing.TB, dag *fakeDAG, pool TxPool, mutate func(*Config)) 
 func connect(t testing.TB, sm *SyncManager, n *recordingNotifier, remote *fakeDAG) *simPeer {
 	t.Helper()
 	p := newSimPeer(sm, remote)
+	track(t, n, p)
+	sm.NewPeer(p)
+	return p
+}
+
+// track records p as connected with n and stops it when the test ends.
+func track(t testing.TB, n *recordingNotifier, p *simPeer) {
 	n.mtx.Lock()
 	n.peers = append(n.peers, p)
 	n.mtx.Unlock()
 	t.Cleanup(p.stop)
-	sm.NewPeer(p)
-	return p
+}
+
+// connectPaused tells a manager paused by sm.Pause about peers, in order,
+// and resumes it once they are queued, so that all of them are there when
+// the first pages arrive.
+func connectPaused(t testing.TB, sm *SyncManager, n *recordingNotifier, resume chan<- struct{}, peers ...*simPeer) {
+	for _, p := range peers {
+		track(t, n, p)
+	}
+	go func() {
+		for _, p := range peers {
+			sm.NewPeer(p)
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(resume)
 }
 
 // waitFor polls cond until it holds or the timeout passes.

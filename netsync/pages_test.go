@@ -19,10 +19,7 @@ func TestSyncPagesAhead(t *testing.T) {
 	sm, n := testManager(t, local, nil, nil)
 	p := newSimPeer(sm, remote)
 	p.holdData.Store(true)
-	n.mtx.Lock()
-	n.peers = append(n.peers, p)
-	n.mtx.Unlock()
-	t.Cleanup(p.stop)
+	track(t, n, p)
 	sm.NewPeer(p)
 
 	// Every block is listed while none has arrived: the pages ran ahead

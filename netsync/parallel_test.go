@@ -58,19 +58,7 @@ func TestParallelDownload(t *testing.T) {
 	// The sync peer's link is slow, so it needs help: helpers take only
 	// what it has no room for.
 	peers[0].blockDelay.Store(int64(200 * time.Microsecond))
-	for _, p := range peers {
-		n.mtx.Lock()
-		n.peers = append(n.peers, p)
-		n.mtx.Unlock()
-		t.Cleanup(p.stop)
-	}
-	go func() {
-		for _, p := range peers {
-			sm.NewPeer(p)
-		}
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(resume)
+	connectPaused(t, sm, n, resume, peers...)
 
 	waitFor(t, 30*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
 	waitFor(t, 5*time.Second, "end of sync mode", func() bool { return !sm.InSyncMode() })
@@ -118,18 +106,7 @@ func TestHelperWithoutBlocks(t *testing.T) {
 	good.blockDelay.Store(int64(200 * time.Microsecond))
 	bad := newSimPeer(sm, cloneDAG(t, remote))
 	bad.withhold.Store(true)
-	for _, p := range []*simPeer{good, bad} {
-		n.mtx.Lock()
-		n.peers = append(n.peers, p)
-		n.mtx.Unlock()
-		t.Cleanup(p.stop)
-	}
-	go func() {
-		sm.NewPeer(good)
-		sm.NewPeer(bad)
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(resume)
+	connectPaused(t, sm, n, resume, good, bad)
 
 	waitFor(t, 30*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
 	if got := len(requestedFrom(bad)); got == 0 || got > helperInitialWindow {
@@ -162,18 +139,7 @@ func TestSilentHelper(t *testing.T) {
 	good.blockDelay.Store(int64(200 * time.Microsecond))
 	silent := newSimPeer(sm, cloneDAG(t, remote))
 	silent.silent.Store(true)
-	for _, p := range []*simPeer{good, silent} {
-		n.mtx.Lock()
-		n.peers = append(n.peers, p)
-		n.mtx.Unlock()
-		t.Cleanup(p.stop)
-	}
-	go func() {
-		sm.NewPeer(good)
-		sm.NewPeer(silent)
-	}()
-	time.Sleep(20 * time.Millisecond)
-	close(resume)
+	connectPaused(t, sm, n, resume, good, silent)
 
 	waitFor(t, 30*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
 	if len(silent.sentOf(wire.CmdGetData)) == 0 {
