@@ -128,21 +128,8 @@ func TestCorruptOpen(t *testing.T) {
 		makeTableStore(t, path)
 		test.damage(t, path)
 
-		db, err := Open(path, nil)
-		if err == nil {
-			db.Close()
-			t.Errorf("%s: Open succeeded", test.name)
+		if !refusedAsDamaged(t, test.name, path, test.words) {
 			continue
-		}
-		if !errors.Is(err, ErrCorrupt) {
-			t.Errorf("%s: got %v, want %v", test.name, err, ErrCorrupt)
-			continue
-		}
-		advice := fmt.Sprintf("remove %s and restart to resync from peers", path)
-		for _, w := range append(test.words, advice) {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: message %q lacks %q", test.name, err, w)
-			}
 		}
 		// The failed Open must not hold the directory.
 		if _, err := Open(path, nil); errors.Is(err, ErrInUse) {
@@ -223,4 +210,28 @@ func TestOpenCreatesPrivateDir(t *testing.T) {
 	if perm := fi.Mode().Perm(); perm&0077 != 0 {
 		t.Fatalf("mode: got %v, want no group or other access", perm)
 	}
+}
+
+// refusedAsDamaged opens the store at path and checks that it is refused
+// with ErrCorrupt, a message holding words and the advice to remove it and
+// resync; it reports whether the store was refused at all.
+func refusedAsDamaged(t *testing.T, name, path string, words []string) bool {
+	t.Helper()
+	db, err := Open(path, nil)
+	if err == nil {
+		db.Close()
+		t.Errorf("%s: Open succeeded", name)
+		return false
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("%s: got %v, want %v", name, err, ErrCorrupt)
+		return false
+	}
+	advice := fmt.Sprintf("remove %s and restart to resync from peers", path)
+	for _, w := range append(words, advice) {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: message %q lacks %q", name, err, w)
+		}
+	}
+	return true
 }
