@@ -1,7 +1,6 @@
 package wanproxy
 
 import (
-	"encoding/binary"
 	"io"
 
 	"github.com/soterdag/soterd/wire"
@@ -37,7 +36,12 @@ func (pp *pipe) readFrames() {
 		if _, err := io.ReadFull(pp.src, hdr); err != nil {
 			return
 		}
-		n := binary.LittleEndian.Uint32(hdr[frameLength:frameChecksum])
+		h, err := wire.DecodeMessageHeader(hdr)
+		if err != nil {
+			log.Warnf("Proxy %s: bad frame header from %s: %v: closing", pp.p.Addr(), pp.p.target, err)
+			return
+		}
+		n := h.Length
 		if n > wire.MaxMessagePayload {
 			log.Warnf("Proxy %s: frame of %d bytes from %s is over the limit of %d: closing",
 				pp.p.Addr(), n, pp.p.target, wire.MaxMessagePayload)
@@ -48,28 +52,13 @@ func (pp *pipe) readFrames() {
 		if _, err := io.ReadFull(pp.src, frame[wire.MessageHeaderSize:]); err != nil {
 			return
 		}
-		if frameCommandIs(frame, wire.CmdBlock) && corruptBlockFrame(frame) {
+		if h.Command == wire.CmdBlock && corruptBlockFrame(frame) {
 			pp.p.corrupted.Add(1)
 		}
 		if !pp.put(frame) {
 			return
 		}
 	}
-}
-
-// frameCommandIs reports whether the frame carries command cmd.
-func frameCommandIs(frame []byte, cmd string) bool {
-	field := frame[frameCommand:frameLength]
-	for i := range field {
-		var want byte
-		if i < len(cmd) {
-			want = cmd[i]
-		}
-		if field[i] != want {
-			return false
-		}
-	}
-	return true
 }
 
 // corruptBlockFrame flips a byte of the coinbase of the block in frame, in
