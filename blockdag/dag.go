@@ -391,6 +391,18 @@ func (d *BlockDAG) Close() error {
 	return nil
 }
 
+// Flush waits until every block the DAG has accepted so far is in the
+// store, past the writer goroutine's queue (database.DB.WriteAsync). Whoever
+// tells the outside about the DAG's state calls it first, so that a block a
+// client was told about survives a killed process; the RPC server does so
+// before every reply and notification it sends.
+func (d *BlockDAG) Flush() error {
+	if err := d.db.Flush(); err != nil {
+		return fmt.Errorf("blockdag: write the accepted blocks to the store: %w", err)
+	}
+	return nil
+}
+
 // Params returns the network's parameters.
 func (d *BlockDAG) Params() *Params {
 	return d.params

@@ -388,7 +388,11 @@ func (d *BlockDAG) startBatch(node *blockNode, block *wire.MsgBlock) (*database.
 // writers stop. what and hash name the batch for the debug log; the
 // store's failure is its owner's to report, once (database.DB.Failed).
 func (d *BlockDAG) writeLocked(batch *database.Batch, what string, hash wire.Hash) error {
-	if err := d.db.Write(batch); err != nil {
+	// Asynchronously: the store's writer inserts the batch into LevelDB
+	// while the next block is validated, and reads see it queued
+	// (database.DB.WriteAsync). A crash loses at most the last few
+	// blocks, whole, which peers send again.
+	if err := d.db.WriteAsync(batch); err != nil {
 		d.fatalErr = fmt.Errorf("blockdag: the store failed, restart the node: %w", err)
 		d.nodes.dropDirty()
 		log.Debugf("Writing %s %s: %v", what, hash, err)

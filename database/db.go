@@ -126,6 +126,10 @@ type DB struct {
 
 	// health is the store's failure state.
 	health *health
+
+	// queue holds the batches not yet in LevelDB, written by the writer
+	// goroutine in order (async.go); nil for a read-only store.
+	queue *writeQueue
 }
 
 // syncWrite makes a write flush to the disk before it returns.
@@ -313,6 +317,9 @@ func Open(path string, opts *Options) (*DB, error) {
 		iters:    make(map[*Iterator]struct{}),
 		health:   h,
 	}
+	if !o.ReadOnly {
+		db.startWriter()
+	}
 	if err := db.checkSchema(); err != nil {
 		db.Close()
 		return nil, err
@@ -333,6 +340,11 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	if db.queue != nil {
+		// The queued batches are written first: Close loses nothing
+		// a write returned for.
+		db.queue.stop()
+	}
 
 	db.itersMu.Lock()
 	for it := range db.iters {
@@ -403,6 +415,14 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 	if db.closed {
 		return nil, db.closedError("get")
 	}
+	if db.queue != nil {
+		if v, deleted, ok := db.queue.lookup(key); ok {
+			if deleted {
+				return nil, dbError(ErrNotFound, "get: key not found")
+			}
+			return v, nil
+		}
+	}
 	// LevelDB's Get already returns a slice of its own.
 	value, err := db.ldb.Get(key, nil)
 	if err != nil {
@@ -418,6 +438,11 @@ func (db *DB) Has(key []byte) (bool, error) {
 	if db.closed {
 		return false, db.closedError("has")
 	}
+	if db.queue != nil {
+		if _, deleted, ok := db.queue.lookup(key); ok {
+			return !deleted, nil
+		}
+	}
 	ok, err := db.ldb.Has(key, nil)
 	if err != nil {
 		return false, db.convertErr("has", err)
@@ -428,34 +453,16 @@ func (db *DB) Has(key []byte) (bool, error) {
 // Put stores value under key, replacing any previous value. The DB keeps its
 // own copy of both.
 func (db *DB) Put(key, value []byte) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	if db.closed {
-		return db.closedError("put")
-	}
-	if err := db.errFailed("put"); err != nil {
-		return err
-	}
-	if err := db.ldb.Put(key, value, db.wo); err != nil {
-		return db.convertErr("put", err)
-	}
-	return nil
+	var b Batch
+	b.Put(key, value)
+	return db.writeOp("put", &b)
 }
 
 // Delete removes key. Deleting a missing key is not an error.
 func (db *DB) Delete(key []byte) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	if db.closed {
-		return db.closedError("delete")
-	}
-	if err := db.errFailed("delete"); err != nil {
-		return err
-	}
-	if err := db.ldb.Delete(key, db.wo); err != nil {
-		return db.convertErr("delete", err)
-	}
-	return nil
+	var b Batch
+	b.Delete(key)
+	return db.writeOp("delete", &b)
 }
 
 // Write applies every operation of b atomically, in the order they were
@@ -463,10 +470,30 @@ func (db *DB) Delete(key []byte) error {
 // them are visible or none. A nil or empty batch writes nothing. The batch
 // is not reset and may be reused after Reset.
 func (db *DB) Write(b *Batch) error {
+	return db.writeOp("write", b)
+}
+
+// writeOp writes b through the queue and waits until LevelDB has it.
+func (db *DB) writeOp(op string, b *Batch) error {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
+	if err := db.writable(op, b); err != nil || b == nil || b.Len() == 0 {
+		return err
+	}
+	qb, err := db.enqueue(b)
+	if err != nil {
+		return err
+	}
+	<-qb.done
+	return qb.err
+}
+
+// writable checks that a write of b may go ahead: the store is open, not
+// read-only (for a non-empty batch) and has not failed. The caller holds
+// db.mu for reading.
+func (db *DB) writable(op string, b *Batch) error {
 	if db.closed {
-		return db.closedError("write")
+		return db.closedError(op)
 	}
 	if b == nil || b.Len() == 0 {
 		return nil
@@ -474,15 +501,9 @@ func (db *DB) Write(b *Batch) error {
 	if db.readOnly {
 		// LevelDB would report it too, but only once the batch is
 		// non-empty; saying so here keeps the message uniform.
-		return db.convertErr("write", leveldb.ErrReadOnly)
+		return db.convertErr(op, leveldb.ErrReadOnly)
 	}
-	if err := db.errFailed("write"); err != nil {
-		return err
-	}
-	if err := db.ldb.Write(&b.b, db.wo); err != nil {
-		return db.convertErr("write", err)
-	}
-	return nil
+	return db.errFailed(op)
 }
 
 // Sync flushes everything written so far to the disk, including writes made
@@ -496,6 +517,9 @@ func (db *DB) Sync() error {
 	}
 	if db.readOnly {
 		return nil
+	}
+	if err := db.queue.drain(); err != nil {
+		return err
 	}
 	if err := db.stor.syncJournal(); err != nil {
 		return db.convertErr("sync", err)

@@ -11,6 +11,13 @@
 // batch while keeping a later one, and never part of a batch). Sync flushes
 // everything written so far and is meant for shutdown.
 //
+// WriteAsync queues a batch for a writer goroutine and returns at once, so
+// the DAG validates the next block while LevelDB takes this one (async.go).
+// All writes go through that one queue, so batches land whole and in order;
+// reads see what is queued. A process crash may lose the queued batches (at
+// most eight), never part of one and never an earlier one while keeping a
+// later one.
+//
 // Open takes the LevelDB LOCK file, so a second process (or a second Open in
 // this process) that points at the same directory gets an error of kind
 // ErrInUse instead of corrupting the store. A new store records SchemaVersion

@@ -44,6 +44,13 @@ func (db *DB) newIterator(r *util.Range) *Iterator {
 		it.err = db.closedError("iterate")
 		return it
 	}
+	if db.queue != nil {
+		// The view includes every batch queued before it.
+		if err := db.queue.drain(); err != nil {
+			it.err = err
+			return it
+		}
+	}
 	it.iter = db.ldb.NewIterator(r, nil)
 	db.itersMu.Lock()
 	db.iters[it] = struct{}{}

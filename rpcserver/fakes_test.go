@@ -82,8 +82,11 @@ type fakeDAG struct {
 
 	// prune is what PruneInfo answers; pruned is a block it knows with
 	// its body pruned.
-	prune  blockdag.PruneInfo
-	pruned wire.Hash
+	prune blockdag.PruneInfo
+	// flushes counts Flush calls; flushErr is what Flush returns.
+	flushes  int
+	flushErr error
+	pruned   wire.Hash
 }
 
 func newFakeDAG(params *blockdag.Params) *fakeDAG {
@@ -192,6 +195,13 @@ func (d *fakeDAG) BlockByHash(hash *wire.Hash) (*wire.MsgBlock, error) {
 		return nil, blockdag.RuleError{Err: blockdag.ErrBlockNotFound, Description: "not found"}
 	}
 	return b, nil
+}
+
+func (d *fakeDAG) Flush() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.flushes++
+	return d.flushErr
 }
 
 func (d *fakeDAG) PruneInfo() blockdag.PruneInfo {

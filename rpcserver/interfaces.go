@@ -37,6 +37,10 @@ type DAG interface {
 	IsKnownInvalid(hash *wire.Hash) bool
 	IsKnownOrphan(hash *wire.Hash) bool
 	PruneInfo() blockdag.PruneInfo
+	// Flush returns once every block accepted so far is in the store.
+	// The server calls it before it sends anything, so that what a
+	// client was told survives a killed process.
+	Flush() error
 }
 
 // SyncStatus is the sync manager's state as getsyncinfo shows it. The node

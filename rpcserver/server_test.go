@@ -526,3 +526,38 @@ func TestPanicRecovered(t *testing.T) {
 		t.Errorf("server broken after a panic: %v", r.Error)
 	}
 }
+
+// TestRepliesFlushTheStore checks that a reply goes out only after the DAG
+// flushed its store, over HTTP and websocket, and that a store that fails
+// to flush turns the reply into an error rather than a report of blocks a
+// killed process could lose.
+func TestRepliesFlushTheStore(t *testing.T) {
+	ts := newTestServer(t, nil)
+	flushes := func() int {
+		ts.f.dag.mu.Lock()
+		defer ts.f.dag.mu.Unlock()
+		return ts.f.dag.flushes
+	}
+	before := flushes()
+	ts.result(t, new(uint64), "getblockcount")
+	if got := flushes(); got != before+1 {
+		t.Fatalf("an HTTP reply flushed the store %d times, want once", got-before)
+	}
+
+	conn := dialWS(t, ts, adminUser, adminPass)
+	before = flushes()
+	if m := wsCall(t, conn, 7, "getblockcount"); m.Error != nil {
+		t.Fatalf("websocket getblockcount: %v", m.Error)
+	}
+	if got := flushes(); got <= before {
+		t.Fatal("a websocket reply went out without flushing the store")
+	}
+
+	ts.f.dag.mu.Lock()
+	ts.f.dag.flushErr = errors.New("disk on fire")
+	ts.f.dag.mu.Unlock()
+	resp, body := ts.post(t, adminUser, adminPass, `{"jsonrpc":"1.0","id":1,"method":"getblockcount","params":[]}`)
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(body), "disk on fire") {
+		t.Fatalf("reply with a failed flush: HTTP %d %q, want 500 naming the failure", resp.StatusCode, body)
+	}
+}

@@ -94,6 +94,9 @@ func (c *wsClient) writer() {
 	for {
 		select {
 		case msg := <-c.send:
+			if err := c.s.flushStore(); err != nil {
+				return
+			}
 			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
 			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 				log.Debugf("Websocket write to %s: %v", c.addr, err)

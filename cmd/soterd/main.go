@@ -92,7 +92,8 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "soterd: %v\n", err)
 		return 1
 	}
-	// NoSync: a killed process loses nothing the store acknowledged, and
+	// NoSync: a killed process loses at most the few block batches still
+	// queued behind the DAG's writer (database.WriteAsync), whole, and
 	// a power loss never leaves a torn batch (package database); syncing
 	// every batch would cap block processing at the disk's fsync rate.
 	db, err := database.Open(dbPath, &database.Options{
