@@ -73,7 +73,7 @@ import (
 //	finality point   uint64 little-endian (chain position)  8
 //	tips             varint count + hashes                  1-9 + 32n
 //
-// key bucket 0x08 | "commitment", the UTXO commitment state of the virtual
+// key bucket 0x08 | "utxomultiset", the UTXO commitment state of the virtual
 // with the given parents, rewritten every commitmentInterval blocks and at
 // Close rather than with every block (it is 512 bytes, a third of what a
 // small block writes); a start replays the past diffs from that virtual to
@@ -82,6 +82,10 @@ import (
 //	field            type                                   size
 //	parents          varint count + hashes                  1-9 + 32n
 //	multiset         UTXO commitment state                  512
+//
+// (A store written before the ChaCha8 element construction holds its state
+// under 0x08 | "commitment" instead; the first start recomputes it from the
+// UTXO set and deletes that key: recomputeCommitment.)
 //
 // and key bucket 0x08 | "genesis": the genesis hash (32 bytes), which ties
 // the store to its network. The virtual's own diff is the past diff stored
@@ -94,7 +98,10 @@ const maxBlueWorkBytes = 64
 var (
 	virtualStateKey   = database.Key(database.BucketVirtual, []byte("state"))
 	virtualGenesisKey = database.Key(database.BucketVirtual, []byte("genesis"))
-	commitmentKey     = database.Key(database.BucketVirtual, []byte("commitment"))
+	commitmentKey     = database.Key(database.BucketVirtual, []byte("utxomultiset"))
+	// legacyCommitmentKey held the state under the first element
+	// construction (sixteen SHA-256 per element), which no longer adds up.
+	legacyCommitmentKey = database.Key(database.BucketVirtual, []byte("commitment"))
 )
 
 func blockKey(hash *wire.Hash) []byte {

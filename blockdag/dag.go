@@ -551,6 +551,85 @@ func (d *BlockDAG) replayCommitment(c *commitmentRecord, vs *virtualState) (mult
 	return tmp.multiset, nil
 }
 
+// loadCommitment reads the commitment state of the virtual vs: the stored
+// one, brought up to vs if it belongs to an earlier virtual, or, for a
+// store from before the current construction, recomputed from the UTXO set.
+func (d *BlockDAG) loadCommitment(vs *virtualState) error {
+	cb, err := d.db.Get(commitmentKey)
+	if errors.Is(err, database.ErrNotFound) {
+		if vs.multiset, err = d.recomputeCommitment(vs); err != nil {
+			return fmt.Errorf("recompute the UTXO commitment: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the UTXO commitment record: %w", err)
+	}
+	crec, err := decodeCommitmentRecord(cb)
+	if err != nil {
+		return err
+	}
+	vs.multiset = crec.multiset
+	if slices.Equal(crec.parents, vs.parents) {
+		return nil
+	}
+	start := time.Now()
+	if vs.multiset, err = d.replayCommitment(crec, vs); err != nil {
+		return fmt.Errorf("bring the UTXO commitment up to date: %w", err)
+	}
+	d.sinceCommitment = 1
+	log.Infof("Brought the UTXO commitment up to date in %v",
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// recomputeCommitment computes the commitment state of the virtual vs from
+// the whole stored UTXO set, which is vs's, and stores it in place of a
+// record of the first construction. It runs once, at the first start of a
+// store written before the ChaCha8 elements; the set's count and total
+// must match the virtual record's, or the store is corrupt.
+func (d *BlockDAG) recomputeCommitment(vs *virtualState) (multiset, error) {
+	start := time.Now()
+	log.Infof("Recomputing the UTXO commitment under its current construction (once, for a store from an older soterd)")
+	var ms multiset
+	var count, total uint64
+	it := d.db.NewIterator([]byte{byte(database.BucketUTXO)})
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+utxoKeySize {
+			it.Release()
+			return multiset{}, ruleError(ErrCorruptState, "utxo key of the wrong size")
+		}
+		e, err := decodeUTXOEntry(it.Value())
+		if err != nil {
+			it.Release()
+			return multiset{}, err
+		}
+		ms.addEntry(decodeOutPoint(k[1:]), e)
+		count++
+		total += e.Amount
+	}
+	err := it.Err()
+	it.Release()
+	if err != nil {
+		return multiset{}, err
+	}
+	if count != vs.count || total != vs.total {
+		return multiset{}, ruleError(ErrCorruptState, fmt.Sprintf(
+			"the stored UTXO set has %d outputs worth %d, the virtual record says %d worth %d",
+			count, total, vs.count, vs.total))
+	}
+	batch := d.db.NewBatch()
+	batch.Put(commitmentKey, encodeCommitmentRecord(&commitmentRecord{parents: vs.parents, multiset: ms}))
+	batch.Delete(legacyCommitmentKey)
+	if err := d.db.Write(batch); err != nil {
+		return multiset{}, err
+	}
+	log.Infof("Recomputed the UTXO commitment over %d outputs in %v",
+		count, time.Since(start).Round(time.Millisecond))
+	return ms, nil
+}
+
 // finishVirtual computes the height of a virtual state.
 func (d *BlockDAG) finishVirtual(vs *virtualState) error {
 	vs.height = 0
@@ -615,23 +694,8 @@ func (d *BlockDAG) load() error {
 	if err := d.finishVirtual(vs); err != nil {
 		return err
 	}
-	cb, err := d.db.Get(commitmentKey)
-	if err != nil {
-		return fmt.Errorf("read the UTXO commitment record: %w", err)
-	}
-	crec, err := decodeCommitmentRecord(cb)
-	if err != nil {
+	if err := d.loadCommitment(vs); err != nil {
 		return err
-	}
-	vs.multiset = crec.multiset
-	if !slices.Equal(crec.parents, vs.parents) {
-		start := time.Now()
-		if vs.multiset, err = d.replayCommitment(crec, vs); err != nil {
-			return fmt.Errorf("bring the UTXO commitment up to date: %w", err)
-		}
-		d.sinceCommitment = 1
-		log.Infof("Brought the UTXO commitment up to date in %v",
-			time.Since(start).Round(time.Millisecond))
 	}
 	last, err := d.chain.last()
 	if err != nil {

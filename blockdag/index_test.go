@@ -1,9 +1,11 @@
 package blockdag
 
 import (
+	"errors"
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/soterdag/soterd/database"
@@ -522,5 +524,97 @@ func TestCommitmentReplay(t *testing.T) {
 	}
 	if diff := stateOf(t, c.dag).equal(want); diff != "" {
 		t.Fatalf("after a clean restart: %s", diff)
+	}
+}
+
+// TestCommitmentRecomputed turns a store into one from before the ChaCha8
+// elements (its state under the old key, in another construction) and
+// checks that the next start recomputes the commitment from the UTXO set,
+// stores it under the new key and drops the old one; and that a UTXO set
+// that disagrees with the virtual record is refused as corrupt.
+func TestCommitmentRecomputed(t *testing.T) {
+	c := newTestChain(t, testParams())
+	randomDAG(t, c, rand.New(rand.NewSource(8)), "R", 60)
+	want := stateOf(t, c.dag)
+
+	makeOld := func() {
+		t.Helper()
+		c.close()
+		db, err := database.Open(c.dir, &database.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := db.Get(commitmentKey)
+		if err != nil {
+			t.Fatalf("the new commitment key is not written: %v", err)
+		}
+		// Any other state stands for the old construction's.
+		rec[len(rec)-1] ^= 0xff
+		b := db.NewBatch()
+		b.Put(legacyCommitmentKey, rec)
+		b.Delete(commitmentKey)
+		if err := db.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	makeOld()
+	c.open()
+	if diff := stateOf(t, c.dag).equal(want); diff != "" {
+		t.Fatalf("after the recomputation: %s", diff)
+	}
+	if ok, err := c.db.Has(legacyCommitmentKey); err != nil || ok {
+		t.Fatalf("the old commitment key is still there (%v, %v)", ok, err)
+	}
+	c.reopen()
+	if diff := stateOf(t, c.dag).equal(want); diff != "" {
+		t.Fatalf("after a restart: %s", diff)
+	}
+
+	// One unspent output gone: the count no longer matches.
+	makeOld()
+	db, err := database.Open(c.dir, &database.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := db.NewIterator([]byte{byte(database.BucketUTXO)})
+	if !it.Next() {
+		t.Fatal("no UTXO records")
+	}
+	key := append([]byte(nil), it.Key()...)
+	it.Release()
+	if err := db.Delete(key); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = database.Open(c.dir, &database.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := c.cfg
+	cfg.DB, cfg.Params = db, c.params
+	if _, err := New(&cfg); !errors.Is(err, ErrCorruptState) || !strings.Contains(err.Error(), "virtual record says") {
+		t.Fatalf("New over a UTXO set short of one output: %v, want %v", err, ErrCorruptState)
+	}
+}
+
+// TestUTXOElementVector pins the multiset element's construction: a
+// change of Go's ChaCha8 or of the encodings would change every node's
+// commitment, and must be a deliberate one.
+func TestUTXOElementVector(t *testing.T) {
+	var op wire.OutPoint
+	for i := range op.TxID {
+		op.TxID[i] = byte(i)
+	}
+	op.Index = 7
+	e := &UTXOEntry{Amount: 5_000_000_000, BlueScore: 42, IsCoinbase: true}
+	e.PubKey[0] = 0x02
+	var el element
+	utxoElement(op, e, &el)
+	got := fmt.Sprintf("%016x %016x %016x", el[0], el[1], el[63])
+	const want = "91dbdef767a1a948 1cb10f48cb759edc 2217a5ac52668e51"
+	if got != want {
+		t.Fatalf("element words 0, 1, 63: %s, want %s", got, want)
 	}
 }
