@@ -49,6 +49,9 @@ type testChain struct {
 	// now is what the DAG's TimeSource returns.
 	now   time.Time
 	notes []*Notification
+	// precheck makes process go through PrecheckBlock and
+	// ProcessPrecheckedBlock, as blocks from peers do.
+	precheck bool
 }
 
 // newTestChain opens a store in a temporary directory and a DAG on it.
@@ -283,6 +286,9 @@ func (c *testChain) process(name string) (bool, error) {
 	b, ok := c.blocks[name]
 	if !ok {
 		c.t.Fatalf("no block named %q", name)
+	}
+	if c.precheck {
+		return c.dag.ProcessPrecheckedBlock(c.dag.PrecheckBlock(b))
 	}
 	return c.dag.ProcessBlock(b, BFNone)
 }

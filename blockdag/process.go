@@ -35,16 +35,75 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 	if err := d.checkKnown(&hash, false); err != nil {
 		return false, err
 	}
-	// The context-free checks need no lock, so concurrent callers run
-	// them in parallel.
-	sanityStart := time.Now()
-	txids, err := checkBlockSanity(block, &hash, d.params, flags, d.timeSource())
-	if err != nil {
-		d.markInvalid(hash, err)
+	return d.process(d.precheck(block, hash, flags))
+}
+
+// PrecheckedBlock is a block and the outcome of its context-free checks
+// (PrecheckBlock), to be handed to ProcessPrecheckedBlock. One made
+// otherwise holds only its Block, and is checked when processed.
+type PrecheckedBlock struct {
+	Block *wire.MsgBlock
+
+	checked bool
+	hash    wire.Hash
+	flags   BehaviorFlags
+	txids   []wire.Hash
+	err     error
+	took    time.Duration
+}
+
+// PrecheckBlock runs the checks of a block that need no DAG state (proof
+// of work, size, merkle root, transaction sanity) with no lock held, and
+// keeps their outcome for ProcessPrecheckedBlock. The sync manager calls
+// it on the goroutine of the peer that delivered the block, so that these
+// checks, a double SHA-256 of every transaction, run beside the DAG's
+// writer instead of ahead of it. It is safe for concurrent use.
+func (d *BlockDAG) PrecheckBlock(block *wire.MsgBlock) *PrecheckedBlock {
+	if block == nil {
+		return &PrecheckedBlock{}
+	}
+	return d.precheck(block, block.BlockHash(), BFNone)
+}
+
+// ProcessPrecheckedBlock is ProcessBlock (with BFNone) of a block whose
+// context-free checks PrecheckBlock ran: the outcome is the same, a
+// failed check included (the block is then known invalid).
+func (d *BlockDAG) ProcessPrecheckedBlock(pb *PrecheckedBlock) (bool, error) {
+	if pb == nil || pb.Block == nil {
+		return false, errors.New("blockdag: ProcessPrecheckedBlock called without a block")
+	}
+	if !pb.checked {
+		return d.ProcessBlock(pb.Block, BFNone)
+	}
+	if err := d.checkKnown(&pb.hash, false); err != nil {
 		return false, err
 	}
-	sanity := time.Since(sanityStart)
+	return d.process(pb)
+}
 
+// Hash returns the block's hash, computed once by PrecheckBlock.
+func (pb *PrecheckedBlock) Hash() wire.Hash {
+	if !pb.checked {
+		return pb.Block.BlockHash()
+	}
+	return pb.hash
+}
+
+// precheck runs the context-free checks of a block.
+func (d *BlockDAG) precheck(block *wire.MsgBlock, hash wire.Hash, flags BehaviorFlags) *PrecheckedBlock {
+	start := time.Now()
+	txids, err := checkBlockSanity(block, &hash, d.params, flags, d.timeSource())
+	return &PrecheckedBlock{Block: block, checked: true, hash: hash, flags: flags,
+		txids: txids, err: err, took: time.Since(start)}
+}
+
+// process validates and stores a prechecked block under the process lock.
+func (d *BlockDAG) process(pb *PrecheckedBlock) (bool, error) {
+	if pb.err != nil {
+		d.markInvalid(pb.hash, pb.err)
+		return false, pb.err
+	}
+	hash := pb.hash
 	d.processLock.Lock()
 	if err := d.writable(); err != nil {
 		d.processLock.Unlock()
@@ -55,7 +114,7 @@ func (d *BlockDAG) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (bool
 		return false, err
 	}
 	d.nodes.beginWrite()
-	isOrphan, notes, err := d.processBlockLocked(block, hash, txids, flags, sanity)
+	isOrphan, notes, err := d.processBlockLocked(pb.Block, hash, pb.txids, pb.flags, pb.took)
 	if err == nil && !isOrphan {
 		notes = append(notes, d.processOrphans(hash)...)
 	}

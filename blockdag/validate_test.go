@@ -11,9 +11,17 @@ import (
 
 // TestBlockRules has one case per rule a block can break: each builds a
 // block on a short chain, breaks one rule, and expects the rule's error
-// kind. No rejected block enters the DAG.
+// kind. No rejected block enters the DAG. It runs once through
+// ProcessBlock and once through PrecheckBlock and ProcessPrecheckedBlock,
+// as blocks from peers go, which must reach the same verdicts.
 func TestBlockRules(t *testing.T) {
+	t.Run("ProcessBlock", func(t *testing.T) { testBlockRules(t, false) })
+	t.Run("PrecheckBlock", func(t *testing.T) { testBlockRules(t, true) })
+}
+
+func testBlockRules(t *testing.T, precheck bool) {
 	c := newTestChain(t, testParams())
+	c.precheck = precheck
 	c.mine("A", "genesis")
 	c.mine("B", "A")
 	c.mine("C", "B")

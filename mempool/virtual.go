@@ -32,6 +32,13 @@ func (p *TxPool) HandleVirtualChanged(acceptedTxs, unacceptedTxs []*wire.MsgTx) 
 	parents := make([]wire.Hash, 0, len(acceptedTxs))
 
 	removed := 0
+	// With neither pool transactions nor orphans (a node downloading
+	// the DAG), no accepted transaction can remove or promote anything,
+	// and their ids (a double SHA-256 each) would be computed for
+	// nothing on the block processing goroutine.
+	if len(p.pool) == 0 && len(p.orphans.byHash) == 0 {
+		acceptedTxs = nil
+	}
 	for _, tx := range acceptedTxs {
 		txID := tx.TxID()
 		parents = append(parents, txID)

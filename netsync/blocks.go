@@ -286,12 +286,13 @@ func (sm *SyncManager) expireRequests(now time.Time) {
 }
 
 // handleBlock processes a block from a peer.
-func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
+func (sm *SyncManager) handleBlock(pb *blockdag.PrecheckedBlock, p Peer) {
 	ps, ok := sm.peers[p]
-	if !ok {
+	if !ok || pb == nil || pb.Block == nil {
 		return
 	}
-	hash := block.BlockHash()
+	block := pb.Block
+	hash := pb.Hash()
 	iv := wire.InvVect{Type: wire.InvTypeBlock, Hash: hash}
 	p.AddKnownInventory(&iv)
 	now := sm.cfg.TimeSource()
@@ -326,7 +327,7 @@ func (sm *SyncManager) handleBlock(block *wire.MsgBlock, p Peer) {
 	delete(ps.late, hash)
 
 	maxBefore := sm.cfg.DAG.MaxHeight()
-	isOrphan, err := sm.cfg.DAG.ProcessBlock(block, blockdag.BFNone)
+	isOrphan, err := sm.cfg.DAG.ProcessPrecheckedBlock(pb)
 	switch {
 	case err != nil:
 		if errors.Is(err, blockdag.ErrTimeTooNew) {

@@ -27,6 +27,10 @@ func (d *clockDAG) ProcessBlock(b *wire.MsgBlock, flags blockdag.BehaviorFlags) 
 	return d.fakeDAG.ProcessBlock(b, flags)
 }
 
+func (d *clockDAG) ProcessPrecheckedBlock(pb *blockdag.PrecheckedBlock) (bool, error) {
+	return d.ProcessBlock(pb.Block, blockdag.BFNone)
+}
+
 // TestFutureBlockRefetch gives a node whose clock lags ten minutes a chain
 // of blocks from a peer: they are refused as too far in the future, their
 // offsets are reported, and once the clock is fixed they are fetched again

@@ -76,6 +76,14 @@ func (d *fakeDAG) connectable(b *wire.MsgBlock) (uint32, bool) {
 	return h, true
 }
 
+func (d *fakeDAG) PrecheckBlock(b *wire.MsgBlock) *blockdag.PrecheckedBlock {
+	return &blockdag.PrecheckedBlock{Block: b}
+}
+
+func (d *fakeDAG) ProcessPrecheckedBlock(pb *blockdag.PrecheckedBlock) (bool, error) {
+	return d.ProcessBlock(pb.Block, blockdag.BFNone)
+}
+
 func (d *fakeDAG) ProcessBlock(b *wire.MsgBlock, _ blockdag.BehaviorFlags) (bool, error) {
 	hash := b.BlockHash()
 	d.mtx.Lock()

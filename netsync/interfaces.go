@@ -15,6 +15,13 @@ type DAG interface {
 	// orphan (kept in the DAG's orphan pool until its parents arrive).
 	ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (isOrphan bool, err error)
 
+	// PrecheckBlock runs a block's context-free checks, which need no
+	// DAG state, and ProcessPrecheckedBlock then does what ProcessBlock
+	// (with BFNone) does with the rest: QueueBlock runs the first on the
+	// delivering peer's goroutine, the manager the second on its own.
+	PrecheckBlock(block *wire.MsgBlock) *blockdag.PrecheckedBlock
+	ProcessPrecheckedBlock(pb *blockdag.PrecheckedBlock) (isOrphan bool, err error)
+
 	// HaveBlock reports whether the block is in the DAG (orphans are not).
 	HaveBlock(hash *wire.Hash) bool
 

@@ -344,7 +344,7 @@ type (
 		peer Peer
 	}
 	blockMsg struct {
-		block *wire.MsgBlock
+		block *blockdag.PrecheckedBlock
 		peer  Peer
 	}
 	txMsg struct {
@@ -395,7 +395,10 @@ func (sm *SyncManager) QueueInv(inv *wire.MsgInv, p Peer) {
 // QueueBlock hands the manager a block from p. It waits while the manager's
 // queue is full, which throttles a peer that sends faster than we validate.
 func (sm *SyncManager) QueueBlock(block *wire.MsgBlock, p Peer) {
-	sm.send(blockMsg{block: block, peer: p})
+	// The block's context-free checks run here, on the goroutine of
+	// the peer that delivered it, beside the manager's goroutine, which
+	// then validates it in the DAG's context only.
+	sm.send(blockMsg{block: sm.cfg.DAG.PrecheckBlock(block), peer: p})
 }
 
 // QueueTx hands the manager a transaction from p.

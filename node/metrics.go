@@ -27,7 +27,12 @@ type meteredDAG struct {
 func (d meteredDAG) ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFlags) (bool, error) {
 	start := time.Now()
 	isOrphan, err := d.BlockDAG.ProcessBlock(block, flags)
-	took := time.Since(start)
+	d.count(isOrphan, err, time.Since(start))
+	return isOrphan, err
+}
+
+// count records the outcome of one block's processing.
+func (d meteredDAG) count(isOrphan bool, err error, took time.Duration) {
 	switch {
 	case err == nil && isOrphan:
 		d.m.BlockProcessed(metrics.BlockOrphaned, "", took)
@@ -38,6 +43,15 @@ func (d meteredDAG) ProcessBlock(block *wire.MsgBlock, flags blockdag.BehaviorFl
 	default:
 		d.m.BlockProcessed(metrics.BlockRejected, ruleKind(err), took)
 	}
+}
+
+// ProcessPrecheckedBlock processes a block from a peer and counts its
+// outcome; its context-free checks, done before on the peer's goroutine,
+// are not in the time.
+func (d meteredDAG) ProcessPrecheckedBlock(pb *blockdag.PrecheckedBlock) (bool, error) {
+	start := time.Now()
+	isOrphan, err := d.BlockDAG.ProcessPrecheckedBlock(pb)
+	d.count(isOrphan, err, time.Since(start))
 	return isOrphan, err
 }
 
