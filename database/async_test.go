@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/btcsuite/goleveldb/leveldb"
 )
 
 // TestWriteAsyncVisible checks that what WriteAsync queued is seen at once
@@ -183,3 +185,58 @@ func TestWriteAsyncReadOnly(t *testing.T) {
 		t.Fatalf("Flush on a read-only store: %v", err)
 	}
 }
+
+// TestMergeBatches checks that a group of queued batches merges into each
+// key's last operation, in key order: later puts win, a delete after a put
+// deletes, a put after a delete puts.
+func TestMergeBatches(t *testing.T) {
+	db := openTestDB(t, &Options{NoSync: true})
+	k := func(s string) []byte { return Key(BucketBlocks, []byte(s)) }
+	mk := func(ops ...string) *queuedBatch {
+		t.Helper()
+		b := db.NewBatch()
+		for _, o := range ops {
+			if key, ok := strings.CutPrefix(o, "-"); ok {
+				b.Delete(k(key))
+			} else {
+				key, val, _ := strings.Cut(o, "=")
+				b.Put(k(key), []byte(val))
+			}
+		}
+		data := append([]byte(nil), b.b.Dump()...)
+		qb := &queuedBatch{vals: map[string][]byte{}, dels: map[string]struct{}{}}
+		if err := qb.b.Load(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := qb.b.Replay(replayInto{qb}); err != nil {
+			t.Fatal(err)
+		}
+		return qb
+	}
+	group := []*queuedBatch{
+		mk("d=1", "a=1", "c=1", "e=1"),
+		mk("a=2", "-c", "b=2", "-e"),
+		mk("-a", "c=3", "e=3", "-f"),
+	}
+	var merged leveldb.Batch
+	mergeBatches(&merged, group)
+	var got []string
+	rec := recorder{put: func(key, v []byte) { got = append(got, string(key[1:])+"="+string(v)) },
+		del: func(key []byte) { got = append(got, "-"+string(key[1:])) }}
+	if err := merged.Replay(rec); err != nil {
+		t.Fatal(err)
+	}
+	want := "-a b=2 c=3 d=1 e=3 -f"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("merged: %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// recorder replays a LevelDB batch into two functions.
+type recorder struct {
+	put func(k, v []byte)
+	del func(k []byte)
+}
+
+func (r recorder) Put(k, v []byte) { r.put(k, v) }
+func (r recorder) Delete(k []byte) { r.del(k) }
