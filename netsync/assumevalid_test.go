@@ -55,16 +55,17 @@ type headersPeer struct {
 	wg    sync.WaitGroup
 }
 
-func (p *headersPeer) ID() int32                        { return p.id }
-func (p *headersPeer) Addr() string                     { return fmt.Sprintf("10.1.0.%d:1234", p.id) }
-func (p *headersPeer) Inbound() bool                    { return false }
-func (p *headersPeer) Services() wire.ServiceFlag       { return wire.SFNodeNetwork }
-func (p *headersPeer) LowestHeight() uint32             { return 0 }
-func (p *headersPeer) MaxHeight() uint32                { return 0 }
-func (p *headersPeer) Tips() []wire.Hash                { return nil }
-func (p *headersPeer) SetMaxHeight(uint32, []wire.Hash) {}
-func (p *headersPeer) QueueInventory(*wire.InvVect)     {}
-func (p *headersPeer) AddKnownInventory(*wire.InvVect)  {}
+func (p *headersPeer) ID() int32                            { return p.id }
+func (p *headersPeer) Addr() string                         { return fmt.Sprintf("10.1.0.%d:1234", p.id) }
+func (p *headersPeer) Inbound() bool                        { return false }
+func (p *headersPeer) Services() wire.ServiceFlag           { return wire.SFNodeNetwork }
+func (p *headersPeer) LowestHeight() uint32                 { return 0 }
+func (p *headersPeer) EarlyGetBlocks() []*wire.MsgGetBlocks { return nil }
+func (p *headersPeer) MaxHeight() uint32                    { return 0 }
+func (p *headersPeer) Tips() []wire.Hash                    { return nil }
+func (p *headersPeer) SetMaxHeight(uint32, []wire.Hash)     {}
+func (p *headersPeer) QueueInventory(*wire.InvVect)         {}
+func (p *headersPeer) AddKnownInventory(*wire.InvVect)      {}
 func (p *headersPeer) IsKnownInventory(*wire.InvVect) bool {
 	return false
 }

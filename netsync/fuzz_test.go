@@ -19,6 +19,7 @@ func (p *nullPeer) Addr() string                               { return "10.1.1.
 func (p *nullPeer) Inbound() bool                              { return true }
 func (p *nullPeer) Services() wire.ServiceFlag                 { return wire.SFNodeNetwork }
 func (p *nullPeer) LowestHeight() uint32                       { return 0 }
+func (p *nullPeer) EarlyGetBlocks() []*wire.MsgGetBlocks       { return nil }
 func (p *nullPeer) MaxHeight() uint32                          { return p.height }
 func (p *nullPeer) Tips() []wire.Hash                          { return p.tips }
 func (p *nullPeer) SetMaxHeight(h uint32, _ []wire.Hash)       { p.height = max(p.height, h) }

@@ -172,6 +172,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	ps.progress.reset(now)
 	sm.peers[p] = ps
 	log.Debugf("New peer %s (id %d, max height %d)", p.Addr(), ps.id, ps.height)
+	sm.adoptEarlyGetBlocks(ps)
 
 	sm.startSync()
 	sm.shareWork()

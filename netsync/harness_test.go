@@ -372,6 +372,9 @@ type simPeer struct {
 
 	getBlocks atomic.Int32
 	getData   atomic.Int32
+
+	// early are the getblocks "sent in the handshake" (connectEarly).
+	early []*wire.MsgGetBlocks
 }
 
 var simPeerID atomic.Int32
@@ -400,7 +403,12 @@ func (p *simPeer) Addr() string               { return p.addr }
 func (p *simPeer) Inbound() bool              { return false }
 func (p *simPeer) Services() wire.ServiceFlag { return p.services }
 func (p *simPeer) LowestHeight() uint32       { return p.lowest }
-func (p *simPeer) MaxHeight() uint32          { return p.height.Load() }
+func (p *simPeer) EarlyGetBlocks() []*wire.MsgGetBlocks {
+	p.mtx.Lock()
+	defer p.mtx.Unlock()
+	return p.early
+}
+func (p *simPeer) MaxHeight() uint32 { return p.height.Load() }
 func (p *simPeer) Tips() []wire.Hash {
 	p.mtx.Lock()
 	defer p.mtx.Unlock()

@@ -74,6 +74,13 @@ type Peer interface {
 	// remote serves (its version message); 0 for an archive node.
 	LowestHeight() uint32
 
+	// EarlyGetBlocks returns the getblocks sent with our version message,
+	// before the manager knew the peer (peer.Config.EarlyGetBlocks), in
+	// order. Their answers are the peer's first invs; a sync started from
+	// the first one's height takes them as its first pages instead of
+	// asking again.
+	EarlyGetBlocks() []*wire.MsgGetBlocks
+
 	// MaxHeight and Tips return what the remote advertised in its
 	// version message (and what was recorded with SetMaxHeight since).
 	MaxHeight() uint32

@@ -157,6 +157,15 @@ func (sm *SyncManager) planSyncPages(ps *peerState) {
 		}
 		sm.sendSyncPage(ps, r.next)
 		pending++
+		if step := ps.pages.step; step > 0 && i+1 < len(pages) {
+			// A gap wider than a page (the handshake's pages were
+			// spaced for a chain, and this DAG is wider): its
+			// other pages at once, as pages ahead would be.
+			for start := r.next + step; start < pages[i+1].start && room(); start += step {
+				sm.sendSyncPage(ps, start)
+				pending++
+			}
+		}
 		sm.closeRange(ps, r)
 	}
 	p := &ps.pages

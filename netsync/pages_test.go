@@ -166,3 +166,106 @@ func TestLinkRateFalls(t *testing.T) {
 			l.rate, fast/10, fast)
 	}
 }
+
+// sendEarly makes p a peer whose handshake carried getblocks (as
+// peer.Config.EarlyGetBlocks sends them) and answers them, as the remote
+// does once the handshake is over. The manager must know p first.
+func (p *simPeer) sendEarly(gbs []*wire.MsgGetBlocks) {
+	p.mtx.Lock()
+	for _, gb := range gbs {
+		p.outbox = append(p.outbox, gb)
+	}
+	p.mtx.Unlock()
+	select {
+	case p.signal <- struct{}{}:
+	default:
+	}
+}
+
+// TestSyncFromHandshakePages downloads DAGs from a peer whose handshake
+// carried the first pages' getblocks: a chain, a DAG wider than the pages
+// were spaced for, and a handshake from another height than the sync's.
+// The sync takes the handshake's pages as its own and never asks for them
+// again; pages it cannot use are dropped; either way the download ends
+// identical, with no block asked for twice and no orphan left.
+func TestSyncFromHandshakePages(t *testing.T) {
+	tests := []struct {
+		name  string
+		build func(d *fakeDAG)
+		// from is the height the handshake's getblocks start at;
+		// claimed whether the sync takes them.
+		// exact whether they are where the DAG's pages are.
+		from           uint32
+		claimed, exact bool
+	}{
+		{"chain", func(d *fakeDAG) { d.addChain(t, genesis.BlockHash(), 6000) }, 0, true, true},
+		{"width 4", func(d *fakeDAG) { d.addWide(t, 4, 1500) }, 0, true, false},
+		{"another height", func(d *fakeDAG) { d.addChain(t, genesis.BlockHash(), 3000) }, 7, false, false},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			remote := newFakeDAG()
+			test.build(remote)
+			local := newFakeDAG()
+			sm, n := testManager(t, local, nil, nil)
+			p := newSimPeer(sm, remote)
+			early := EarlyGetBlocks(test.from, false)
+			p.early = early
+			track(t, n, p)
+			sm.NewPeer(p)
+			p.sendEarly(early)
+
+			waitFor(t, 30*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
+			waitFor(t, 5*time.Second, "end of sync mode", func() bool { return !sm.InSyncMode() })
+			if got := local.OrphanCount(); got != 0 {
+				t.Errorf("orphans left: %d", got)
+			}
+			asked := make(map[uint32]bool)
+			for _, m := range p.sentOf(wire.CmdGetBlocks) {
+				asked[m.(*wire.MsgGetBlocks).StartHeight] = true
+			}
+			switch {
+			case test.claimed && asked[test.from]:
+				t.Errorf("the sync asked for its first page itself (asked %v)", asked)
+			case test.claimed && test.exact:
+				// A chain's pages are where the handshake put
+				// them: none is asked for again.
+				for _, gb := range early {
+					if asked[gb.StartHeight] {
+						t.Errorf("the sync asked again for the handshake's page from height %d (asked %v)",
+							gb.StartHeight, asked)
+					}
+				}
+			case !test.claimed && !asked[0]:
+				t.Errorf("the sync did not ask for its own first page from height 0 (asked %v)", asked)
+			}
+			seen := make(map[wire.Hash]bool)
+			for _, m := range p.sentOf(wire.CmdGetData) {
+				for _, iv := range m.(*wire.MsgGetData).InvList {
+					if seen[iv.Hash] {
+						t.Fatalf("block %s requested twice", iv.Hash)
+					}
+					seen[iv.Hash] = true
+				}
+			}
+		})
+	}
+}
+
+// TestEarlyGetBlocks checks the handshake's getblocks: one from our max
+// height when the DAG is current, and otherwise a download's first pages,
+// spaced as a chain's.
+func TestEarlyGetBlocks(t *testing.T) {
+	if got := EarlyGetBlocks(42, true); len(got) != 1 || got[0].StartHeight != 42 || !got[0].EndHash.IsZero() {
+		t.Fatalf("current DAG: %+v, want one getblocks from 42 to the tips", got)
+	}
+	got := EarlyGetBlocks(42, false)
+	if len(got) != maxSyncPagesAhead {
+		t.Fatalf("behind: %d getblocks, want %d", len(got), maxSyncPagesAhead)
+	}
+	for i, gb := range got {
+		if want := 42 + uint32(i)*(wire.MaxBlocksPerInv-1); gb.StartHeight != want {
+			t.Errorf("getblocks %d from %d, want %d", i, gb.StartHeight, want)
+		}
+	}
+}

@@ -29,6 +29,11 @@ const (
 
 	// rangeGap is the past of an orphan, down to blocks we have.
 	rangeGap
+
+	// rangeEarly is the getblocks an outbound peer sent in its handshake
+	// (Peer.EarlyGetBlocks) until a sync range claims it as its first
+	// page (startSyncRange); an answer nobody claimed is dropped.
+	rangeEarly
 )
 
 // blockRange is an open getblocks range with one peer: one or more pages,
@@ -70,6 +75,10 @@ type blockRange struct {
 	answered bool
 	full     bool
 	next     uint32
+
+	// early is set for the getblocks of the handshake: it was sent before
+	// the manager knew the peer, so its answer's delay is no round trip.
+	early bool
 }
 
 // subHeight returns h-d, or zero when d > h.
@@ -144,9 +153,20 @@ func sortedFrom(blocks []wire.InvVect, start uint32) bool {
 // handleRangeAnswer handles the inv answering one page of a range.
 func (sm *SyncManager) handleRangeAnswer(ps *peerState, r *blockRange, blocks []wire.InvVect) {
 	r.pending = false
-	ps.link.rttSample(sm.cfg.TimeSource().Sub(r.sentAt))
+	if !r.early {
+		ps.link.rttSample(sm.cfg.TimeSource().Sub(r.sentAt))
+	}
 	if len(blocks) > 0 {
 		ps.noteHeight(blocks[len(blocks)-1].Height)
+	}
+	if r.kind == rangeEarly {
+		// No sync range claimed it: we sync from another peer, or
+		// this one is not far enough ahead (its version's tips were
+		// its announcements).
+		log.Debugf("Dropped the answer of %s to the getblocks of the handshake (%d blocks)",
+			ps.peer.Addr(), len(blocks))
+		sm.closeRange(ps, r)
+		return
 	}
 
 	if !r.anchored {
@@ -424,11 +444,67 @@ func (sm *SyncManager) startSync() {
 }
 
 // startSyncRange opens a range from height up to the sync peer's tips.
+// When the peer's handshake carried a getblocks from the same height, that
+// is the range's first page, and the handshake's getblocks above it are
+// its next pages: their answers are on the way, a round trip ahead of new
+// ones.
 func (sm *SyncManager) startSyncRange(ps *peerState, height uint32) {
-	r := &blockRange{kind: rangeSync, base: height, start: height}
-	ps.ranges = append(ps.ranges, r)
 	ps.pages = syncPages{top: height, started: sm.cfg.TimeSource()}
-	sm.sendRange(ps, r)
+	var first *blockRange
+	for _, r := range ps.ranges {
+		if r.kind == rangeEarly && r.pending && r.start == height && r.end.IsZero() {
+			first = r
+		}
+	}
+	if first == nil {
+		r := &blockRange{kind: rangeSync, base: height, start: height}
+		ps.ranges = append(ps.ranges, r)
+		sm.sendRange(ps, r)
+		return
+	}
+	first.kind, first.anchored = rangeSync, false
+	pages := 1
+	for _, r := range ps.ranges {
+		if r.kind == rangeEarly && r.pending && r.start > height && r.end.IsZero() {
+			r.kind = rangeSync
+			ps.pages.top = max(ps.pages.top, r.start)
+			pages++
+		}
+	}
+	log.Debugf("Sync range with %s from height %d: its first %d pages are the getblocks of the handshake",
+		ps.peer.Addr(), height, pages)
+}
+
+// adoptEarlyGetBlocks records the getblocks a new peer sent in its
+// handshake as outstanding ranges, so that their answers are matched to
+// them: they are older than anything the manager sends the peer.
+func (sm *SyncManager) adoptEarlyGetBlocks(ps *peerState) {
+	now := sm.cfg.TimeSource()
+	for _, gb := range ps.peer.EarlyGetBlocks() {
+		sm.rangeSeq++
+		ps.ranges = append(ps.ranges, &blockRange{kind: rangeEarly, end: gb.EndHash,
+			base: gb.StartHeight, start: gb.StartHeight, anchored: true,
+			pending: true, early: true, sentAt: now, seq: sm.rangeSeq})
+	}
+}
+
+// EarlyGetBlocks returns the getblocks a node sends in its handshake with
+// an outbound peer (peer.Config.EarlyGetBlocks), from its max height: one
+// when its DAG is current, and otherwise the first pages of a download,
+// spaced as a chain's pages are (wire.MaxBlocksPerInv heights, less the
+// last height, which the next page repeats). A wider DAG's pages span
+// fewer heights; the gaps between them are then asked for once the first
+// page shows the step, as the pages ahead would have been.
+func EarlyGetBlocks(maxHeight uint32, current bool) []*wire.MsgGetBlocks {
+	n := maxSyncPagesAhead
+	if current {
+		n = 1
+	}
+	out := make([]*wire.MsgGetBlocks, n)
+	for i := range out {
+		out[i] = &wire.MsgGetBlocks{StartHeight: maxHeight + uint32(i)*(wire.MaxBlocksPerInv-1)}
+	}
+	return out
 }
 
 // checkSyncDone ends sync mode once the sync peer's range and every block

@@ -21,12 +21,16 @@ import (
 
 const (
 	// aloneFirstWindow is the window of a peer that has the download to
-	// itself before any block arrived: a whole page. Its blocks come
-	// over no other link, so a deep window costs nothing but request
-	// entries, while a shallow one costs a round trip per window: 32
-	// blocks and then 2,000 took four round trips of a 300 ms link to
-	// reach what it carries in one.
-	aloneFirstWindow = wire.MaxBlocksPerInv
+	// itself before any block arrived: the pages its handshake can list
+	// (EarlyGetBlocks). Its blocks come over no other link, so a deep
+	// window costs nothing but request entries, while a shallow one
+	// costs a round trip per window: 32 blocks and then 2,000 took four
+	// round trips of a 300 ms link to reach what it carries in one, and
+	// a first window of one page left a 300 ms link idle for the round
+	// trip after that page, a tenth of a 10,000-block download. Should
+	// the blocks be large and the link slow, a helper that connects
+	// takes the excess (expireExcess).
+	aloneFirstWindow = maxSyncPagesAhead * wire.MaxBlocksPerInv
 
 	// aloneWindowBytes is the window, in bytes of the largest block
 	// seen, of a peer that has the download to itself: 2 MB is what a

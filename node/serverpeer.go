@@ -9,6 +9,7 @@ import (
 
 	"github.com/soterdag/soterd/blockdag"
 	"github.com/soterdag/soterd/connmgr"
+	"github.com/soterdag/soterd/netsync"
 	"github.com/soterdag/soterd/peer"
 	"github.com/soterdag/soterd/wire"
 )
@@ -94,11 +95,18 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		UserAgentVersion: s.userAgentVersion,
 		NewestTips:       s.newestTips,
 		LowestHeight:     s.lowestServedHeight,
-		Nonces:           s.nonces,
-		PingInterval:     s.cfg.PeerPingInterval,
-		IdleTimeout:      s.cfg.PeerIdleTimeout,
-		StallTimeout:     s.cfg.PeerStallTimeout,
-		TrickleInterval:  s.cfg.TrickleInterval,
+		// An outbound peer's first getblocks go with our version, and
+		// their answers come with the peer's version: should we sync
+		// from it, the first pages are a round trip sooner (netsync's
+		// startSyncRange takes them as the range's first).
+		EarlyGetBlocks: func() []*wire.MsgGetBlocks {
+			return netsync.EarlyGetBlocks(s.dag.MaxHeight(), s.dag.IsCurrent())
+		},
+		Nonces:          s.nonces,
+		PingInterval:    s.cfg.PeerPingInterval,
+		IdleTimeout:     s.cfg.PeerIdleTimeout,
+		StallTimeout:    s.cfg.PeerStallTimeout,
+		TrickleInterval: s.cfg.TrickleInterval,
 		// A peer that never reads costs at most a queue of one block of
 		// the consensus size and half a MiB, and a block frame of that
 		// size being read (docs/peer.md, "What one peer can cost").

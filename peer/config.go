@@ -155,6 +155,16 @@ type Config struct {
 	// with the most blue work first. Nil announces height 0 and no tips.
 	NewestTips func() (maxHeight uint32, tips []wire.Hash)
 
+	// EarlyGetBlocks returns, for an outbound peer, the getblocks to send
+	// right after our version and an early verack, before the remote's
+	// version arrives (none when empty). Their answers then come back
+	// with the remote's version and verack: a round trip sooner than
+	// getblocks sent once the handshake is done, which is a tenth of a
+	// download at 10,000 blocks over a 300 ms round trip. The remote
+	// answers them only if the handshake succeeds. Inbound peers ignore
+	// it. At most maxEarlyGetBlocks are sent.
+	EarlyGetBlocks func() []*wire.MsgGetBlocks
+
 	// LowestHeight returns the lowest height whose block bodies we serve,
 	// for the version message when Services has wire.SFNodePruned; nil
 	// announces 0.

@@ -11,6 +11,10 @@ import (
 	"github.com/soterdag/soterd/wire"
 )
 
+// maxEarlyGetBlocks bounds the getblocks sent in a handshake: the pages a
+// sync keeps waiting for an answer (netsync).
+const maxEarlyGetBlocks = 8
+
 // negotiate runs the version/verack handshake under one deadline for the
 // whole exchange. An outbound peer speaks first; an inbound one answers the
 // remote's version with its own, so a connection to ourselves is caught on
@@ -22,6 +26,28 @@ func (p *Peer) negotiate() error {
 		if err := p.writeHandshake(p.localVersionMsg()); err != nil {
 			return err
 		}
+		// With a first request to make, the verack goes out at once
+		// and the request behind it: the remote reads our version,
+		// sends its own, reads our verack and then answers the
+		// request, so the answer arrives with its version, a round
+		// trip sooner. Should its version not suit us, we disconnect
+		// as we would have anyway.
+		if p.cfg.EarlyGetBlocks != nil {
+			if gbs := p.cfg.EarlyGetBlocks(); len(gbs) > 0 {
+				gbs = gbs[:min(len(gbs), maxEarlyGetBlocks)]
+				if err := p.writeHandshake(&wire.MsgVerAck{}); err != nil {
+					return err
+				}
+				for _, gb := range gbs {
+					if err := p.writeHandshake(gb); err != nil {
+						return err
+					}
+				}
+				p.statsMtx.Lock()
+				p.earlyGetBlocks = gbs
+				p.statsMtx.Unlock()
+			}
+		}
 	}
 	if err := p.readRemoteVersion(); err != nil {
 		return err
@@ -31,8 +57,10 @@ func (p *Peer) negotiate() error {
 			return err
 		}
 	}
-	if err := p.writeHandshake(&wire.MsgVerAck{}); err != nil {
-		return err
+	if len(p.EarlyGetBlocks()) == 0 {
+		if err := p.writeHandshake(&wire.MsgVerAck{}); err != nil {
+			return err
+		}
 	}
 	verAck, err := p.readRemoteVerAck()
 	if err != nil {

@@ -128,12 +128,15 @@ type Peer struct {
 	maxHeight       uint32
 	lowestHeight    uint32
 	tips            []wire.Hash
-	lastPingNonce   uint64
-	lastPingTime    time.Time
-	lastPingMicros  int64
-	msgsSent        map[string]uint64
-	msgsRecv        map[string]uint64
-	stalls          uint32
+	// earlyGetBlocks are the getblocks sent in the handshake
+	// (Config.EarlyGetBlocks).
+	earlyGetBlocks []*wire.MsgGetBlocks
+	lastPingNonce  uint64
+	lastPingTime   time.Time
+	lastPingMicros int64
+	msgsSent       map[string]uint64
+	msgsRecv       map[string]uint64
+	stalls         uint32
 
 	// queueMtx protects the write queue; see queue.go.
 	queueMtx    sync.Mutex
@@ -358,6 +361,14 @@ func (p *Peer) UserAgent() string {
 	p.statsMtx.RLock()
 	defer p.statsMtx.RUnlock()
 	return p.userAgent
+}
+
+// EarlyGetBlocks returns the getblocks sent with our version message
+// (Config.EarlyGetBlocks), in order: the remote's first invs answer them.
+func (p *Peer) EarlyGetBlocks() []*wire.MsgGetBlocks {
+	p.statsMtx.RLock()
+	defer p.statsMtx.RUnlock()
+	return p.earlyGetBlocks
 }
 
 // LowestHeight returns the lowest height whose block bodies the remote

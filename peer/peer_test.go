@@ -597,3 +597,75 @@ func TestHandshakeLowestHeight(t *testing.T) {
 		t.Errorf("outbound sees lowest height %d from an archive node, want 0", got)
 	}
 }
+
+// TestHandshakeEarlyGetBlocks checks that an outbound peer with
+// Config.EarlyGetBlocks sends its verack and the getblocks right after its
+// version, before the remote's version arrives (the round trip it saves),
+// that it sends no second verack, and that an inbound peer of ours answers
+// them once its handshake is done.
+func TestHandshakeEarlyGetBlocks(t *testing.T) {
+	early := []*wire.MsgGetBlocks{{StartHeight: 5}, {StartHeight: 1004}}
+
+	// Against a raw remote that sends its version only after reading
+	// everything the peer sends first.
+	cfg := testConfig()
+	cfg.EarlyGetBlocks = func() []*wire.MsgGetBlocks { return early }
+	client, server := tcpPair(t)
+	out, err := NewOutboundPeer(cfg, client.RemoteAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.AssociateConnection(client)
+	defer out.Disconnect()
+	if _, ok := readMsg(t, server).(*wire.MsgVersion); !ok {
+		t.Fatal("first message is not a version")
+	}
+	if _, ok := readMsg(t, server).(*wire.MsgVerAck); !ok {
+		t.Fatal("the verack did not follow the version")
+	}
+	for _, want := range early {
+		gb, ok := readMsg(t, server).(*wire.MsgGetBlocks)
+		if !ok || gb.StartHeight != want.StartHeight {
+			t.Fatalf("got %#v, want the getblocks from %d before the remote's version", gb, want.StartHeight)
+		}
+	}
+	writeMsg(t, server, remoteVersion())
+	writeMsg(t, server, &wire.MsgVerAck{})
+	waitFor(t, "handshake", 5*time.Second, out.HandshakeDone)
+	if got := out.EarlyGetBlocks(); len(got) != len(early) {
+		t.Fatalf("EarlyGetBlocks: %d, want %d", len(got), len(early))
+	}
+	// Nothing more until the peer has something to say: no second
+	// verack.
+	server.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, msg, _, err := wire.ReadMessage(server, wire.ProtocolVersion, wire.SimNet); err == nil {
+		if _, ok := msg.(*wire.MsgVerAck); ok {
+			t.Fatal("a second verack after the remote's version")
+		}
+	}
+
+	// Between two of our peers: the inbound one answers both.
+	outCfg, inCfg := testConfig(), testConfig()
+	outCfg.EarlyGetBlocks = cfg.EarlyGetBlocks
+	var mu sync.Mutex
+	var starts []uint32
+	inCfg.Listeners.OnGetBlocks = func(_ *Peer, m *wire.MsgGetBlocks) {
+		mu.Lock()
+		starts = append(starts, m.StartHeight)
+		mu.Unlock()
+	}
+	o, in := connectPeers(t, outCfg, inCfg)
+	defer o.Disconnect()
+	defer in.Disconnect()
+	waitFor(t, "the early getblocks answered", 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(starts) == 2
+	})
+	if starts[0] != 5 || starts[1] != 1004 {
+		t.Fatalf("inbound peer got getblocks from %v, want [5 1004]", starts)
+	}
+	if got := in.EarlyGetBlocks(); got != nil {
+		t.Fatalf("an inbound peer reports early getblocks %v", got)
+	}
+}
