@@ -708,6 +708,22 @@ func connect(t testing.TB, sm *SyncManager, n *recordingNotifier, remote *fakeDA
 	return p
 }
 
+// requestedOnce returns the blocks the manager asked p for, and fails the
+// test if it asked for one twice.
+func requestedOnce(t testing.TB, p *simPeer) map[wire.Hash]bool {
+	t.Helper()
+	seen := make(map[wire.Hash]bool)
+	for _, m := range p.sentOf(wire.CmdGetData) {
+		for _, iv := range m.(*wire.MsgGetData).InvList {
+			if seen[iv.Hash] {
+				t.Fatalf("block %s requested twice", iv.Hash)
+			}
+			seen[iv.Hash] = true
+		}
+	}
+	return seen
+}
+
 // track records p as connected with n and stops it when the test ends.
 func track(t testing.TB, n *recordingNotifier, p *simPeer) {
 	n.mtx.Lock()

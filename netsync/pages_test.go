@@ -44,15 +44,7 @@ func TestSyncPagesAhead(t *testing.T) {
 	p.releaseData()
 	waitFor(t, 20*time.Second, "sync", func() bool { return sameBlocks(local, remote) })
 	waitFor(t, 5*time.Second, "end of sync mode", func() bool { return !sm.InSyncMode() })
-	seen := make(map[wire.Hash]bool)
-	for _, m := range p.sentOf(wire.CmdGetData) {
-		for _, iv := range m.(*wire.MsgGetData).InvList {
-			if seen[iv.Hash] {
-				t.Fatalf("block %s requested twice", iv.Hash)
-			}
-			seen[iv.Hash] = true
-		}
-	}
+	seen := requestedOnce(t, p)
 	if len(seen) != blocks {
 		t.Errorf("blocks requested: got %d, want %d", len(seen), blocks)
 	}
@@ -77,15 +69,7 @@ func TestSyncPagesChangingWidth(t *testing.T) {
 	if got := local.OrphanCount(); got != 0 {
 		t.Errorf("orphans left: %d", got)
 	}
-	seen := make(map[wire.Hash]bool)
-	for _, m := range p.sentOf(wire.CmdGetData) {
-		for _, iv := range m.(*wire.MsgGetData).InvList {
-			if seen[iv.Hash] {
-				t.Fatalf("block %s requested twice", iv.Hash)
-			}
-			seen[iv.Hash] = true
-		}
-	}
+	requestedOnce(t, p)
 }
 
 // deliverBatches feeds l batches of blocks the way a link delivers them:
@@ -239,15 +223,7 @@ func TestSyncFromHandshakePages(t *testing.T) {
 			case !test.claimed && !asked[0]:
 				t.Errorf("the sync did not ask for its own first page from height 0 (asked %v)", asked)
 			}
-			seen := make(map[wire.Hash]bool)
-			for _, m := range p.sentOf(wire.CmdGetData) {
-				for _, iv := range m.(*wire.MsgGetData).InvList {
-					if seen[iv.Hash] {
-						t.Fatalf("block %s requested twice", iv.Hash)
-					}
-					seen[iv.Hash] = true
-				}
-			}
+			requestedOnce(t, p)
 		})
 	}
 }

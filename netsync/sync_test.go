@@ -108,15 +108,7 @@ func TestInitialSync(t *testing.T) {
 		t.Error("tips not announced after the sync")
 	}
 	// No block was requested twice.
-	seen := make(map[wire.Hash]bool)
-	for _, m := range p.sentOf(wire.CmdGetData) {
-		for _, iv := range m.(*wire.MsgGetData).InvList {
-			if seen[iv.Hash] {
-				t.Fatalf("block %s requested twice", iv.Hash)
-			}
-			seen[iv.Hash] = true
-		}
-	}
+	requestedOnce(t, p)
 }
 
 // TestSyncWideDAG downloads a DAG of width 4.
