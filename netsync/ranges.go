@@ -490,7 +490,8 @@ func (sm *SyncManager) adoptEarlyGetBlocks(ps *peerState) {
 
 // EarlyGetBlocks returns the getblocks a node sends in its handshake with
 // an outbound peer (peer.Config.EarlyGetBlocks), from its max height: one
-// when its DAG is current, and otherwise the first pages of a download,
+// when its DAG is current or a download from another peer is under way
+// (current is then true), and otherwise the first pages of a download,
 // spaced as a chain's pages are (wire.MaxBlocksPerInv heights, less the
 // last height, which the next page repeats). A wider DAG's pages span
 // fewer heights; the gaps between them are then asked for once the first

@@ -98,9 +98,12 @@ func (s *Server) peerConfig(sp *serverPeer) *peer.Config {
 		// An outbound peer's first getblocks go with our version, and
 		// their answers come with the peer's version: should we sync
 		// from it, the first pages are a round trip sooner (netsync's
-		// startSyncRange takes them as the range's first).
+		// startSyncRange takes them as the range's first). A download
+		// under way with another peer would drop a new peer's pages,
+		// so it is asked for one.
 		EarlyGetBlocks: func() []*wire.MsgGetBlocks {
-			return netsync.EarlyGetBlocks(s.dag.MaxHeight(), s.dag.IsCurrent())
+			return netsync.EarlyGetBlocks(s.dag.MaxHeight(),
+				s.dag.IsCurrent() || s.syncManager.InSyncMode())
 		},
 		Nonces:          s.nonces,
 		PingInterval:    s.cfg.PeerPingInterval,
