@@ -3,6 +3,7 @@ package blockdag
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"math/bits"
 	"math/rand/v2"
 
 	"github.com/soterdag/soterd/wire"
@@ -62,19 +63,12 @@ func utxoElement(op wire.OutPoint, e *UTXOEntry, out *element) {
 	}
 }
 
-// addElement adds e to the state modulo 2^4096.
+// addElement adds e to the state modulo 2^4096 (the carry out of the top
+// word is dropped). bits.Add64 compiles to a chain of add-with-carry.
 func (m *multiset) addElement(e *element) {
 	var carry uint64
 	for i := range m.w {
-		s := m.w[i] + e[i]
-		c1 := s < m.w[i]
-		s2 := s + carry
-		c2 := s2 < s
-		m.w[i] = s2
-		carry = 0
-		if c1 || c2 {
-			carry = 1
-		}
+		m.w[i], carry = bits.Add64(m.w[i], e[i], carry)
 	}
 }
 
@@ -82,15 +76,7 @@ func (m *multiset) addElement(e *element) {
 func (m *multiset) subElement(e *element) {
 	var borrow uint64
 	for i := range m.w {
-		d := m.w[i] - e[i]
-		b1 := m.w[i] < e[i]
-		d2 := d - borrow
-		b2 := d < borrow
-		m.w[i] = d2
-		borrow = 0
-		if b1 || b2 {
-			borrow = 1
-		}
+		m.w[i], borrow = bits.Sub64(m.w[i], e[i], borrow)
 	}
 }
 

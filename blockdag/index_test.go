@@ -3,6 +3,7 @@ package blockdag
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand"
 	"slices"
 	"strings"
@@ -616,5 +617,52 @@ func TestUTXOElementVector(t *testing.T) {
 	const want = "91dbdef767a1a948 1cb10f48cb759edc 2217a5ac52668e51"
 	if got != want {
 		t.Fatalf("element words 0, 1, 63: %s, want %s", got, want)
+	}
+}
+
+// TestMultisetArithmetic checks the state's addition and subtraction
+// against math/big modulo 2^4096 on random values, carries and borrows
+// across every word included.
+func TestMultisetArithmetic(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	mod := new(big.Int).Lsh(big.NewInt(1), multisetWords*64)
+	toBig := func(w *[multisetWords]uint64) *big.Int {
+		b := new(big.Int)
+		for i := multisetWords - 1; i >= 0; i-- {
+			b.Lsh(b, 64)
+			b.Or(b, new(big.Int).SetUint64(w[i]))
+		}
+		return b
+	}
+	word := func() uint64 {
+		switch rng.Intn(4) {
+		case 0:
+			return ^uint64(0) // carries and borrows run through
+		case 1:
+			return 0
+		}
+		return rng.Uint64()
+	}
+	for i := 0; i < 500; i++ {
+		var m multiset
+		var e element
+		for j := range m.w {
+			m.w[j], e[j] = word(), word()
+		}
+		a, b := toBig(&m.w), toBig((*[multisetWords]uint64)(&e))
+		sum := m
+		sum.addElement(&e)
+		if want := new(big.Int).Mod(new(big.Int).Add(a, b), mod); toBig(&sum.w).Cmp(want) != 0 {
+			t.Fatalf("case %d: the sum differs from math/big's", i)
+		}
+		diff := m
+		diff.subElement(&e)
+		if want := new(big.Int).Mod(new(big.Int).Sub(a, b), mod); toBig(&diff.w).Cmp(want) != 0 {
+			t.Fatalf("case %d: the difference differs from math/big's", i)
+		}
+		sum.subElement(&e)
+		if sum != m {
+			t.Fatalf("case %d: adding then subtracting an element changed the state", i)
+		}
 	}
 }
