@@ -666,3 +666,19 @@ func TestMultisetArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushAfterClose checks that Flush answers nil once the store is
+// closed, since closing wrote the queue out: the RPC server flushes before
+// every reply, and a reply during shutdown must not turn into an error.
+func TestFlushAfterClose(t *testing.T) {
+	c := newTestChain(t, testParams())
+	c.mine("A", "genesis")
+	if err := c.dag.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	dag := c.dag
+	c.close()
+	if err := dag.Flush(); err != nil {
+		t.Fatalf("Flush after Close: %v", err)
+	}
+}
