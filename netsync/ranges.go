@@ -93,6 +93,7 @@ func subHeight(h, d uint32) uint32 {
 func (sm *SyncManager) sendRange(ps *peerState, r *blockRange) {
 	r.pending = true
 	r.more = false
+	r.early = false
 	r.sentAt = sm.cfg.TimeSource()
 	sm.rangeSeq++
 	r.seq = sm.rangeSeq
