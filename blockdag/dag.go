@@ -599,24 +599,12 @@ func (d *BlockDAG) recomputeCommitment(vs *virtualState) (multiset, error) {
 	log.Infof("Recomputing the UTXO commitment under its current construction (once, for a store from an older soterd)")
 	var ms multiset
 	var count, total uint64
-	it := d.db.NewIterator([]byte{byte(database.BucketUTXO)})
-	for it.Next() {
-		k := it.Key()
-		if len(k) != 1+utxoKeySize {
-			it.Release()
-			return multiset{}, ruleError(ErrCorruptState, "utxo key of the wrong size")
-		}
-		e, err := decodeUTXOEntry(it.Value())
-		if err != nil {
-			it.Release()
-			return multiset{}, err
-		}
-		ms.addEntry(decodeOutPoint(k[1:]), e)
+	err := d.forEachStoredUTXO(func(op wire.OutPoint, e *UTXOEntry) error {
+		ms.addEntry(op, e)
 		count++
 		total += e.Amount
-	}
-	err := it.Err()
-	it.Release()
+		return nil
+	})
 	if err != nil {
 		return multiset{}, err
 	}

@@ -191,20 +191,9 @@ func (d *BlockDAG) buildUTXOIndex() error {
 		log.Infof("Deleted %d stale UTXO index records", stale)
 	}
 
-	it := d.db.NewIterator([]byte{byte(database.BucketUTXO)})
-	defer it.Release()
 	var done uint64
 	var buf [utxoIndexValueSize]byte
-	for it.Next() {
-		k := it.Key()
-		if len(k) != 1+utxoKeySize {
-			return ruleError(ErrCorruptState, "utxo key of the wrong size")
-		}
-		e, err := decodeUTXOEntry(it.Value())
-		if err != nil {
-			return err
-		}
-		op := decodeOutPoint(k[1:])
+	err = d.forEachStoredUTXO(func(op wire.OutPoint, e *UTXOEntry) error {
 		batch.Put(utxoIndexKey(&e.PubKey, op), appendUTXOIndexValue(buf[:0], e))
 		done++
 		if err := flush(); err != nil {
@@ -215,8 +204,9 @@ func (d *BlockDAG) buildUTXOIndex() error {
 				done, total, 100*float64(done)/float64(max(total, 1)))
 			lastLog = now
 		}
-	}
-	if err := it.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	batch.Put(utxoIndexCompleteKey, []byte{1})

@@ -203,6 +203,28 @@ func (s *utxoSet) fetchStored(op wire.OutPoint) (*UTXOEntry, error) {
 	return decodeUTXOEntry(b)
 }
 
+// forEachStoredUTXO calls fn with every entry of the stored UTXO set (the
+// virtual's), in key order, until fn fails; a record that does not decode
+// is ErrCorruptState.
+func (d *BlockDAG) forEachStoredUTXO(fn func(op wire.OutPoint, e *UTXOEntry) error) error {
+	it := d.db.NewIterator([]byte{byte(database.BucketUTXO)})
+	defer it.Release()
+	for it.Next() {
+		k := it.Key()
+		if len(k) != 1+utxoKeySize {
+			return ruleError(ErrCorruptState, "utxo key of the wrong size")
+		}
+		e, err := decodeUTXOEntry(it.Value())
+		if err != nil {
+			return err
+		}
+		if err := fn(decodeOutPoint(k[1:]), e); err != nil {
+			return err
+		}
+	}
+	return it.Err()
+}
+
 // commit writes a net change of the set to the batch and the cache. It
 // must be called with the state lock held for writing, and the batch must
 // be written before anyone reads the set again.
