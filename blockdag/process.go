@@ -62,7 +62,13 @@ func (d *BlockDAG) PrecheckBlock(block *wire.MsgBlock) *PrecheckedBlock {
 	if block == nil {
 		return &PrecheckedBlock{}
 	}
-	return d.precheck(block, block.BlockHash(), BFNone)
+	hash := block.BlockHash()
+	if d.checkKnown(&hash, false) != nil {
+		// Known already: ProcessPrecheckedBlock says so without the
+		// checks, as ProcessBlock would.
+		return &PrecheckedBlock{Block: block, hash: hash}
+	}
+	return d.precheck(block, hash, BFNone)
 }
 
 // ProcessPrecheckedBlock is ProcessBlock (with BFNone) of a block whose
@@ -83,7 +89,7 @@ func (d *BlockDAG) ProcessPrecheckedBlock(pb *PrecheckedBlock) (bool, error) {
 
 // Hash returns the block's hash, computed once by PrecheckBlock.
 func (pb *PrecheckedBlock) Hash() wire.Hash {
-	if !pb.checked {
+	if pb.hash.IsZero() {
 		return pb.Block.BlockHash()
 	}
 	return pb.hash
