@@ -94,13 +94,28 @@ func (c *wsClient) writer() {
 	for {
 		select {
 		case msg := <-c.send:
+			// One flush covers every message queued before it: a
+			// flush per message would hold a subscriber's
+			// notifications to the store's pace during a
+			// download, and fill its queue.
+			msgs := [][]byte{msg}
+			for more := true; more && len(msgs) < wsSendQueueSize; {
+				select {
+				case m := <-c.send:
+					msgs = append(msgs, m)
+				default:
+					more = false
+				}
+			}
 			if err := c.s.flushStore(); err != nil {
 				return
 			}
-			c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-				log.Debugf("Websocket write to %s: %v", c.addr, err)
-				return
+			for _, m := range msgs {
+				c.conn.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+				if err := c.conn.WriteMessage(websocket.TextMessage, m); err != nil {
+					log.Debugf("Websocket write to %s: %v", c.addr, err)
+					return
+				}
 			}
 		case <-ping.C:
 			deadline := time.Now().Add(wsWriteTimeout)
